@@ -1,0 +1,223 @@
+//! Command-line flags and the limits they set.
+//!
+//! Hand-parsed (a dozen flags do not need an argument-parsing crate). Every limit has a default
+//! sized for a classroom on a small machine, and `--help` lists them all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the page and `/api/info` are served.
+    pub http_addr: SocketAddr,
+    /// Where WebSocket clients connect.
+    pub ws_addr: SocketAddr,
+    /// The folder of static files served at `/`.
+    pub www: PathBuf,
+    /// Extra origins allowed to open a WebSocket, besides the page's own.
+    pub allow_origins: Vec<String>,
+    /// Echo every message back to its sender instead of chatting (for conformance suites).
+    pub echo: bool,
+    pub limits: Limits,
+}
+
+/// The bounds that keep one client from costing everyone else.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes of UTF-8 in one chat message's `text`.
+    pub max_text: usize,
+    /// Bytes in one WebSocket message or frame, enforced by tungstenite while reading.
+    pub max_message: usize,
+    /// Open WebSocket connections, handshakes included; more are refused with 503.
+    pub max_connections: usize,
+    /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
+    pub max_backlog: usize,
+    /// How long a connection may be silent before the hub pings it.
+    pub ping_interval: Duration,
+    /// How long a connection may send nothing at all (not even a Pong) before it is dropped.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_text: 4096,
+            max_message: 64 * 1024,
+            max_connections: 10_000,
+            max_backlog: 256 * 1024,
+            ping_interval: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(75),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            ws_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            www: PathBuf::from("www"),
+            allow_origins: Vec::new(),
+            echo: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub enum Command {
+    Run(Config),
+    Help,
+    Version,
+}
+
+pub const USAGE: &str = "\
+threadchat: a real-time chat server on plain threads and blocking I/O
+
+Usage: threadchat [OPTIONS]
+
+Options:
+  --http ADDR             serve the page here            [default: 127.0.0.1:8080]
+  --ws ADDR               accept WebSockets here         [default: 127.0.0.1:8081]
+                          (port 0 picks a free port; use 0.0.0.0:PORT to open to the LAN)
+  --www DIR               folder of the web page         [default: www]
+  --allow-origin ORIGIN   also accept WebSockets from this page origin (repeatable)
+  --max-text BYTES        longest message text           [default: 4096]
+  --max-message BYTES     largest WebSocket message      [default: 65536]
+  --max-connections N     most open connections          [default: 10000]
+  --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
+  --ping-interval SECS    ping a connection silent this long [default: 30]
+  --idle-timeout SECS     drop a connection silent this long [default: 75]
+  --echo                  echo every message to its sender (conformance testing)
+  -h, --help              print this help
+  -V, --version           print the version
+";
+
+/// Parses the arguments after the program name.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String> {
+    let mut config = Config::default();
+    let mut args = args.into_iter();
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        let limits = &mut config.limits;
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--echo" => config.echo = true,
+            "--http" => config.http_addr = parse_value(&flag, &value()?)?,
+            "--ws" => config.ws_addr = parse_value(&flag, &value()?)?,
+            "--www" => config.www = PathBuf::from(value()?),
+            "--allow-origin" => config.allow_origins.push(value()?),
+            "--max-text" => limits.max_text = parse_positive(&flag, &value()?)?,
+            "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
+            "--max-connections" => limits.max_connections = parse_positive(&flag, &value()?)?,
+            "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
+            "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
+            "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
+            other => return Err(format!("unknown option {other:?} (see --help)")),
+        }
+    }
+    check(&config.limits)?;
+    Ok(Command::Run(config))
+}
+
+/// Rejects combinations that would make the server misbehave.
+fn check(limits: &Limits) -> Result<(), String> {
+    // gorilla's rule: a ping must be able to arrive and be answered before the idle deadline.
+    if limits.ping_interval >= limits.idle_timeout {
+        return Err("--ping-interval must be shorter than --idle-timeout".into());
+    }
+    if limits.max_text > limits.max_message {
+        return Err("--max-text cannot exceed --max-message".into());
+    }
+    Ok(())
+}
+
+fn parse_value<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{flag}: cannot read {value:?}"))
+}
+
+fn parse_positive(flag: &str, value: &str) -> Result<usize, String> {
+    match parse_value::<usize>(flag, value)? {
+        0 => Err(format!("{flag} must be at least 1")),
+        n => Ok(n),
+    }
+}
+
+fn parse_seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    let secs: f64 = parse_value(flag, value)?;
+    if secs.is_finite() && secs > 0.0 && secs < 1e9 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!("{flag} must be a positive number of seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Config, String> {
+        match parse(args.iter().map(|s| s.to_string()))? {
+            Command::Run(config) => Ok(config),
+            other => Err(format!("expected a config, got {other:?}")),
+        }
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback() {
+        let config = run(&[]).unwrap();
+        assert!(config.http_addr.ip().is_loopback());
+        assert!(config.ws_addr.ip().is_loopback());
+        assert_eq!(config.limits.max_text, 4096);
+    }
+
+    #[test]
+    fn reads_every_flag() {
+        let config = run(&[
+            "--http",
+            "127.0.0.1:0",
+            "--ws",
+            "0.0.0.0:9000",
+            "--echo",
+            "--max-text",
+            "10",
+            "--allow-origin",
+            "http://a",
+            "--allow-origin",
+            "http://b",
+            "--idle-timeout",
+            "2.5",
+            "--ping-interval",
+            "0.5",
+        ])
+        .unwrap();
+        assert_eq!(config.http_addr.port(), 0);
+        assert_eq!(config.ws_addr.port(), 9000);
+        assert!(config.echo);
+        assert_eq!(config.limits.max_text, 10);
+        assert_eq!(config.allow_origins, ["http://a", "http://b"]);
+        assert_eq!(config.limits.idle_timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn refuses_bad_values() {
+        assert!(run(&["--http", "nowhere"]).is_err());
+        assert!(run(&["--max-text"]).is_err());
+        assert!(run(&["--max-text", "0"]).is_err());
+        assert!(run(&["--bogus"]).is_err());
+        assert!(run(&["--ping-interval", "80"]).is_err());
+        assert!(run(&["--idle-timeout", "NaN"]).is_err());
+    }
+
+    #[test]
+    fn help_and_version_win() {
+        assert!(matches!(parse(["--help".to_string()]), Ok(Command::Help)));
+        assert!(matches!(parse(["-V".to_string()]), Ok(Command::Version)));
+    }
+}

@@ -1,0 +1,54 @@
+//! The hub's inbox: everything a connection thread tells the hub.
+//!
+//! Connections never touch chat state or write to a socket themselves; they describe what happened
+//! as an [`Event`] and send it on the hub's one bounded channel. The channel's capacity is
+//! [`INBOX_CAPACITY`]; when it is full, a sender blocks, which stops that client's reads, so its
+//! own TCP window fills and it slows down: backpressure reaches the sender, never anyone else.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+
+use tungstenite::Bytes;
+
+use crate::end::End;
+use crate::wire::WireError;
+
+/// Events waiting for the hub. Sized for a burst from every client of a full classroom at once
+/// several times over; a full inbox makes readers wait (see the module doc), it loses nothing.
+pub const INBOX_CAPACITY: usize = 4096;
+
+/// A connection's number, unique for the server's life.
+pub type ConnId = u64;
+
+/// What a connection thread tells the hub.
+#[derive(Debug)]
+pub enum Event {
+    /// The handshake finished. The hub takes a handle to the socket: it is the only writer.
+    /// `name` is the checked name or why it was refused; `None` in echo mode.
+    Join {
+        conn: ConnId,
+        peer: SocketAddr,
+        socket: Arc<TcpStream>,
+        name: Option<Result<String, WireError>>,
+    },
+    /// A valid chat message, to stamp and broadcast.
+    Send {
+        conn: ConnId,
+        text: String,
+        id: Option<String>,
+    },
+    /// Echo mode: send this message back to its sender unchanged.
+    Echo {
+        conn: ConnId,
+        payload: Bytes,
+        binary: bool,
+    },
+    /// A frame the server refuses; the hub writes this `error` frame back.
+    Reject { conn: ConnId, error: WireError },
+    /// The peer pinged; the hub writes the Pong (the reader cannot write).
+    Ping { conn: ConnId, payload: Bytes },
+    /// The connection's reader stopped, for this reason.
+    Gone { conn: ConnId, end: End },
+    /// Close every connection with 1001 and stop.
+    Shutdown,
+}

@@ -1,0 +1,153 @@
+//! One connected client as the hub sees it, and the only code that writes to its socket.
+//!
+//! Every write is `sendmsg` with `MSG_DONTWAIT`: it takes what the kernel's send buffer has room
+//! for and returns at once, so a client that stops reading can never block the hub. What did not
+//! fit waits in the client's own backlog, bounded by `--max-backlog`; past that the client is
+//! evicted. The socket itself stays blocking, because its reader thread sleeps in `read()` on it:
+//! the flag is given per call, which std cannot do, hence socket2.
+
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Instant;
+
+use socket2::SockRef;
+
+use crate::end::End;
+use crate::hub::frame;
+
+/// Return the backlog's memory once it has drained, if a burst grew it past this.
+const RETAINED_BACKLOG: usize = 16 * 1024;
+
+/// Never block; never raise SIGPIPE for a peer that has gone (the error says so instead).
+const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+
+#[derive(Debug)]
+pub struct Client {
+    socket: Arc<TcpStream>,
+    pub peer: SocketAddr,
+    /// The chat name; `None` in echo mode.
+    pub name: Option<String>,
+    /// Bytes accepted for this client that its socket has not taken yet.
+    backlog: Vec<u8>,
+    /// When this client last sent something, or was last pinged: the heartbeat's clock.
+    pub last_active: Instant,
+}
+
+impl Client {
+    pub fn new(socket: Arc<TcpStream>, peer: SocketAddr, name: Option<String>) -> Self {
+        Client {
+            socket,
+            peer,
+            name,
+            backlog: Vec::new(),
+            last_active: Instant::now(),
+        }
+    }
+
+    pub fn is_lagging(&self) -> bool {
+        !self.backlog.is_empty()
+    }
+
+    /// Sends these pieces after anything still waiting; keeps what the socket will not take now.
+    /// Fails with the reason the client must go: its socket is dead, or its backlog overflowed.
+    pub fn send(&mut self, pieces: &[IoSlice<'_>], max_backlog: usize) -> Result<(), End> {
+        if self.is_lagging() {
+            pieces
+                .iter()
+                .for_each(|p| self.backlog.extend_from_slice(p));
+            return self.retry(max_backlog);
+        }
+        let total: usize = pieces.iter().map(|p| p.len()).sum();
+        let sent = would_block_as_zero(
+            SockRef::from(&*self.socket).send_vectored_with_flags(pieces, SEND_FLAGS),
+        )?;
+        if sent < total {
+            keep_unsent(pieces, sent, &mut self.backlog);
+        }
+        self.check_backlog(max_backlog)
+    }
+
+    /// Tries again to send the backlog.
+    pub fn retry(&mut self, max_backlog: usize) -> Result<(), End> {
+        let sent = would_block_as_zero(
+            SockRef::from(&*self.socket).send_with_flags(&self.backlog, SEND_FLAGS),
+        )?;
+        self.backlog.drain(..sent);
+        if self.backlog.is_empty() && self.backlog.capacity() > RETAINED_BACKLOG {
+            self.backlog = Vec::new();
+        }
+        self.check_backlog(max_backlog)
+    }
+
+    fn check_backlog(&self, max_backlog: usize) -> Result<(), End> {
+        if self.backlog.len() > max_backlog {
+            Err(End::Evicted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Ends the connection: a last try to send what is waiting plus the Close frame, then the
+    /// socket is shut down, which also wakes the reader thread blocked on it.
+    pub fn finish(mut self, close: Option<(u16, &str)>) {
+        if let Some((code, reason)) = close {
+            frame::close(&mut self.backlog, code, reason);
+            let _ = SockRef::from(&*self.socket).send_with_flags(&self.backlog, SEND_FLAGS);
+        }
+        let _ = self.socket.shutdown(Shutdown::Both);
+    }
+
+    /// Queues a frame to go out before anything else on this client's next send (used for
+    /// frames to a client that is not registered, such as a refused name).
+    pub fn queue(&mut self, encode: impl FnOnce(&mut Vec<u8>)) {
+        encode(&mut self.backlog);
+    }
+}
+
+/// A full send buffer is not an error here: it means zero bytes went out this time.
+fn would_block_as_zero(result: io::Result<usize>) -> Result<usize, End> {
+    match result {
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(_) => Err(End::Vanished),
+    }
+}
+
+/// Copies what follows the first `sent` bytes of `pieces` into `backlog`.
+fn keep_unsent(pieces: &[IoSlice<'_>], mut sent: usize, backlog: &mut Vec<u8>) {
+    for piece in pieces {
+        if sent >= piece.len() {
+            sent -= piece.len();
+        } else {
+            backlog.extend_from_slice(&piece[sent..]);
+            sent = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_exactly_the_unsent_tail() {
+        let pieces = [
+            IoSlice::new(b"abc"),
+            IoSlice::new(b"de"),
+            IoSlice::new(b"fgh"),
+        ];
+        for (sent, tail) in [
+            (0, "abcdefgh"),
+            (2, "cdefgh"),
+            (3, "defgh"),
+            (4, "efgh"),
+            (8, ""),
+        ] {
+            let mut backlog = Vec::new();
+            keep_unsent(&pieces, sent, &mut backlog);
+            assert_eq!(backlog, tail.as_bytes(), "after {sent} bytes sent");
+        }
+    }
+}

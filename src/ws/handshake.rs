@@ -1,0 +1,207 @@
+//! A `ws-handshake` thread: turns one accepted TCP connection into a registered WebSocket.
+//!
+//! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total, then
+//! checks the `Origin` and the name, registers the connection with the hub and starts its reader
+//! thread. Then it ends. It runs in a thread of its own, not the reader's, for two reasons: a slow
+//! client holds up nobody else, and the handshake is the deepest call stack of a connection's life
+//! (HTTP parsing, SHA-1, header maps); run in the long-lived reader, those touched stack pages
+//! would stay resident for the whole connection.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use socket2::SockRef;
+use tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tungstenite::http::StatusCode;
+use tungstenite::protocol::WebSocketConfig;
+
+use crate::config::Limits;
+use crate::end::End;
+use crate::event::{ConnId, Event};
+use crate::origin::OriginPolicy;
+use crate::ws::reader::{self, Mode};
+use crate::ws::stream::ReaderStream;
+use crate::{identity, log};
+
+/// Room for HTTP parsing, SHA-1 and header maps; only the pages touched are ever resident.
+pub const STACK_SIZE: usize = 256 * 1024;
+
+/// A client must finish its upgrade request within this time, however slowly it trickles in.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// tungstenite's read buffer per connection. Its default, 128 KiB, suits one busy client; chat
+/// frames are small, so 4 KiB holds many of them and tungstenite grows it for a rare big one.
+const READ_BUFFER: usize = 4 * 1024;
+
+/// SO_SNDBUF for every connection (Linux doubles it). Left to itself Linux grows a send buffer up
+/// to 4 MiB, so a client that never reads would swallow a quarter of an hour of chat before the
+/// hub noticed. Small, the kernel pushes back early and the hub's own bounded backlog decides.
+pub const SEND_BUFFER: usize = 8 * 1024;
+
+/// What every handshake thread needs, shared by the acceptor.
+pub struct Shared {
+    /// The hub's inbox.
+    pub hub: Sender<Event>,
+    pub limits: Limits,
+    pub origins: OriginPolicy,
+    pub echo: bool,
+    /// Open connections, handshakes included: at most `limits.max_connections`.
+    pub open: AtomicUsize,
+}
+
+/// Holds one of the `max_connections` places until the connection's last thread drops it.
+pub struct Slot(Arc<Shared>);
+
+impl Slot {
+    fn take(shared: &Arc<Shared>) -> Option<Slot> {
+        let before = shared.open.fetch_add(1, Ordering::AcqRel);
+        let slot = Slot(Arc::clone(shared));
+        (before < shared.limits.max_connections).then_some(slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+// tungstenite's callback signature fixes its error type as a whole `http::Response`.
+#[allow(clippy::result_large_err)]
+pub fn run(stream: TcpStream, conn: ConnId, shared: Arc<Shared>) {
+    let Ok(peer) = stream.peer_addr() else { return };
+    let slot = Slot::take(&shared);
+    let socket = Arc::new(stream);
+    let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
+    let mut name = None;
+    let check = |request: &Request, response: Response| {
+        let verdict = check_request(request, slot.is_some(), &shared);
+        if let Err((status, why)) = verdict {
+            log!("refused WebSocket from {peer}: {why}");
+            return Err(refusal(status, why));
+        }
+        if !shared.echo {
+            name = Some(identity::identify(&request_target(request)));
+        }
+        Ok(response)
+    };
+    let stream = ReaderStream::for_handshake(Arc::clone(&socket), deadline);
+    let mut ws = match tungstenite::accept_hdr_with_config(stream, check, Some(ws_config(&shared)))
+    {
+        Ok(ws) => ws,
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(_))) => return,
+        Err(e) => return log!("handshake with {peer} failed: {e}"),
+    };
+    let Some(slot) = slot else { return };
+    ws.get_mut().seal();
+    if let Err(e) = prepare_socket(&socket, &shared.limits) {
+        return log!("cannot set up the socket of {peer}: {e}");
+    }
+    let join = Event::Join {
+        conn,
+        peer,
+        socket,
+        name: name.clone(),
+    };
+    // Blocks while the hub's inbox is full; fails only when the server is stopping.
+    if shared.hub.send(join).is_err() {
+        return;
+    }
+    start_reader(
+        conn,
+        ws,
+        peer,
+        name.is_some_and(|n| n.is_err()),
+        slot,
+        &shared,
+    );
+}
+
+/// The checks made before the upgrade is accepted: room for one more, and a trusted origin.
+fn check_request(request: &Request, has_room: bool, shared: &Shared) -> Result<(), (u16, String)> {
+    if !has_room {
+        return Err((503, "connection limit reached".into()));
+    }
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("(not ASCII)"))
+    };
+    let origin = header("origin");
+    if !shared.origins.allows(origin, header("host")) {
+        return Err((
+            403,
+            format!("origin {:?} is not allowed", origin.unwrap_or("")),
+        ));
+    }
+    Ok(())
+}
+
+fn request_target(request: &Request) -> String {
+    request
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned()
+}
+
+fn refusal(status: u16, why: String) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(why));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    response
+}
+
+fn ws_config(shared: &Shared) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        // The reader never really writes (see stream.rs): nothing to buffer.
+        .write_buffer_size(0)
+        .max_message_size(Some(shared.limits.max_message))
+        .max_frame_size(Some(shared.limits.max_message))
+}
+
+/// From here on the socket's read timeout is the dead-peer deadline, not a clock: a reader that
+/// hears nothing for that long ends its connection.
+fn prepare_socket(socket: &TcpStream, limits: &Limits) -> std::io::Result<()> {
+    socket.set_read_timeout(Some(limits.idle_timeout))?;
+    // Chat frames are small and latency matters more than packet count.
+    socket.set_nodelay(true)?;
+    SockRef::from(socket).set_send_buffer_size(SEND_BUFFER)
+}
+
+fn start_reader(
+    conn: ConnId,
+    ws: tungstenite::WebSocket<ReaderStream>,
+    peer: SocketAddr,
+    refused: bool,
+    slot: Slot,
+    shared: &Shared,
+) {
+    // A refused name: the hub is closing this socket; there is nothing to read.
+    if refused {
+        return;
+    }
+    let mode = match shared.echo {
+        true => Mode::Echo,
+        false => Mode::Chat {
+            max_text: shared.limits.max_text,
+        },
+    };
+    let hub = shared.hub.clone();
+    let spawned = thread::Builder::new()
+        .name(format!("ws-read-{conn}"))
+        .stack_size(reader::STACK_SIZE)
+        .spawn(move || reader::run(conn, ws, hub, mode, slot));
+    if let Err(e) = spawned {
+        log!("cannot start a reader for {peer}: {e}");
+        let _ = shared.hub.send(Event::Gone {
+            conn,
+            end: End::Failed(e.to_string()),
+        });
+    }
+}

@@ -1,0 +1,6 @@
+//! The WebSocket side: accepting connections, their handshakes, and one reader thread each.
+
+pub mod accept;
+pub mod handshake;
+pub mod reader;
+pub mod stream;

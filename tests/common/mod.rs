@@ -1,0 +1,159 @@
+//! The shared test harness: a real server on 127.0.0.1 ephemeral ports, real WebSocket clients,
+//! and a deadline on every blocking read, so a broken server fails a test instead of hanging it.
+
+#![allow(dead_code)] // Each test binary uses its own part of the harness.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use threadchat::Server;
+use threadchat::config::Config;
+use tungstenite::protocol::CloseFrame;
+use tungstenite::{Message, WebSocket};
+
+/// How long a test waits for something that should happen at once.
+pub const DEADLINE: Duration = Duration::from_secs(5);
+
+/// A server on ephemeral loopback ports, with `adjust` applied to the default config.
+pub fn start(adjust: impl FnOnce(&mut Config)) -> Server {
+    let mut config = Config {
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        ws_addr: "127.0.0.1:0".parse().unwrap(),
+        www: concat!(env!("CARGO_MANIFEST_DIR"), "/www").into(),
+        ..Config::default()
+    };
+    adjust(&mut config);
+    Server::start(config).expect("server starts")
+}
+
+/// A WebSocket client for tests.
+pub struct Client {
+    pub ws: WebSocket<TcpStream>,
+}
+
+/// Opens a WebSocket to `path` (e.g. `/?name=alice`) with extra request headers.
+pub fn open(
+    server: &Server,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Client, tungstenite::Error> {
+    let stream = TcpStream::connect(server.ws_addr()).expect("connect");
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut request = tungstenite::ClientRequestBuilder::new(
+        format!("ws://{}{path}", server.ws_addr()).parse().unwrap(),
+    );
+    for (name, value) in headers {
+        request = request.with_header(*name, *value);
+    }
+    match tungstenite::client(request, stream) {
+        Ok((ws, _)) => Ok(Client { ws }),
+        Err(tungstenite::HandshakeError::Failure(e)) => Err(e),
+        Err(e) => panic!("handshake did not finish: {e}"),
+    }
+}
+
+impl Client {
+    /// Joins the chat as `name` and returns the client with its welcome frame.
+    pub fn join(server: &Server, name: &str) -> (Client, Value) {
+        let mut client = open(server, &format!("/?name={name}"), &[]).expect("handshake");
+        let welcome = client.recv();
+        assert_eq!(
+            welcome["type"], "welcome",
+            "first frame for {name}: {welcome}"
+        );
+        (client, welcome)
+    }
+
+    pub fn send_json(&mut self, frame: Value) {
+        self.ws
+            .send(Message::text(frame.to_string()))
+            .expect("send");
+    }
+
+    pub fn say(&mut self, text: &str, id: &str) {
+        self.send_json(json!({"type": "send", "text": text, "id": id}));
+    }
+
+    /// The next message, whatever it is; pings are answered and skipped on the way.
+    pub fn next(&mut self) -> Message {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            assert!(Instant::now() < deadline, "no message within {DEADLINE:?}");
+            match self.ws.read() {
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Ok(message) => return message,
+                Err(e) => panic!("read failed: {e}"),
+            }
+        }
+    }
+
+    /// The next text frame, parsed.
+    pub fn recv(&mut self) -> Value {
+        match self.next() {
+            Message::Text(text) => serde_json::from_str(&text).expect("frames are JSON"),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// Skips frames until one of type `kind` arrives (presence frames from other tests' clients).
+    pub fn recv_type(&mut self, kind: &str) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "no {kind} frame within {DEADLINE:?}"
+            );
+            let frame = self.recv();
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns its Close frame (`None` for a bare TCP close).
+    pub fn closed(&mut self) -> Option<CloseFrame> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            assert!(Instant::now() < deadline, "not closed within {DEADLINE:?}");
+            match self.ws.read() {
+                Ok(Message::Close(frame)) => return frame,
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+/// Sends a raw HTTP/1.1 request and returns the status code and body: no client library, so
+/// the request target reaches the server byte for byte (`/../`, `%2e`...).
+pub fn http_raw(server: &Server, method: &str, target: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(server.http_addr()).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("a complete response");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Waits until `condition` holds, checking again after each short pause, or fails at the deadline.
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
