@@ -49,3 +49,27 @@ fn answers_a_close_with_its_code() {
         .unwrap();
     assert_eq!(client.closed().map(|f| u16::from(f.code)), Some(4321));
 }
+
+// A message sent in fragments, with a Ping between them, is answered with the Pong first and
+// then echoed whole (RFC 6455 §5.4: control frames may arrive mid-message).
+#[test]
+fn reassembles_fragments_around_a_ping() {
+    use tungstenite::protocol::frame::Frame;
+    use tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = start(|c| c.echo = true);
+    let mut client = open(&server, "/", &[]).unwrap();
+    let frames = [
+        Frame::message(&b"frag"[..], OpCode::Data(Data::Text), false),
+        Frame::ping(&b"mid"[..]),
+        Frame::message(&b"men"[..], OpCode::Data(Data::Continue), false),
+        Frame::message(&b"ted"[..], OpCode::Data(Data::Continue), true),
+    ];
+    for frame in frames {
+        client.ws.send(Message::Frame(frame)).unwrap();
+    }
+    assert_eq!(
+        client.ws.read().unwrap(),
+        Message::Pong(Bytes::from_static(b"mid"))
+    );
+    assert_eq!(client.next(), Message::text("fragmented"));
+}

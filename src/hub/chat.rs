@@ -197,11 +197,13 @@ impl Hub {
     pub fn flush(&mut self) {
         while !self.batch.is_empty() {
             let mut failed = Vec::new();
+            let mut pieces = Vec::new();
             for (&conn, client) in &mut self.clients {
-                match client.send(&self.batch.pieces_for(conn), self.limits.max_backlog) {
-                    Ok(()) if client.is_lagging() => drop(self.lagging.insert(conn)),
-                    Ok(()) => drop(self.lagging.remove(&conn)),
-                    Err(end) => failed.push((conn, end)),
+                self.batch.pieces_for(conn, &mut pieces);
+                if let Err(end) = client.send(&pieces, self.limits.max_backlog) {
+                    failed.push((conn, end));
+                } else if client.is_lagging() {
+                    self.lagging.insert(conn);
                 }
             }
             self.batch.clear();
