@@ -16,9 +16,6 @@ use socket2::SockRef;
 use crate::end::End;
 use crate::hub::frame;
 
-/// Return the backlog's memory once it has drained, if a burst grew it past this.
-const RETAINED_BACKLOG: usize = 16 * 1024;
-
 /// Never block; never raise SIGPIPE for a peer that has gone (the error says so instead).
 const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 
@@ -74,7 +71,8 @@ impl Client {
             SockRef::from(&*self.socket).send_with_flags(&self.backlog, SEND_FLAGS),
         )?;
         self.backlog.drain(..sent);
-        if self.backlog.is_empty() && self.backlog.capacity() > RETAINED_BACKLOG {
+        if self.backlog.is_empty() {
+            // Falling behind is rare and brief; an idle client should cost no buffer at all.
             self.backlog = Vec::new();
         }
         self.check_backlog(max_backlog)

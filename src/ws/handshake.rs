@@ -27,15 +27,20 @@ use crate::ws::reader::{self, Mode};
 use crate::ws::stream::ReaderStream;
 use crate::{identity, log};
 
-/// Room for HTTP parsing, SHA-1 and header maps; only the pages touched are ever resident.
-pub const STACK_SIZE: usize = 256 * 1024;
+/// Room for HTTP parsing, SHA-1 and header maps. Deliberately smaller than the reader's stack:
+/// glibc caches the stacks of finished threads, keeping 16 KiB of each resident, and hands them
+/// to new threads asking for no more than the cached size. A reader reusing a handshake's stack
+/// would inherit those dirty pages for its whole life; with a smaller size, it never can.
+pub const STACK_SIZE: usize = 128 * 1024;
 
 /// A client must finish its upgrade request within this time, however slowly it trickles in.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// tungstenite's read buffer per connection. Its default, 128 KiB, suits one busy client; chat
-/// frames are small, so 4 KiB holds many of them and tungstenite grows it for a rare big one.
-const READ_BUFFER: usize = 4 * 1024;
+/// tungstenite's read buffer per connection. Its default, 128 KiB, suits one busy client, and
+/// tungstenite zero-fills the whole buffer before each read, so all of it is resident. Chat
+/// frames are ~100 bytes: 2 KiB holds a burst of them, and tungstenite grows the buffer for a
+/// rare big message.
+const READ_BUFFER: usize = 2 * 1024;
 
 /// SO_SNDBUF for every connection (Linux doubles it). Left to itself Linux grows a send buffer up
 /// to 4 MiB, so a client that never reads would swallow a quarter of an hour of chat before the
