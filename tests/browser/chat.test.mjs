@@ -1,0 +1,170 @@
+// chat.test.mjs: people chatting through the real server in headless Chromium: delivery between
+// two pages, pending → delivered, the online list and notices, user text rendered as text, and
+// names the server or the page refuses. One server and one browser for the whole file.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launchBrowser, messageItem, onlineNames, openPage, send, shot, signIn, startServer, waitForStatus,
+} from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Two signed-in pages, closed when the test ends. */
+async function twoPeople(t, first, second) {
+  const a = await openPage(browser);
+  const b = await openPage(browser);
+  t.after(() => Promise.all([a.context().close(), b.context().close()]));
+  await signIn(a, server.pageUrl, first);
+  await signIn(b, server.pageUrl, second);
+  return [a, b];
+}
+
+/** Records every data-state a message item takes in the page, in order. */
+function recordMessageStates(page) {
+  return page.evaluate(() => {
+    window.seenStates = [];
+    const note = (state) => window.seenStates.at(-1) !== state && window.seenStates.push(state);
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.type === 'attributes') note(record.target.dataset.state);
+        for (const node of record.addedNodes) if (node.dataset?.testid === 'message') note(node.dataset.state);
+      }
+    }).observe(document.getElementById('messages'), {
+      childList: true, subtree: true, attributes: true, attributeFilter: ['data-state'],
+    });
+  });
+}
+
+// A message typed in one page reaches the other with sender and HH:MM time, and turns from pending to delivered for its sender.
+test('two pages chat: delivery, pending then delivered, online list, join notice', async (t) => {
+  const [alice, bob] = await twoPeople(t, 'alice', 'bob');
+
+  await alice.locator('[data-testid="notice"]', { hasText: 'bob joined' }).waitFor();
+  for (const page of [alice, bob]) {
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="online-user"]').length === 2);
+    assert.deepEqual(await onlineNames(page), ['alice', 'bob']);
+  }
+
+  await recordMessageStates(alice);
+  await send(alice, 'hello bob');
+  const sent = messageItem(alice, 'alice', 'hello bob');
+  await sent.and(alice.locator('[data-state="delivered"]')).waitFor();
+  assert.deepEqual(await alice.evaluate(() => window.seenStates), ['pending', 'delivered']);
+  assert.match(await sent.getAttribute('class'), /\bmine\b/);
+  assert.match(await sent.getByTestId('message-time').textContent(), /^\d{2}:\d{2}$/);
+  assert.equal(await alice.evaluate(() => document.activeElement?.dataset.testid), 'message-input');
+  assert.equal(await alice.getByTestId('message-input').inputValue(), '');
+
+  const received = messageItem(bob, 'alice', 'hello bob');
+  await received.waitFor();
+  assert.equal(await received.getByTestId('message-from').textContent(), 'alice');
+  assert.match(await received.getByTestId('message-time').textContent(), /^\d{2}:\d{2}$/);
+  assert.doesNotMatch(await received.getAttribute('class'), /\bmine\b/);
+
+  await send(bob, 'hi alice! the build is green again ✓ (ça marche)');
+  await messageItem(alice, 'bob', 'hi alice! the build is green again ✓ (ça marche)').waitFor();
+  await send(alice, 'great, merging now');
+  await messageItem(bob, 'alice', 'great, merging now').waitFor();
+  await messageItem(alice, 'alice', 'great, merging now').and(alice.locator('[data-state="delivered"]')).waitFor();
+  await shot(alice, 'two-tabs.png');
+  await shot(bob, 'two-tabs-bob.png');
+  assert.deepEqual([...alice.problems, ...bob.problems], []);
+});
+
+// User text is rendered as text: markup in a message shows literally and creates no element.
+test('markup in a message is shown as text, never parsed', async (t) => {
+  const [mallory, victim] = await twoPeople(t, 'mallory', 'victim');
+  const evil = '<b>x</b><img src=x onerror="window.pwned=1">';
+  await send(mallory, evil);
+  for (const page of [mallory, victim]) {
+    const item = messageItem(page, 'mallory', evil);
+    await item.waitFor();
+    assert.equal(await item.getByTestId('message-text').textContent(), evil);
+    assert.equal(await page.locator('[data-testid="messages"] :is(b, img)').count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.deepEqual(page.problems, []);
+  }
+});
+
+// A taken name (compared ignoring case) is refused with the server's reason, and the prompt stays usable.
+test('a taken name is refused with a reason and the prompt still works', async (t) => {
+  const carol = await openPage(browser);
+  const other = await openPage(browser);
+  t.after(() => Promise.all([carol.context().close(), other.context().close()]));
+  await signIn(carol, server.pageUrl, 'carol');
+
+  await other.goto(server.pageUrl);
+  await other.getByTestId('name-input').fill('CAROL');
+  await other.getByTestId('join').click();
+  await other.locator('[data-testid="login-error"]', { hasText: /in use/ }).waitFor();
+  assert.equal(await other.getByTestId('name-input').isEditable(), true);
+  assert.equal(await other.getByTestId('join').isEnabled(), true);
+  assert.notEqual(await other.getByTestId('status').getAttribute('data-state'), 'connected');
+  await shot(other, 'name-taken.png');
+
+  await other.getByTestId('name-input').fill('carol2');
+  await other.getByTestId('name-input').press('Enter');
+  await waitForStatus(other, 'connected');
+  assert.equal(await other.getByTestId('login-error').textContent(), '');
+});
+
+// A malformed name is refused by the page itself, before any WebSocket is opened.
+test('a malformed name is refused client-side', async (t) => {
+  const page = await openPage(browser);
+  t.after(() => page.context().close());
+  let sockets = 0;
+  page.on('websocket', () => sockets++);
+  await page.goto(server.pageUrl);
+  for (const bad of ['bad name!', 'émile', 'a.b']) {
+    await page.getByTestId('name-input').fill(bad);
+    await page.getByTestId('name-input').press('Enter');
+    await page.locator('[data-testid="login-error"]', { hasText: /1–32 letters/ }).waitFor();
+  }
+  assert.equal(sockets, 0);
+  assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'offline');
+});
+
+// The page respects /api/info's max_text_bytes: a message over it (counted in UTF-8 bytes) is held back with a reason.
+test('a message over the byte limit is stopped in the page', async (t) => {
+  const [dora] = await twoPeople(t, 'dora', 'dora-friend');
+  const limit = await dora.evaluate(async () => (await (await fetch('/api/info')).json()).max_text_bytes);
+  const input = dora.getByTestId('message-input');
+  await input.fill('é'.repeat(limit / 2 + 1)); // fewer characters than the limit, more bytes
+  await dora.locator('[data-testid="send-error"]', { hasText: /Too long/ }).waitFor();
+  assert.equal(await dora.getByTestId('send').isDisabled(), true);
+  await input.press('Enter');
+  assert.equal(await dora.locator('[data-testid="message"]').count(), 0);
+  await input.fill('é'.repeat(limit / 2)); // exactly at the limit: allowed
+  await dora.locator('[data-testid="send-error"]').waitFor({ state: 'hidden' });
+  await input.press('Enter');
+  await dora.locator('[data-testid="message"][data-state="delivered"]').waitFor();
+});
+
+// The list follows new messages only when the reader is at the bottom; a reader scrolled up keeps their place.
+test('new messages scroll the list only if the reader was at the bottom', async (t) => {
+  const [reader, writer] = await twoPeople(t, 'reader', 'writer');
+  const list = reader.getByTestId('messages');
+  const atBottom = () => list.evaluate((ul) => ul.scrollHeight - ul.scrollTop - ul.clientHeight < 2);
+  for (let i = 1; i <= 30; i++) await send(writer, `line ${i}`);
+  await messageItem(reader, 'writer', 'line 30').waitFor();
+  assert.equal(await atBottom(), true, 'followed while at the bottom');
+
+  await list.evaluate((ul) => { ul.scrollTop = 0; });
+  await send(writer, 'while you were reading');
+  await messageItem(reader, 'writer', 'while you were reading').waitFor();
+  assert.equal(await list.evaluate((ul) => ul.scrollTop), 0, 'kept the place of a reader scrolled up');
+  await reader.locator('#jump').click();
+  assert.equal(await atBottom(), true, 'the "New messages" button goes to the end');
+});

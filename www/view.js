@@ -1,0 +1,147 @@
+// view.js: everything on the page except the message list (that is messages.js): the sign-in
+// prompt, the header's connection status, the lost-connection banner, the online list (a sidebar
+// on wide screens, a collapsible panel behind the "N online" button on phones) and the line under
+// the input where the server's errors appear. Names only ever go in through textContent.
+
+const $ = (id) => document.getElementById(id);
+const nameInput = $('name');
+const textInput = $('text');
+const SEND_ERROR_MS = 8000; // how long a server error stays under the input
+
+/** Shows the name prompt, optionally with a reason the last name was not accepted. */
+export function showLogin(name, error) {
+  $('chat').hidden = true;
+  $('login').hidden = false;
+  $('online-toggle').hidden = true;
+  hideBanner();
+  if (name !== undefined) nameInput.value = name;
+  setLoginError(error);
+  setJoining(false);
+  nameInput.focus();
+  if (error) nameInput.select();
+}
+
+export function showChat() {
+  $('login').hidden = true;
+  $('chat').hidden = false;
+  $('online-toggle').hidden = false;
+  setLoginError('');
+  setJoining(false);
+  textInput.focus();
+}
+
+export function isChatShown() {
+  return !$('chat').hidden;
+}
+
+export function setLoginError(text) {
+  const sentence = text ? text[0].toUpperCase() + text.slice(1) : '';
+  $('login-error').textContent = sentence;
+  nameInput.setAttribute('aria-invalid', text ? 'true' : 'false');
+}
+
+/** While the first connection is being made the Join button says so and waits. */
+export function setJoining(joining) {
+  const join = $('join');
+  join.disabled = joining;
+  join.textContent = joining ? 'Joining…' : 'Join';
+}
+
+/** state: offline | connecting | connected | reconnecting | disconnected (styled by CSS). */
+export function setStatus(state, text) {
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = text;
+  document.body.dataset.connection = state; // lets CSS dim what is stale while offline
+}
+
+let bannerAction = null;
+
+/** A strip under the header; the button (if any) runs `action`. */
+export function showBanner(text, actionLabel, action) {
+  $('banner-text').textContent = text;
+  const button = $('banner-action');
+  button.hidden = !actionLabel;
+  button.textContent = actionLabel || '';
+  bannerAction = action || null;
+  $('banner').hidden = false;
+}
+
+export function hideBanner() {
+  $('banner').hidden = true;
+  bannerAction = null;
+}
+
+$('banner-action').addEventListener('click', () => bannerAction?.());
+
+// The online list: names keyed by their lower-case form, as the server compares them.
+const online = new Map();
+let myName = '';
+
+function renderOnline() {
+  const names = [...online.values()].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  const items = names.map((name) => {
+    const li = document.createElement('li');
+    li.dataset.testid = 'online-user';
+    li.dataset.name = name;
+    const label = document.createElement('span');
+    label.className = 'name';
+    label.textContent = name;
+    li.append(label);
+    if (name === myName) {
+      li.classList.add('me');
+      const you = document.createElement('span');
+      you.className = 'you';
+      you.textContent = 'you';
+      li.append(you);
+    }
+    return li;
+  });
+  $('online-users').replaceChildren(...items);
+  $('online-count').textContent = String(names.length);
+}
+
+/** A welcome: everyone online now, replacing whatever the list showed before. */
+export function setOnline(users, me) {
+  myName = me;
+  online.clear();
+  for (const name of users) online.set(String(name).toLowerCase(), String(name));
+  renderOnline();
+}
+
+export function addOnline(name) {
+  online.set(String(name).toLowerCase(), String(name));
+  renderOnline();
+}
+
+export function removeOnline(name) {
+  online.delete(String(name).toLowerCase());
+  renderOnline();
+}
+
+$('online-toggle').addEventListener('click', () => {
+  const toggle = $('online-toggle');
+  const open = toggle.getAttribute('aria-expanded') !== 'true';
+  toggle.setAttribute('aria-expanded', String(open));
+  $('online').classList.toggle('open', open);
+});
+
+let sendErrorTimer = 0;
+
+/** A non-blocking note under the input; `sticky` ones stay until cleared. */
+export function showSendError(text, { sticky = false } = {}) {
+  clearTimeout(sendErrorTimer);
+  $('send-error').textContent = text;
+  if (!sticky) sendErrorTimer = setTimeout(clearSendError, SEND_ERROR_MS);
+}
+
+export function clearSendError() {
+  clearTimeout(sendErrorTimer);
+  $('send-error').textContent = '';
+}
+
+/** Over the byte limit: the Send button is disabled and the input is marked. */
+export function setTooLong(tooLong) {
+  $('send').disabled = tooLong;
+  textInput.setAttribute('aria-invalid', String(tooLong));
+}
