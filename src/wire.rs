@@ -44,6 +44,9 @@ pub enum ServerFrame<'a> {
     Error {
         code: ErrorCode,
         message: &'a str,
+        /// The `id` of the refused `send`, when it had a readable one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
     },
 }
 
@@ -75,6 +78,8 @@ pub enum ErrorCode {
 pub struct WireError {
     pub code: ErrorCode,
     pub message: String,
+    /// The client's `id` for the frame refused, so that it knows which pending message failed.
+    pub id: Option<String>,
 }
 
 impl WireError {
@@ -82,14 +87,23 @@ impl WireError {
         WireError {
             code,
             message: message.into(),
+            id: None,
         }
+    }
+
+    /// The same refusal, naming the client's `id` for the frame it refuses.
+    pub fn for_id(mut self, id: Option<String>) -> Self {
+        self.id = id;
+        self
     }
 
     /// The `error` frame that tells the client about this refusal.
     pub fn to_json(&self) -> String {
+        let id = self.id.as_deref();
         ServerFrame::Error {
             code: self.code,
             message: &self.message,
+            id,
         }
         .to_json()
     }
@@ -115,34 +129,37 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
 }
 
 fn parse_send(fields: &Map<String, Value>, max_text: usize) -> Result<ClientFrame, WireError> {
-    let text = required_str(fields, "text")?;
+    // The id first, so that a refusal of the text can name the message it refuses.
+    let id = parse_id(fields)?;
+    let text = required_str(fields, "text").map_err(|e| e.for_id(id.clone()))?;
     if text.trim().is_empty() {
-        return Err(WireError::new(
+        let error = WireError::new(
             ErrorCode::TextEmpty,
             "text must not be empty or only white space",
-        ));
+        );
+        return Err(error.for_id(id));
     }
     if text.len() > max_text {
-        return Err(WireError::new(
-            ErrorCode::TextTooLong,
-            format!("text is {} bytes; the limit is {max_text}", text.len()),
-        ));
+        let why = format!("text is {} bytes; the limit is {max_text}", text.len());
+        return Err(WireError::new(ErrorCode::TextTooLong, why).for_id(id));
     }
-    let id = match fields.get("id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) if id.chars().count() > MAX_ID_CHARS => {
-            return Err(WireError::new(
-                ErrorCode::IdTooLong,
-                format!("id is longer than {MAX_ID_CHARS} characters"),
-            ));
-        }
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(_) => return Err(WireError::new(ErrorCode::BadJson, "id must be a string")),
-    };
     Ok(ClientFrame::Send {
         text: text.to_owned(),
         id,
     })
+}
+
+/// The optional client id: a string of at most [`MAX_ID_CHARS`] characters.
+fn parse_id(fields: &Map<String, Value>) -> Result<Option<String>, WireError> {
+    match fields.get("id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(id)) if id.chars().count() > MAX_ID_CHARS => Err(WireError::new(
+            ErrorCode::IdTooLong,
+            format!("id is longer than {MAX_ID_CHARS} characters"),
+        )),
+        Some(Value::String(id)) => Ok(Some(id.clone())),
+        Some(_) => Err(WireError::new(ErrorCode::BadJson, "id must be a string")),
+    }
 }
 
 fn required_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, WireError> {
@@ -210,6 +227,20 @@ mod tests {
         assert_eq!(
             code(r#"{"type":"send","text":"hi","id":3}"#),
             ErrorCode::BadJson
+        );
+    }
+
+    #[test]
+    fn refusals_of_a_send_name_its_id() {
+        let error = parse_client_frame(r#"{"type":"send","text":" ","id":"c9"}"#, 10).unwrap_err();
+        assert_eq!(error.id.as_deref(), Some("c9"));
+        assert_eq!(
+            error.to_json(),
+            r#"{"type":"error","code":"text_empty","message":"text must not be empty or only white space","id":"c9"}"#
+        );
+        assert_eq!(
+            code(r#"{"type":"send","id":"c9"}"#),
+            ErrorCode::MissingField
         );
     }
 

@@ -45,6 +45,19 @@ fn every_error_code_and_the_connection_survives() {
     assert_eq!(client.recv()["text"], "still here");
 }
 
+// A refused send names the id it was sent with, so the client knows which message failed.
+#[test]
+fn a_refused_send_names_its_id() {
+    let server = start(|c| c.limits.max_text = 4);
+    let (mut client, _) = Client::join(&server, "idler");
+    client.say("too long", "c7");
+    let error = client.recv();
+    assert_eq!(
+        (error["code"].as_str(), error["id"].as_str()),
+        (Some("text_too_long"), Some("c7"))
+    );
+}
+
 // A message over the WebSocket size limit closes the connection with 1009.
 #[test]
 fn oversize_messages_close_with_1009() {

@@ -97,7 +97,8 @@ function onFrame(frame) {
       return messages.addNotice(`${frame.user} left`, frame.ts);
     case 'error':
       view.showSendError(frame.message || `The server refused that (${frame.code}).`);
-      if (SEND_REFUSALS.has(frame.code)) messages.failIfOnlyOnePending(frame.message);
+      if (typeof frame.id === 'string') messages.failPending(frame.id, frame.message);
+      else if (SEND_REFUSALS.has(frame.code)) messages.failIfOnlyOnePending(frame.message);
       return;
     default:
       return; // unknown frame types are ignored, so the protocol can grow (PROTOCOL.md §3)

@@ -131,9 +131,15 @@ export function failAllPending(why) {
   for (const li of list.querySelectorAll(':scope > [data-state="pending"]')) markFailed(li, why);
 }
 
+/** The server refused your message `id` (its error frame names it). */
+export function failPending(id, why) {
+  const li = pendingItem(id);
+  if (li) markFailed(li, why);
+}
+
 /**
- * The server refused one of your sends. Its error frame does not say which, so only when exactly
- * one message is pending can we tell that it was that one.
+ * The server refused one of your sends without naming it (a frame with no readable id), so only
+ * when exactly one message is pending can we tell that it was that one.
  */
 export function failIfOnlyOnePending(why) {
   const items = list.querySelectorAll(':scope > [data-state="pending"]');

@@ -17,6 +17,10 @@
 const BACKOFF_START_MS = 500; // first wait after a loss (before jitter)
 const BACKOFF_MAX_MS = 10_000; // the wait never grows past this
 const NO_RECONNECT = new Set([1000, 1002, 1007, 1008, 1009]);
+// After a network drop the server may still hold our name: it notices a silent peer only at its
+// idle deadline (75 s by default). A page that was already in keeps retrying this many times
+// (with backoff, ~90 s in all) before it believes someone else took the name.
+const NAME_HELD_RETRIES = 12;
 
 /** A name the server will accept (PROTOCOL.md §2): 1–32 ASCII letters, digits, `_`, `-`. */
 export const NAME_RE = /^[A-Za-z0-9_-]{1,32}$/;
@@ -50,6 +54,8 @@ export class ChatConnection {
   #welcomed = false; // a welcome arrived on the current socket
   #everWelcomed = false;
   #stopped = false; // refused, closed for good, or closed by us: never reconnect
+  #nameHeld = false; // the last attempt met name_taken while reconnecting
+  #nameHeldRetries = 0;
 
   /** handlers: { onFrame(frame), onState(state, detail), onRefused({code, message}), onInfo(info) } */
   constructor(name, handlers) {
@@ -116,6 +122,12 @@ export class ChatConnection {
       return;
     }
     if (frame === null || typeof frame !== 'object' || typeof frame.type !== 'string') return;
+    if (frame.type === 'error' && frame.code === 'name_taken' && this.#everWelcomed
+        && this.#nameHeldRetries < NAME_HELD_RETRIES) {
+      // Most likely our own old connection, not yet timed out: the 1008 that follows retries.
+      this.#nameHeld = true;
+      return;
+    }
     if (frame.type === 'error' && String(frame.code).startsWith('name_')) {
       // The server closes with 1008 next; stop now so that close cannot schedule a retry.
       this.#stopped = true;
@@ -127,6 +139,7 @@ export class ChatConnection {
       this.#everWelcomed = true;
       this.#attempt = 0;
       this.#quickRetryUsed = false;
+      this.#nameHeldRetries = 0;
       this.#handlers.onState('connected', {});
     }
     this.#handlers.onFrame(frame);
@@ -138,7 +151,11 @@ export class ChatConnection {
     this.#welcomed = false;
     if (this.#stopped) return;
     const reason = event.reason || `code ${event.code}`;
-    if (event.code === 1008) {
+    if (event.code === 1008 && this.#nameHeld) {
+      this.#nameHeld = false;
+      this.#nameHeldRetries += 1;
+      this.#retryLater('your previous connection still holds the name');
+    } else if (event.code === 1008) {
       this.#stopped = true;
       this.#handlers.onRefused({ code: 'closed_1008', message: event.reason || 'name refused' });
     } else if (NO_RECONNECT.has(event.code)) {
