@@ -78,6 +78,15 @@ impl Batch {
         self.edits.insert(conn, vec![edit]);
     }
 
+    /// The clients that get something of their own in this batch.
+    pub fn edited(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.edits.keys().copied()
+    }
+
+    pub fn has_edits(&self, conn: ConnId) -> bool {
+        self.edits.contains_key(&conn)
+    }
+
     /// Drops whatever was meant for a client that has gone.
     pub fn forget(&mut self, conn: ConnId) {
         self.edits.remove(&conn);

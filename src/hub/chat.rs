@@ -5,6 +5,7 @@
 //! here writes to a socket except [`Hub::flush`], and through `Client` only.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::IoSlice;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
@@ -196,16 +197,26 @@ impl Hub {
     /// behind (which may batch `left` frames, hence the loop).
     pub fn flush(&mut self) {
         while !self.batch.is_empty() {
-            let mut failed = Vec::new();
-            let mut pieces = Vec::new();
-            for (&conn, client) in &mut self.clients {
-                self.batch.pieces_for(conn, &mut pieces);
-                if let Err(end) = client.send(&pieces, self.limits.max_backlog) {
-                    failed.push((conn, end));
-                } else if client.is_lagging() {
-                    self.lagging.insert(conn);
+            let mut out = Delivery {
+                failed: Vec::new(),
+                pieces: Vec::new(),
+                lagging: &mut self.lagging,
+            };
+            // Clients with edits first: they are this batch's senders (their own copy is their
+            // acknowledgement) and newcomers (their welcome). A sender that hears back early
+            // sends its next message while the others are still being written to.
+            let (batch, max_backlog) = (&self.batch, self.limits.max_backlog);
+            for conn in batch.edited() {
+                if let Some(client) = self.clients.get_mut(&conn) {
+                    out.deliver(conn, client, batch, max_backlog);
                 }
             }
+            for (&conn, client) in &mut self.clients {
+                if !batch.has_edits(conn) {
+                    out.deliver(conn, client, batch, max_backlog);
+                }
+            }
+            let failed = out.failed;
             self.batch.clear();
             self.drop_failed(failed);
         }
@@ -268,6 +279,24 @@ impl Hub {
             client.finish(End::ServerStopping.close_frame());
         }
         count
+    }
+}
+
+/// One flush's bookkeeping: who failed, who fell behind, and the reusable slice list.
+struct Delivery<'a, 'b> {
+    failed: Vec<(ConnId, End)>,
+    pieces: Vec<IoSlice<'b>>,
+    lagging: &'a mut HashSet<ConnId>,
+}
+
+impl<'b> Delivery<'_, 'b> {
+    fn deliver(&mut self, conn: ConnId, client: &mut Client, batch: &'b Batch, max_backlog: usize) {
+        batch.pieces_for(conn, &mut self.pieces);
+        if let Err(end) = client.send(&self.pieces, max_backlog) {
+            self.failed.push((conn, end));
+        } else if client.is_lagging() {
+            self.lagging.insert(conn);
+        }
     }
 }
 

@@ -56,9 +56,12 @@ impl Client {
             return self.retry(max_backlog);
         }
         let total: usize = pieces.iter().map(|p| p.len()).sum();
-        let sent = would_block_as_zero(
-            SockRef::from(&*self.socket).send_vectored_with_flags(pieces, SEND_FLAGS),
-        )?;
+        let socket = SockRef::from(&*self.socket);
+        // The usual case is one piece: plain send() spares the kernel importing an iovec array.
+        let sent = would_block_as_zero(match pieces {
+            [one] => socket.send_with_flags(one, SEND_FLAGS),
+            _ => socket.send_vectored_with_flags(pieces, SEND_FLAGS),
+        })?;
         if sent < total {
             keep_unsent(pieces, sent, &mut self.backlog);
         }
