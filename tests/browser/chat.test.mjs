@@ -2,32 +2,22 @@
 // two pages, pending → delivered, the online list and notices, user text rendered as text, and
 // names the server or the page refuses. One server and one browser for the whole file.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, messageItem, onlineNames, openPage, send, shot, signIn, startServer, waitForStatus,
+  messageItem, onlineNames, openPage, send, shot, signIn, useServerAndBrowser, waitForStatus,
 } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for this file, stopped when it ends.
+const env = useServerAndBrowser();
 
 /** Two signed-in pages, closed when the test ends. */
 async function twoPeople(t, first, second) {
-  const a = await openPage(browser);
-  const b = await openPage(browser);
+  const a = await openPage(env.browser);
+  const b = await openPage(env.browser);
   t.after(() => Promise.all([a.context().close(), b.context().close()]));
-  await signIn(a, server.pageUrl, first);
-  await signIn(b, server.pageUrl, second);
+  await signIn(a, env.server.pageUrl, first);
+  await signIn(b, env.server.pageUrl, second);
   return [a, b];
 }
 
@@ -100,12 +90,12 @@ test('markup in a message is shown as text, never parsed', async (t) => {
 
 // A taken name (compared ignoring case) is refused with the server's reason, and the prompt stays usable.
 test('a taken name is refused with a reason and the prompt still works', async (t) => {
-  const carol = await openPage(browser);
-  const other = await openPage(browser);
+  const carol = await openPage(env.browser);
+  const other = await openPage(env.browser);
   t.after(() => Promise.all([carol.context().close(), other.context().close()]));
-  await signIn(carol, server.pageUrl, 'carol');
+  await signIn(carol, env.server.pageUrl, 'carol');
 
-  await other.goto(server.pageUrl);
+  await other.goto(env.server.pageUrl);
   await other.getByTestId('name-input').fill('CAROL');
   await other.getByTestId('join').click();
   await other.locator('[data-testid="login-error"]', { hasText: /in use/ }).waitFor();
@@ -122,11 +112,11 @@ test('a taken name is refused with a reason and the prompt still works', async (
 
 // A malformed name is refused by the page itself, before any WebSocket is opened.
 test('a malformed name is refused client-side', async (t) => {
-  const page = await openPage(browser);
+  const page = await openPage(env.browser);
   t.after(() => page.context().close());
   let sockets = 0;
   page.on('websocket', () => sockets++);
-  await page.goto(server.pageUrl);
+  await page.goto(env.server.pageUrl);
   for (const bad of ['bad name!', 'émile', 'a.b']) {
     await page.getByTestId('name-input').fill(bad);
     await page.getByTestId('name-input').press('Enter');

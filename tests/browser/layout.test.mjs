@@ -3,22 +3,12 @@
 // button on phones, and that nothing overflows sideways at 360 px; it saves the screenshots
 // (light.png, dark.png, phone.png, phone-online.png) into target/browser-artifacts/.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, messageItem, openPage, send, shot, signIn, startServer } from './harness.mjs';
+import { messageItem, openPage, send, shot, signIn, useServerAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for this file, stopped when it ends.
+const env = useServerAndBrowser();
 
 /** Relative luminance (0 dark … 1 light) of an element's computed background colour. */
 function backgroundLuminance(page, selector) {
@@ -38,12 +28,12 @@ const CONVERSATION = [
 
 // The page is usable and good-looking in light mode, dark mode and on a 360 px phone.
 test('light, dark and phone layouts', async (t) => {
-  const light = await openPage(browser);
-  const dark = await openPage(browser, { colorScheme: 'dark' });
-  const phone = await openPage(browser, { width: 360, height: 740 });
+  const light = await openPage(env.browser);
+  const dark = await openPage(env.browser, { colorScheme: 'dark' });
+  const phone = await openPage(env.browser, { width: 360, height: 740 });
   const pages = { maya: light, sam: dark, lee: phone };
   t.after(() => Promise.all(Object.values(pages).map((page) => page.context().close())));
-  for (const [name, page] of Object.entries(pages)) await signIn(page, server.pageUrl, name);
+  for (const [name, page] of Object.entries(pages)) await signIn(page, env.server.pageUrl, name);
 
   for (const [from, text] of CONVERSATION) {
     await send(pages[from], text);
@@ -74,9 +64,9 @@ test('light, dark and phone layouts', async (t) => {
 
 // The name prompt fits a phone screen and shows the page's own validation message.
 test('the name prompt on a phone', async (t) => {
-  const page = await openPage(browser, { width: 360, height: 740 });
+  const page = await openPage(env.browser, { width: 360, height: 740 });
   t.after(() => page.context().close());
-  await page.goto(server.pageUrl);
+  await page.goto(env.server.pageUrl);
   await page.getByTestId('name-input').fill('no spaces please');
   await page.getByTestId('join').click();
   await page.locator('[data-testid="login-error"]', { hasText: /1–32 letters/ }).waitFor();

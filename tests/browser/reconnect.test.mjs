@@ -2,48 +2,38 @@
 // SIGTERM), the page says so, a new server is started on the same two ports, and the page
 // reconnects by itself, keeps its history, gets a fresh online list, and delivers new messages.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launchBrowser, messageItem, onlineNames, openPage, send, shot, signIn, startServer, startServerOn,
+  messageItem, onlineNames, openPage, send, shot, signIn, useServerAndBrowser, startServerOn,
   waitForStatus,
 } from './harness.mjs';
 
 // Backoff grows to ~10 s at most; a few attempts fit well inside this.
 const RECONNECT_MS = 20_000;
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for this file, stopped when it ends.
+const env = useServerAndBrowser();
 
 /** Two people chat; the server is stopped by `signal`, restarted on the same ports; they chat again. */
 async function surviveRestart(t, signal) {
-  const alice = await openPage(browser);
-  const bob = await openPage(browser);
+  const alice = await openPage(env.browser);
+  const bob = await openPage(env.browser);
   t.after(() => Promise.all([alice.context().close(), bob.context().close()]));
-  await signIn(alice, server.pageUrl, 'alice');
-  await signIn(bob, server.pageUrl, 'bob');
+  await signIn(alice, env.server.pageUrl, 'alice');
+  await signIn(bob, env.server.pageUrl, 'bob');
   await send(alice, 'before the restart');
   await messageItem(bob, 'alice', 'before the restart').waitFor();
 
-  const { httpPort, wsPort } = server;
-  await server.stop(signal);
+  const { httpPort, wsPort } = env.server;
+  await env.server.stop(signal);
   for (const page of [alice, bob]) {
     await page.locator('[data-testid="banner"]', { hasText: 'Connection lost' }).waitFor();
     await waitForStatus(page, 'reconnecting');
   }
   if (signal === 'SIGKILL') await shot(alice, 'reconnecting.png');
 
-  server = await startServerOn(httpPort, wsPort);
+  env.server = await startServerOn(httpPort, wsPort);
   for (const page of [alice, bob]) {
     await waitForStatus(page, 'connected', RECONNECT_MS);
     await page.getByTestId('banner').waitFor({ state: 'hidden' });
