@@ -44,7 +44,10 @@ pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
         if stopping.load(Ordering::Acquire) {
             return;
         }
-        log!("http: tiny_http's accept loop died; restarting it in {backoff:?}");
+        // Once per run of failures: while the file table stays full, every restart fails again.
+        if backoff == RESTART_BACKOFF {
+            log!("http: tiny_http's accept loop died; restarting it until it recovers");
+        }
         thread::sleep(backoff);
         backoff = (backoff * 2).min(MAX_RESTART_BACKOFF);
     }
