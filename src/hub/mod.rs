@@ -9,6 +9,7 @@
 mod batch;
 mod chat;
 mod client;
+mod deliver;
 mod frame;
 
 use std::time::{Duration, Instant};
