@@ -10,10 +10,12 @@ repo="$(cd "$here/../.." && pwd)"
 
 if [[ ! -x /usr/bin/chromium ]]; then
   if [[ "$(id -u)" -eq 0 ]]; then
-    apt-get update && apt-get install -y chromium
+    # No prompts (CI has no terminal); a plain font so that layouts and screenshots match.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core
   else
     echo "run.sh: /usr/bin/chromium is missing. Install Debian's Chromium first:" >&2
-    echo "    sudo apt-get update && sudo apt-get install -y chromium" >&2
+    echo "    sudo apt-get update && sudo apt-get install -y chromium fonts-dejavu-core" >&2
     exit 1
   fi
 fi
