@@ -2,11 +2,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
-use common::{DEADLINE, wait_until};
+use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until};
 use tungstenite::Message;
 
 const BIN: &str = env!("CARGO_BIN_EXE_threadchat");
@@ -14,26 +13,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_threadchat");
 /// Starts the binary on ephemeral ports and reads the two URLs it prints.
 fn launch() -> (Child, String, String) {
     let mut child = Command::new(BIN)
-        .args([
-            "--http",
-            "127.0.0.1:0",
-            "--ws",
-            "127.0.0.1:0",
-            "--www",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/www"),
-        ])
+        .args(BINARY_ARGS)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut url = |prefix: &str| {
-        let line = lines.next().expect("a line").expect("UTF-8");
-        line.strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("{line:?} lacks {prefix:?}"))
-            .to_owned()
-    };
-    let (page, ws) = (url("page: "), url("websocket: "));
+    let (page, ws) = printed_urls(&mut child);
     (child, page, ws)
 }
 

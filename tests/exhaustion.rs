@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{DEADLINE, wait_until};
+use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until};
 
 /// Descriptors the server may hold: a handful for itself, a few dozen for connections.
 const FILE_LIMIT: &str = "--nofile=48:48";
@@ -36,29 +36,21 @@ impl Drop for Limited {
 /// The binary under `prlimit`, with its stderr collected by a thread as it is written.
 fn start_limited() -> Limited {
     let mut child = Command::new("prlimit")
-        .args([
-            FILE_LIMIT,
-            env!("CARGO_BIN_EXE_threadchat"),
-            "--http",
-            "127.0.0.1:0",
-            "--ws",
-            "127.0.0.1:0",
-        ])
-        .args(["--www", concat!(env!("CARGO_MANIFEST_DIR"), "/www")])
+        .args([FILE_LIMIT, env!("CARGO_BIN_EXE_threadchat")])
+        .args(BINARY_ARGS)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("prlimit (util-linux) runs the server");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = |prefix: &str| {
-        let line = lines.next().expect("a line").expect("UTF-8");
-        line.strip_prefix(prefix)
-            .expect("the documented prefix")
-            .trim_end_matches('/')
-            .to_owned()
-    };
-    let http = next("page: http://");
-    let ws = next("websocket: ws://");
+    let (page, ws) = printed_urls(&mut child);
+    let http = page
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let ws = ws
+        .trim_start_matches("ws://")
+        .trim_end_matches('/')
+        .to_owned();
     let log = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&log);
     let stderr = child.stderr.take().unwrap();
@@ -95,24 +87,28 @@ fn get_page(addr: &str) -> Option<String> {
     Some(response)
 }
 
+/// Fills the server's file table with idle connections to `addr` until it logs `complaint`,
+/// keeps it full for [`HOLD`], checks that the complaint was logged exactly once, then lets go.
+fn exhaust(server: &Limited, addr: &str, complaint: &str) {
+    let flood: Vec<TcpStream> = (0..FLOOD)
+        .filter_map(|_| TcpStream::connect(addr).ok())
+        .collect();
+    wait_until(complaint, || logged(server, complaint) > 0);
+    thread::sleep(HOLD);
+    assert_eq!(
+        logged(server, complaint),
+        1,
+        "logged once, not once per retry"
+    );
+    drop(flood);
+}
+
 // tiny_http's accept thread dies on EMFILE (tiny-http #283); the http thread logs it once,
 // restarts it, and the page is served again once descriptors are free.
 #[test]
 fn the_page_comes_back_after_the_file_table_was_full() {
     let server = start_limited();
-    let flood: Vec<TcpStream> = (0..FLOOD)
-        .filter_map(|_| TcpStream::connect(&server.http).ok())
-        .collect();
-    wait_until("the http thread notices", || {
-        logged(&server, "accept loop died") > 0
-    });
-    thread::sleep(HOLD);
-    assert_eq!(
-        logged(&server, "accept loop died"),
-        1,
-        "logged once, not once per retry"
-    );
-    drop(flood);
+    exhaust(&server, &server.http, "accept loop died");
     wait_until("the page is served again", || {
         get_page(&server.http).is_some_and(|r| r.starts_with("HTTP/1.1 200"))
     });
@@ -123,17 +119,7 @@ fn the_page_comes_back_after_the_file_table_was_full() {
 #[test]
 fn websockets_come_back_after_the_file_table_was_full() {
     let server = start_limited();
-    let flood: Vec<TcpStream> = (0..FLOOD)
-        .filter_map(|_| TcpStream::connect(&server.ws).ok())
-        .collect();
-    wait_until("ws-accept notices", || logged(&server, "accept failed") > 0);
-    thread::sleep(HOLD);
-    assert_eq!(
-        logged(&server, "accept failed"),
-        1,
-        "logged once, not once per retry"
-    );
-    drop(flood);
+    exhaust(&server, &server.ws, "accept failed");
     wait_until("a chat client gets in again", || {
         let Ok(stream) = TcpStream::connect(&server.ws) else {
             return false;

@@ -35,18 +35,25 @@ pub struct Site {
 
 pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
     let mut backoff = RESTART_BACKOFF;
-    while let Some(server) = start(&listener) {
-        // Blocks until a request arrives or the accept thread behind `server` has died.
-        while let Ok(request) = server.recv() {
-            backoff = RESTART_BACKOFF;
-            respond(request, &site);
-        }
+    loop {
+        // Building a server needs a file descriptor too, so it fails while the table is full.
+        let failure = match start(&listener) {
+            Ok(server) => {
+                // Blocks until a request arrives or the accept thread behind `server` has died.
+                while let Ok(request) = server.recv() {
+                    backoff = RESTART_BACKOFF;
+                    respond(request, &site);
+                }
+                "tiny_http's accept loop died".to_owned()
+            }
+            Err(e) => format!("cannot start tiny_http: {e}"),
+        };
         if stopping.load(Ordering::Acquire) {
             return;
         }
         // Once per run of failures: while the file table stays full, every restart fails again.
         if backoff == RESTART_BACKOFF {
-            log!("http: tiny_http's accept loop died; restarting it until it recovers");
+            log!("http: {failure}; restarting it until it recovers");
         }
         thread::sleep(backoff);
         backoff = (backoff * 2).min(MAX_RESTART_BACKOFF);
@@ -54,13 +61,8 @@ pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
 }
 
 /// A tiny_http server on a clone of the listening socket, so that one can die and be replaced.
-fn start(listener: &TcpListener) -> Option<Server> {
-    let clone = listener
-        .try_clone()
-        .map_err(|e| log!("http: cannot clone the listener: {e}"));
-    Server::from_listener(clone.ok()?, None)
-        .map_err(|e| log!("http: cannot start tiny_http: {e}"))
-        .ok()
+fn start(listener: &TcpListener) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+    Server::from_listener(listener.try_clone()?, None)
 }
 
 fn respond(request: Request, site: &Site) {

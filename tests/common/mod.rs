@@ -3,8 +3,9 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of the harness.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -156,4 +157,27 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Flags that start the `threadchat` binary on ephemeral loopback ports, serving this repo's page.
+pub const BINARY_ARGS: [&str; 6] = [
+    "--http",
+    "127.0.0.1:0",
+    "--ws",
+    "127.0.0.1:0",
+    "--www",
+    concat!(env!("CARGO_MANIFEST_DIR"), "/www"),
+];
+
+/// The page and WebSocket URLs a started binary prints first on stdout (`page: …`,
+/// `websocket: …`), as documented in docs/PROTOCOL.md §1.
+pub fn printed_urls(child: &mut Child) -> (String, String) {
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+    let mut url = |prefix: &str| {
+        let line = lines.next().expect("a line").expect("UTF-8");
+        let url = line.strip_prefix(prefix);
+        url.unwrap_or_else(|| panic!("{line:?} lacks {prefix:?}"))
+            .to_owned()
+    };
+    (url("page: "), url("websocket: "))
 }
