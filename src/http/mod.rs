@@ -4,7 +4,7 @@
 //! when tiny_http's own accept thread has died. That thread ends on its first `accept()` error
 //! (tiny-http issue #283), say "Too many open files", and the page would be gone for good; so this
 //! loop supervises it: it logs once, waits, and builds a new tiny_http server on a clone of the
-//! same listening socket. On shutdown the listener is shut down, `recv()` fails with `stopping`
+//! same listening socket, and keeps retrying while even that fails (cloning needs a descriptor). On shutdown the listener is shut down, `recv()` fails with `stopping`
 //! set, and the thread ends. Requests are answered here, one at a time: every file is small.
 
 mod files;
