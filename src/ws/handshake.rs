@@ -101,29 +101,24 @@ pub fn run(stream: TcpStream, conn: ConnId, shared: Arc<Shared>) {
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(_))) => return,
         Err(e) => return log!("handshake with {peer} failed: {e}"),
     };
+    // Without a slot the check above refused the upgrade, so this only unwraps it.
     let Some(slot) = slot else { return };
     ws.get_mut().seal();
     if let Err(e) = prepare_socket(&socket, &shared.limits) {
         return log!("cannot set up the socket of {peer}: {e}");
     }
+    let refused = matches!(name, Some(Err(_)));
     let join = Event::Join {
         conn,
         peer,
         socket,
-        name: name.clone(),
+        name,
     };
     // Blocks while the hub's inbox is full; fails only when the server is stopping.
     if shared.hub.send(join).is_err() {
         return;
     }
-    start_reader(
-        conn,
-        ws,
-        peer,
-        name.is_some_and(|n| n.is_err()),
-        slot,
-        &shared,
-    );
+    start_reader(conn, ws, peer, refused, slot, &shared);
 }
 
 /// The checks made before the upgrade is accepted: room for one more, and a trusted origin.
