@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until};
+use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until, wait_up_to};
 
 /// Descriptors the server may hold: a handful for itself, a few dozen for connections.
 const FILE_LIMIT: &str = "--nofile=48:48";
@@ -67,6 +67,10 @@ fn start_limited() -> Limited {
     }
 }
 
+/// How long recovery may take once descriptors are free: each restart attempt waits up to 1 s
+/// (the backoff's cap), and a rebuilt server can die again while the flood's sockets drain.
+const RECOVERY: Duration = Duration::from_secs(15);
+
 /// How long the file table is kept full: several backoff retries (the first ones come after
 /// 10-50 ms and double), so that logging on every retry would show. Not a wait for a condition:
 /// the failure is held on purpose for this long.
@@ -109,7 +113,7 @@ fn exhaust(server: &Limited, addr: &str, complaint: &str) {
 fn the_page_comes_back_after_the_file_table_was_full() {
     let server = start_limited();
     exhaust(&server, &server.http, "accept loop died");
-    wait_until("the page is served again", || {
+    wait_up_to(RECOVERY, "the page is served again", || {
         get_page(&server.http).is_some_and(|r| r.starts_with("HTTP/1.1 200"))
     });
 }
@@ -120,7 +124,7 @@ fn the_page_comes_back_after_the_file_table_was_full() {
 fn websockets_come_back_after_the_file_table_was_full() {
     let server = start_limited();
     exhaust(&server, &server.ws, "accept failed");
-    wait_until("a chat client gets in again", || {
+    wait_up_to(RECOVERY, "a chat client gets in again", || {
         let Ok(stream) = TcpStream::connect(&server.ws) else {
             return false;
         };

@@ -2,12 +2,15 @@
 //!
 //! Blocks in tiny_http's `recv()` until a request arrives. Woken by a request, or by an error
 //! when tiny_http's own accept thread has died. That thread ends on its first `accept()` error
-//! (tiny-http issue #283), say "Too many open files", and the page would be gone for good; so this
-//! loop supervises it: it logs once, waits, and builds a new tiny_http server on a clone of the
-//! same listening socket, and keeps retrying while even that fails (cloning needs a descriptor). On shutdown the listener is shut down, `recv()` fails with `stopping`
-//! set, and the thread ends. Requests are answered here, one at a time: every file is small.
+//! (tiny-http issue #283), say "Too many open files", and it panics if the file table fills
+//! between an accept and its `try_clone` (see `revive.rs`); either way the page would be gone for
+//! good. So this loop supervises it: it logs once, waits, and builds a new tiny_http server on a
+//! clone of the same listening socket, and keeps retrying while even that fails (cloning needs a
+//! descriptor too). On shutdown the listener is shut down, `recv()` fails with `stopping` set,
+//! and the thread ends. Requests are answered here, one at a time: every file is small.
 
 mod files;
+mod revive;
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -39,11 +42,14 @@ pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
         // Building a server needs a file descriptor too, so it fails while the table is full.
         let failure = match start(&listener) {
             Ok(server) => {
+                let server = Arc::new(server);
+                revive::watch(&server);
                 // Blocks until a request arrives or the accept thread behind `server` has died.
                 while let Ok(request) = server.recv() {
                     backoff = RESTART_BACKOFF;
                     respond(request, &site);
                 }
+                // An accept error, or an unblock() from `revive` after a panic in tiny_http.
                 "tiny_http's accept loop died".to_owned()
             }
             Err(e) => format!("cannot start tiny_http: {e}"),

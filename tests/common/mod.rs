@@ -151,10 +151,15 @@ pub fn http_raw(server: &Server, method: &str, target: &str) -> (u16, String, St
 }
 
 /// Waits until `condition` holds, checking again after each short pause, or fails at the deadline.
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
+pub fn wait_until(what: &str, condition: impl FnMut() -> bool) {
+    wait_up_to(DEADLINE, what, condition);
+}
+
+/// [`wait_until`] with a deadline of `limit` instead of [`DEADLINE`].
+pub fn wait_up_to(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
     while !condition() {
-        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
         std::thread::sleep(Duration::from_millis(10));
     }
 }
