@@ -5,6 +5,8 @@
 //! is pure, so every rule is unit-tested below. docs/PROTOCOL.md is the human-readable copy of
 //! this file; change both together.
 
+use std::fmt;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -71,6 +73,16 @@ pub enum ErrorCode {
     NameMissing,
     NameInvalid,
     NameTaken,
+}
+
+impl fmt::Display for ErrorCode {
+    /// The wire name (`name_taken`), taken from the serde attribute above: one spelling.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(Value::String(name)) => f.write_str(&name),
+            _ => write!(f, "{self:?}"),
+        }
+    }
 }
 
 /// A refusal: the code a program branches on and a sentence a person reads.
@@ -291,6 +303,12 @@ mod tests {
             error.to_json(),
             r#"{"type":"error","code":"text_too_long","message":"too long"}"#
         );
+    }
+
+    #[test]
+    fn error_codes_display_as_on_the_wire() {
+        assert_eq!(ErrorCode::NameTaken.to_string(), "name_taken");
+        assert_eq!(ErrorCode::BadJson.to_string(), "bad_json");
     }
 
     #[test]

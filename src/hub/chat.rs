@@ -150,7 +150,7 @@ impl Hub {
         if let Some(client) = self.clients.get(&conn) {
             let who = client.name.as_deref().unwrap_or("echo client");
             log!(
-                "refused a frame from {who} ({}): {:?}",
+                "refused a frame from {who} ({}): {}",
                 client.peer,
                 error.code
             );
@@ -195,7 +195,7 @@ impl Hub {
 
 /// Tells a client its name was refused (an `error` frame, then Close 1008), and logs it once.
 fn refuse(socket: Arc<TcpStream>, peer: SocketAddr, error: &WireError) {
-    log!("refused name from {peer}: {:?}", error.code);
+    log!("refused name from {peer}: {}", error.code);
     let mut client = Client::new(socket, peer, None);
     client.queue(|out| frame::text(out, &error.to_json()));
     client.finish(Some((1008, &error.message)));
