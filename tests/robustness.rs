@@ -154,6 +154,35 @@ fn a_silent_handshake_blocks_no_one() {
     assert_eq!(welcome["you"], "prompt");
 }
 
+// An upgrade request with endless headers is cut off (tungstenite's 64 KiB cap) and logged, while
+// others keep joining.
+#[test]
+fn an_endless_handshake_is_cut_off() {
+    use std::io::{Read, Write};
+    let server = start(|_| {});
+    let mut hostile = TcpStream::connect(server.ws_addr()).unwrap();
+    hostile.set_read_timeout(Some(common::DEADLINE)).unwrap();
+    let mut request = String::from("GET /?name=h HTTP/1.1\r\nHost: x\r\n");
+    while request.len() < 100_000 {
+        request
+            .push_str("X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    // The server may close mid-send; what matters is that it closes.
+    let _ = hostile.write_all(request.as_bytes());
+    let mut rest = Vec::new();
+    if let Err(e) = hostile.read_to_end(&mut rest) {
+        // A reset is a close too; a timeout means the server kept the connection open.
+        let timed_out = matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        );
+        assert!(!timed_out, "the server never closed the connection");
+    }
+    assert!(!String::from_utf8_lossy(&rest).contains("101 Switching"));
+    let (_, welcome) = Client::join(&server, "after");
+    assert_eq!(welcome["you"], "after");
+}
+
 // Stopping the server closes every connection with 1001, so pages reconnect at once.
 #[test]
 fn stopping_closes_with_1001() {

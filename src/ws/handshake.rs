@@ -1,6 +1,7 @@
 //! A `ws-handshake` thread: turns one accepted TCP connection into a registered WebSocket.
 //!
-//! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total, then
+//! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total (and at
+//! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then
 //! checks the `Origin` and the name, registers the connection with the hub and starts its reader
 //! thread. Then it ends. It runs in a thread of its own, not the reader's, for two reasons: a slow
 //! client holds up nobody else, and the handshake is the deepest call stack of a connection's life
