@@ -86,7 +86,7 @@ impl fmt::Display for End {
             End::BadUtf8 => write!(f, "invalid UTF-8"),
             End::Protocol(why) => write!(f, "protocol error: {why}"),
             End::NameRefused => write!(f, "name refused"),
-            End::Evicted => write!(f, "evicted: not reading"),
+            End::Evicted => write!(f, "evicted: over --max-backlog bytes waiting"),
             End::ServerStopping => write!(f, "server stopping"),
             End::Failed(why) => write!(f, "I/O error: {why}"),
         }

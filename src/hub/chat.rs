@@ -61,16 +61,14 @@ impl Hub {
                 payload,
                 binary,
             } => self.heard(conn, |batch| {
-                batch.direct(conn, |out| match binary {
-                    true => frame::binary(out, &payload),
-                    false => frame::text(out, &String::from_utf8_lossy(&payload)),
-                })
+                batch.direct(conn, |out| frame::data(out, &payload, binary))
             }),
             Event::Reject { conn, error } => self.reject(conn, &error),
             Event::Ping { conn, payload } => self.heard(conn, |batch| {
                 batch.direct(conn, |out| frame::pong(out, &payload))
             }),
             Event::Gone { conn, end } => self.remove(conn, end),
+            // The loop in mod.rs stops on Shutdown before applying it.
             Event::Shutdown => {}
         }
     }

@@ -13,7 +13,6 @@ use crate::hub::batch::Batch;
 use crate::hub::chat::Hub;
 use crate::hub::client::Client;
 use crate::hub::{BACKLOG_RETRY, frame};
-use crate::log;
 
 impl Hub {
     /// Writes the batch to every client, then drops those whose socket failed or who fell too far
@@ -45,19 +44,18 @@ impl Hub {
         }
     }
 
+    /// Removes the clients a send failed for; `remove` logs each one once, with its reason.
     fn drop_failed(&mut self, failed: Vec<(ConnId, End)>) {
         for (conn, end) in failed {
-            if end == End::Evicted {
-                log!(
-                    "evicting connection {conn}: over {} bytes waiting",
-                    self.limits.max_backlog
-                );
-            }
             self.remove(conn, end);
         }
     }
 
     /// The next instant the hub must wake without an event, if any.
+    ///
+    /// The backlog retry is re-armed from now on every wake, so under a steady stream of events it
+    /// never fires; it need not, because every flush retries lagging clients anyway (`send`
+    /// starts with the backlog). It matters only when the chat goes quiet.
     pub fn next_timer(&self) -> Option<Instant> {
         let retry = (!self.lagging.is_empty()).then(|| Instant::now() + BACKLOG_RETRY);
         match (retry, self.next_heartbeat) {

@@ -9,12 +9,14 @@ use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 
 /// Appends a final text frame holding `json`.
 pub fn text(out: &mut Vec<u8>, json: &str) {
-    put(out, OpCode::Data(Data::Text), json.as_bytes());
+    data(out, json.as_bytes(), false);
 }
 
-/// Appends a final binary frame (echo mode).
-pub fn binary(out: &mut Vec<u8>, payload: &[u8]) {
-    put(out, OpCode::Data(Data::Binary), payload);
+/// Appends a final data frame: binary, or text whose payload the caller knows is UTF-8 (echo
+/// mode sends back what tungstenite has already checked).
+pub fn data(out: &mut Vec<u8>, payload: &[u8], binary: bool) {
+    let kind = if binary { Data::Binary } else { Data::Text };
+    put(out, OpCode::Data(kind), payload);
 }
 
 pub fn ping(out: &mut Vec<u8>) {
@@ -57,7 +59,7 @@ mod tests {
     #[test]
     fn long_frames_use_the_extended_length() {
         let mut out = Vec::new();
-        binary(&mut out, &[7; 300]);
+        data(&mut out, &[7; 300], true);
         assert_eq!(&out[..4], &[0x82, 126, 1, 44]);
         assert_eq!(out.len(), 304);
     }

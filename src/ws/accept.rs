@@ -5,7 +5,6 @@
 //! the loop. It does nothing slow itself: the WebSocket handshake runs in the new thread, so a
 //! slow or silent client never holds up the next one.
 
-use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,19 +23,20 @@ const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 pub fn run(listener: TcpListener, shared: Arc<Shared>, stopping: Arc<AtomicBool>) {
     let mut next_id = 1;
     let mut backoff = ACCEPT_BACKOFF;
-    let mut failing = false;
     loop {
         // Blocks until a client connects, or the listener is shut down.
         match listener.accept() {
             Ok((stream, _)) => {
-                failing = false;
                 backoff = ACCEPT_BACKOFF;
                 hand_off(stream, next_id, &shared);
                 next_id += 1;
             }
             Err(_) if stopping.load(Ordering::Acquire) => break,
             Err(e) => {
-                log_once(&mut failing, &e);
+                // Once per run of failures, not once per retry.
+                if backoff == ACCEPT_BACKOFF {
+                    log!("ws-accept: accept failed ({e}); backing off until it recovers");
+                }
                 thread::sleep(backoff);
                 backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
             }
@@ -53,13 +53,5 @@ fn hand_off(stream: TcpStream, conn: u64, shared: &Arc<Shared>) {
         .spawn(move || handshake::run(stream, conn, shared));
     if let Err(e) = spawned {
         log!("ws-accept: cannot start a thread for connection {conn}: {e}");
-    }
-}
-
-/// Logs the first of a run of accept errors, not every retry.
-fn log_once(failing: &mut bool, err: &io::Error) {
-    if !*failing {
-        log!("ws-accept: accept failed ({err}); backing off until it recovers");
-        *failing = true;
     }
 }

@@ -64,11 +64,6 @@ pub fn run(
 }
 
 /// Turns one WebSocket message into what the hub must do about it.
-///
-/// Never inlined: parsing JSON needs a deep stack, and inlined into the loop above it would make
-/// the loop's own frame that deep. Rust touches every page of a large frame on entry (stack
-/// probes), so every idle reader, blocked in `read()`, would keep those pages resident.
-#[inline(never)]
 fn interpret(conn: ConnId, message: Message, mode: Mode) -> Step {
     match (message, mode) {
         (Message::Text(text), Mode::Chat { max_text }) => {
