@@ -21,6 +21,32 @@ pub struct Config {
     /// Echo every message back to its sender instead of chatting (for conformance suites).
     pub echo: bool,
     pub limits: Limits,
+    pub http: HttpLimits,
+}
+
+/// The bounds on the HTTP side, enforced by the guard in front of tiny_http.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// HTTP connections at once, each with a thread; when full, the one that has waited longest
+    /// for its client is closed.
+    pub max_connections: usize,
+    /// A request (head and body) must arrive within this.
+    pub request_timeout: Duration,
+    /// An open connection may wait this long for its next request.
+    pub keep_alive: Duration,
+    /// Bytes in a request body; more is refused with 413.
+    pub max_body: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_connections: 256,
+            request_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(5),
+            max_body: 16 * 1024,
+        }
+    }
 }
 
 /// The bounds that keep one client from costing everyone else.
@@ -34,7 +60,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
     pub max_backlog: usize,
-    /// How long a connection may be silent before the hub pings it.
+    /// How long a connection may be silent before the hub pings it (checked every half interval,
+    /// so the Ping goes out up to half an interval later).
     pub ping_interval: Duration,
     /// How long a connection may send nothing at all (not even a Pong) before it is dropped.
     pub idle_timeout: Duration,
@@ -62,6 +89,7 @@ impl Default for Config {
             allow_origins: Vec::new(),
             echo: false,
             limits: Limits::default(),
+            http: HttpLimits::default(),
         }
     }
 }
@@ -69,7 +97,7 @@ impl Default for Config {
 /// What the command line asked for.
 #[derive(Debug)]
 pub enum Command {
-    Run(Config),
+    Run(Box<Config>),
     Help,
     Version,
 }
@@ -89,8 +117,14 @@ Options:
   --max-message BYTES     largest WebSocket message      [default: 65536]
   --max-connections N     most open connections          [default: 10000]
   --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
-  --ping-interval SECS    ping a connection silent this long [default: 30]
+  --ping-interval SECS    ping a connection silent this long (checked every half interval)
+                                                         [default: 30]
   --idle-timeout SECS     drop a connection silent this long [default: 75]
+  --max-http-connections N  HTTP connections at once; when full, the longest-waiting is closed
+                                                         [default: 256]
+  --request-timeout SECS  an HTTP request must arrive within this [default: 10]
+  --keep-alive SECS       an idle HTTP connection is closed after this [default: 5]
+  --max-body BYTES        largest HTTP request body      [default: 16384]
   --echo                  echo every message to its sender (conformance testing)
   -h, --help              print this help
   -V, --version           print the version
@@ -117,18 +151,25 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
+            "--max-http-connections" => {
+                config.http.max_connections = parse_positive(&flag, &value()?)?
+            }
+            "--request-timeout" => config.http.request_timeout = parse_seconds(&flag, &value()?)?,
+            "--keep-alive" => config.http.keep_alive = parse_seconds(&flag, &value()?)?,
+            "--max-body" => config.http.max_body = parse_positive(&flag, &value()?)?,
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
     }
     check(&config.limits)?;
-    Ok(Command::Run(config))
+    Ok(Command::Run(Box::new(config)))
 }
 
 /// Rejects combinations that would make the server misbehave.
 fn check(limits: &Limits) -> Result<(), String> {
     // gorilla's rule: a ping must be able to arrive and be answered before the idle deadline.
-    if limits.ping_interval >= limits.idle_timeout {
-        return Err("--ping-interval must be shorter than --idle-timeout".into());
+    // It goes out up to half an interval late (the hub checks every half interval).
+    if limits.ping_interval * 3 / 2 >= limits.idle_timeout {
+        return Err("--idle-timeout must be more than 1.5 times --ping-interval".into());
     }
     if limits.max_text > limits.max_message {
         return Err("--max-text cannot exceed --max-message".into());
@@ -164,7 +205,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Result<Config, String> {
         match parse(args.iter().map(|s| s.to_string()))? {
-            Command::Run(config) => Ok(config),
+            Command::Run(config) => Ok(*config),
             other => Err(format!("expected a config, got {other:?}")),
         }
     }

@@ -9,6 +9,8 @@ use std::io::ErrorKind;
 
 use tungstenite::error::{CapacityError, Error, ProtocolError};
 
+use crate::wire::WireError;
+
 /// Why a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
@@ -24,8 +26,9 @@ pub enum End {
     BadUtf8,
     /// A violation of RFC 6455.
     Protocol(String),
-    /// The hub refused the name given in the handshake.
-    NameRefused,
+    /// The connection was refused before it joined (a missing, malformed or taken name); the
+    /// client was sent this error frame first.
+    Refused(WireError),
     /// More than `--max-backlog` bytes were waiting for a client that is not reading.
     Evicted,
     /// The server is stopping.
@@ -58,7 +61,7 @@ impl End {
     }
 
     /// The Close frame to send, as (code, reason), or `None` when the socket is beyond reach.
-    pub fn close_frame(&self) -> Option<(u16, &'static str)> {
+    pub fn close_frame(&self) -> Option<(u16, &str)> {
         match self {
             // RFC 6455 §5.5.1: echo the peer's status code back.
             End::PeerClosed(Some(code)) => Some((*code, "")),
@@ -68,7 +71,7 @@ impl End {
             End::TooBig => Some((1009, "message too big")),
             End::BadUtf8 => Some((1007, "text is not valid UTF-8")),
             End::Protocol(_) => Some((1002, "protocol error")),
-            End::NameRefused => Some((1008, "name refused")),
+            End::Refused(error) => Some((1008, &error.message)),
             End::Evicted => Some((1013, "too slow: backlog over limit")),
             End::ServerStopping => Some((1001, "server shutting down")),
         }
@@ -85,7 +88,7 @@ impl fmt::Display for End {
             End::TooBig => write!(f, "message too big"),
             End::BadUtf8 => write!(f, "invalid UTF-8"),
             End::Protocol(why) => write!(f, "protocol error: {why}"),
-            End::NameRefused => write!(f, "name refused"),
+            End::Refused(error) => write!(f, "refused: {}", error.code),
             End::Evicted => write!(f, "evicted: over --max-backlog bytes waiting"),
             End::ServerStopping => write!(f, "server stopping"),
             End::Failed(why) => write!(f, "I/O error: {why}"),

@@ -20,16 +20,26 @@ pub const INBOX_CAPACITY: usize = 4096;
 /// A connection's number, unique for the server's life.
 pub type ConnId = u64;
 
+/// Who a new connection is, as its handshake found: the three kinds the hub treats differently.
+#[derive(Debug)]
+pub enum Arrival {
+    /// Echo mode (`--echo`): no name, no welcome, every message comes back to its sender.
+    Echo,
+    /// A chat user, with a well-formed name (the hub still checks that it is free).
+    Named(String),
+    /// A chat connection refused before it joined: the hub sends this error, then Close 1008.
+    Refused(WireError),
+}
+
 /// What a connection thread tells the hub.
 #[derive(Debug)]
 pub enum Event {
     /// The handshake finished. The hub takes a handle to the socket: it is the only writer.
-    /// `name` is the checked name or why it was refused; `None` in echo mode.
     Join {
         conn: ConnId,
         peer: SocketAddr,
         socket: Arc<TcpStream>,
-        name: Option<Result<String, WireError>>,
+        arrival: Arrival,
     },
     /// A valid chat message, to stamp and broadcast.
     Send {

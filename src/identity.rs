@@ -1,8 +1,8 @@
 //! Who is on the other end of a WebSocket: the one function the handshake calls.
 //!
-//! Today a connection is identified by the name in its URL, `?name=alice`. When accounts arrive
-//! (see shared/ROADMAP.md) only this function changes: it will read a session cookie or a bearer
-//! token instead, and everything after the handshake keeps receiving a checked name.
+//! A connection is identified by the name in its URL, `?name=alice`. This is the one place that
+//! knows how: were it to read a session cookie instead, only this function would change, and
+//! everything after the handshake would keep receiving a checked name.
 
 use crate::percent;
 use crate::wire::{ErrorCode, WireError};

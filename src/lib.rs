@@ -1,13 +1,16 @@
 //! threadchat: a real-time chat server on plain std threads and blocking I/O.
 //!
-//! Every thread blocks on exactly one thing and is woken by exactly one kind of event, so the
-//! whole server can be read as a handful of loops. docs/ARCHITECTURE.md draws them.
+//! Every thread has one role and one place where it blocks, named in its file's header comment
+//! with who wakes it and how it ends, so the whole server can be read as a handful of loops.
+//! docs/ARCHITECTURE.md draws them.
 //!
 //! # Layout
 //!
 //! - [`Server`] (this file): binds both ports, starts the threads, stops them in order.
-//! - `http`: the `http` thread, serving `www/` and `/api/info` through tiny_http.
-//! - `ws::accept`: the `ws-accept` thread, one new thread per TCP connection.
+//! - `accept`, `gate`: the accept loop both ports share, and the bounded admission behind it.
+//! - `http`: the guard (`http-accept`, `http-conn`) that reads each request under caps and
+//!   deadlines, and the `http` thread that answers through tiny_http (`www/`, `/api/info`).
+//! - `ws::accept`: the `ws-accept` thread, one new thread per admitted TCP connection.
 //! - `ws::handshake`: a short-lived `ws-handshake` thread per connection: upgrade, Origin, name.
 //! - `ws::reader`: one `ws-read-N` thread per connection, blocking on its socket.
 //! - `ws::stream`: why the reader never writes (tungstenite cannot be split into halves).
@@ -16,28 +19,34 @@
 //! - `wire`: the JSON frames of protocol v1 and their validation (docs/PROTOCOL.md).
 //! - `identity`, `origin`: who may connect, as what.
 //! - `end`: why a connection ended, mapped to its Close code in one place.
-//! - `config`, `log`, `percent`: flags, log lines, URL decoding.
+//! - `critical`: a panic in a thread the chat needs is reported, so the process exits.
+//! - `log`: the `log` thread, the only writer of stderr; nobody waits for it.
+//! - `config`, `percent`: flags, URL decoding.
 
+mod accept;
 pub mod config;
-pub mod end;
-pub mod event;
-pub mod http;
-pub mod hub;
-pub mod identity;
+mod critical;
+mod end;
+mod event;
+mod gate;
+mod http;
+mod hub;
+mod identity;
 pub mod log;
-pub mod origin;
-pub mod percent;
-pub mod wire;
-pub mod ws;
+mod origin;
+mod percent;
+mod wire;
+mod ws;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread::{self, JoinHandle};
+use std::thread::JoinHandle;
 
-use crossbeam_channel::Sender;
-use socket2::SockRef;
+use crossbeam_channel::{Receiver, Sender};
+use socket2::Socket;
 
 use crate::config::Config;
 use crate::event::{Event, INBOX_CAPACITY};
@@ -49,27 +58,31 @@ pub struct Server {
     http_addr: SocketAddr,
     ws_addr: SocketAddr,
     /// The hub's inbox. `stop` sends `Shutdown` on it; the hub holds the receiving end.
-    hub: Sender<Event>,
+    to_hub: Sender<Event>,
     /// Set before the listeners are shut down, so the accept loops know their error is the end.
     stopping: Arc<AtomicBool>,
-    listeners: Vec<TcpListener>,
+    /// Every listening socket (the two ports, and tiny_http's private one), to shut down on stop.
+    listeners: Vec<Socket>,
     threads: Vec<JoinHandle<()>>,
+    /// The name of any critical thread that panicked (see `critical.rs`).
+    failures: Receiver<String>,
 }
 
 impl Server {
-    /// Binds both ports and starts the `hub`, `http` and `ws-accept` threads.
+    /// Binds both ports and starts the `hub`, `http`, `http-accept` and `ws-accept` threads.
     pub fn start(config: Config) -> io::Result<Server> {
         let root = config.www.canonicalize().map_err(|e| {
             io::Error::new(e.kind(), format!("web root {}: {e}", config.www.display()))
         })?;
         let http_listener = bind(config.http_addr, "--http")?;
         let ws_listener = bind(config.ws_addr, "--ws")?;
+        let (upstream, pages_listener) = http::Upstream::bind()?;
         let (http_addr, ws_addr) = (http_listener.local_addr()?, ws_listener.local_addr()?);
         let limits = config.limits;
-        let (hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
+        let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
         let stopping = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
-            hub: hub.clone(),
+            hub: to_hub.clone(),
             limits,
             origins: OriginPolicy::new(http_addr.port(), &config.allow_origins),
             echo: config.echo,
@@ -78,23 +91,37 @@ impl Server {
         let site = http::Site {
             root,
             info: info_json(&config, ws_addr),
+            upstream: upstream.clone(),
         };
-        let listeners = vec![http_listener.try_clone()?, ws_listener.try_clone()?];
-        let (http_stop, ws_stop) = (Arc::clone(&stopping), Arc::clone(&stopping));
+        let listeners = vec![
+            owned(&http_listener)?,
+            owned(&ws_listener)?,
+            owned(&pages_listener)?,
+        ];
+        let (failed, failures) = critical::channel();
+        let stop = || Arc::clone(&stopping);
+        let (http_stop, guard_stop, ws_stop) = (stop(), stop(), stop());
+        let http_limits = config.http;
         let threads = vec![
-            spawn("hub", move || hub::run(inbox, limits))?,
-            spawn("http", move || http::run(http_listener, site, http_stop))?,
-            spawn("ws-accept", move || {
+            critical::spawn("hub", &failed, move || hub::run(inbox, limits))?,
+            critical::spawn("http", &failed, move || {
+                http::serve::run(pages_listener, site, http_stop)
+            })?,
+            critical::spawn("http-accept", &failed, move || {
+                http::guard::run(http_listener, upstream, http_limits, guard_stop)
+            })?,
+            critical::spawn("ws-accept", &failed, move || {
                 ws::accept::run(ws_listener, shared, ws_stop)
             })?,
         ];
         Ok(Server {
             http_addr,
             ws_addr,
-            hub,
+            to_hub,
             stopping,
             listeners,
             threads,
+            failures,
         })
     }
 
@@ -106,8 +133,15 @@ impl Server {
         self.ws_addr
     }
 
-    /// Stops in order: the hub closes every connection with 1001, then both accept loops are
-    /// woken by shutting their listeners down. Each thread is joined and its end logged.
+    /// Reports the name of a critical thread that panicked; `main` waits on it beside the
+    /// signals, and exits non-zero.
+    pub fn failures(&self) -> &Receiver<String> {
+        &self.failures
+    }
+
+    /// Stops in order: the hub closes every connection with 1001, then the accept loops and the
+    /// `http` thread are woken by shutting their listeners down. Each of these threads is joined
+    /// and its end logged.
     pub fn stop(mut self) {
         self.shut_down();
     }
@@ -117,11 +151,11 @@ impl Server {
             return;
         }
         // Fails only if the hub already ended, which is what we want anyway.
-        let _ = self.hub.send(Event::Shutdown);
+        let _ = self.to_hub.send(Event::Shutdown);
         self.stopping.store(true, Ordering::Release);
         for listener in &self.listeners {
             // Wakes a thread blocked in accept() on this socket: accept() fails at once.
-            let _ = SockRef::from(listener).shutdown(Shutdown::Both);
+            let _ = listener.shutdown(Shutdown::Both);
         }
         for handle in self.threads.drain(..) {
             let name = handle.thread().name().unwrap_or("?").to_owned();
@@ -144,8 +178,10 @@ fn bind(addr: SocketAddr, flag: &str) -> io::Result<TcpListener> {
     TcpListener::bind(addr).map_err(|e| io::Error::new(e.kind(), format!("{flag} {addr}: {e}")))
 }
 
-fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
-    thread::Builder::new().name(name.into()).spawn(body)
+/// A second handle to a listening socket that is moved into its thread: a duplicate descriptor
+/// of the same socket, so that `shutdown` on it wakes that thread's `accept()`.
+fn owned(listener: &impl AsFd) -> io::Result<Socket> {
+    Ok(Socket::from(listener.as_fd().try_clone_to_owned()?))
 }
 
 /// The body of `GET /api/info` (docs/PROTOCOL.md §1).

@@ -1,20 +1,32 @@
-//! The `threadchat` binary: reads the flags, starts the server, waits for Ctrl-C or SIGTERM.
+//! The `threadchat` binary: reads the flags, starts the server, waits for a signal or a failure.
 //!
 //! `main` only reports; the work is in the library (`threadchat::Server`). The main thread blocks
-//! on the `signals` thread's channel until a signal arrives, then stops the server in order.
+//! until the `signals` thread reports SIGINT or SIGTERM (then it stops the server in order and
+//! exits 0), or until a thread the chat cannot live without reports a panic (then it stops what
+//! it can and exits 70, so that whoever runs it sees the failure instead of a server that looks
+//! alive and serves nobody).
 
+use std::panic;
 use std::process::ExitCode;
 use std::thread;
+use std::time::Duration;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, select};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use threadchat::config::{self, Command, Config};
 use threadchat::{Server, log};
 
+/// The exit status after a critical thread panicked (EX_SOFTWARE, "internal software error").
+const EXIT_FAILED: u8 = 70;
+
+/// How long `main` lets the `log` thread write what is queued before exiting. stderr may be a
+/// pipe nobody reads, so this is bounded.
+const LOG_FLUSH: Duration = Duration::from_secs(1);
+
 fn main() -> ExitCode {
     match config::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(config)) => run(config),
+        Ok(Command::Run(config)) => run(*config),
         Ok(Command::Help) => {
             print!("{}", config::USAGE);
             ExitCode::SUCCESS
@@ -31,6 +43,7 @@ fn main() -> ExitCode {
 }
 
 fn run(config: Config) -> ExitCode {
+    report_panics_through_the_log();
     raise_open_files_limit();
     let stop = match signals() {
         Ok(stop) => stop,
@@ -49,11 +62,22 @@ fn run(config: Config) -> ExitCode {
         server.http_addr(),
         server.ws_addr()
     );
-    // Blocks until the signals thread reports SIGINT or SIGTERM.
-    let _ = stop.recv();
-    log!("stopping: closing connections");
+    let failures = server.failures().clone();
+    // Blocks until a signal arrives or a critical thread panics.
+    let code = select! {
+        recv(stop) -> _ => {
+            log!("stopping: closing connections");
+            ExitCode::SUCCESS
+        }
+        recv(failures) -> name => {
+            let name = name.unwrap_or_else(|_| "?".into());
+            log!("the {name} thread panicked; the chat cannot go on without it: exiting");
+            ExitCode::from(EXIT_FAILED)
+        }
+    };
     server.stop();
-    ExitCode::SUCCESS
+    log::flush(LOG_FLUSH);
+    code
 }
 
 /// Starts the `signals` thread, which blocks until SIGINT or SIGTERM and reports it on the
@@ -68,12 +92,22 @@ fn signals() -> std::io::Result<Receiver<()>> {
             for (count, signal) in signals.forever().enumerate() {
                 if count > 0 {
                     log!("second signal {signal}: exiting now");
+                    log::flush(LOG_FLUSH);
                     std::process::exit(130);
                 }
                 let _ = tx.send(());
             }
         })?;
     Ok(rx)
+}
+
+/// The default panic hook writes to stderr from the panicking thread, which would block it on a
+/// full pipe; this one hands the report to the `log` thread like any other line.
+fn report_panics_through_the_log() {
+    panic::set_hook(Box::new(|info| {
+        let thread = thread::current();
+        log!("thread {} panicked: {info}", thread.name().unwrap_or("?"));
+    }));
 }
 
 /// Each connection holds one file descriptor; the usual soft limit of 1,024 would stop the server
@@ -86,6 +120,7 @@ fn raise_open_files_limit() {
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("threadchat: {message}");
+    log!("threadchat cannot start: {message}");
+    log::flush(LOG_FLUSH);
     ExitCode::FAILURE
 }

@@ -3,40 +3,26 @@
 mod common;
 
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until};
+use common::{Binary, DEADLINE, wait_until};
 use tungstenite::Message;
-
-const BIN: &str = env!("CARGO_BIN_EXE_threadchat");
-
-/// Starts the binary on ephemeral ports and reads the two URLs it prints.
-fn launch() -> (Child, String, String) {
-    let mut child = Command::new(BIN)
-        .args(BINARY_ARGS)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let (page, ws) = printed_urls(&mut child);
-    (child, page, ws)
-}
 
 // SIGTERM closes every connection with 1001 ("going away") and the process exits cleanly.
 #[test]
 fn sigterm_closes_connections_with_1001_and_exits() {
-    let (mut child, page, ws) = launch();
-    assert!(page.starts_with("http://127.0.0.1:") && ws.starts_with("ws://127.0.0.1:"));
-    let addr = ws.trim_start_matches("ws://").trim_end_matches('/');
-    let stream = TcpStream::connect(addr).unwrap();
+    let mut server = Binary::launch(Binary::command(&[]), Stdio::null());
+    assert!(server.http.starts_with("127.0.0.1:") && server.ws.starts_with("127.0.0.1:"));
+    let stream = TcpStream::connect(&server.ws).unwrap();
     stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    let (mut client, _) = tungstenite::client(format!("{ws}?name=term"), stream).unwrap();
+    let url = format!("ws://{}/?name=term", server.ws);
+    let (mut client, _) = tungstenite::client(url, stream).unwrap();
     assert!(
         matches!(client.read(), Ok(Message::Text(_))),
         "welcome first"
     );
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -50,7 +36,7 @@ fn sigterm_closes_connections_with_1001_and_exits() {
     assert_eq!(close.map(|f| u16::from(f.code)), Some(1001));
     let mut status = None;
     wait_until("the process exits", || {
-        status = child.try_wait().unwrap();
+        status = server.child.try_wait().unwrap();
         status.is_some()
     });
     assert!(status.unwrap().success());
@@ -59,7 +45,8 @@ fn sigterm_closes_connections_with_1001_and_exits() {
 // --help documents every flag, and a bad flag is a usage error (exit 2), not a panic.
 #[test]
 fn help_and_bad_flags() {
-    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let bin = env!("CARGO_BIN_EXE_threadchat");
+    let help = Command::new(bin).arg("--help").output().unwrap();
     assert!(help.status.success());
     let text = String::from_utf8(help.stdout).unwrap();
     for flag in [
@@ -70,9 +57,13 @@ fn help_and_bad_flags() {
         "--max-backlog",
         "--allow-origin",
         "--idle-timeout",
+        "--max-http-connections",
+        "--request-timeout",
+        "--keep-alive",
+        "--max-body",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
-    let bad = Command::new(BIN).arg("--bogus").output().unwrap();
+    let bad = Command::new(bin).arg("--bogus").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }

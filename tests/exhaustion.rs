@@ -4,14 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{BINARY_ARGS, DEADLINE, printed_urls, wait_until, wait_up_to};
+use common::{Binary, DEADLINE, http_get, wait_until, wait_up_to};
 
 /// Descriptors the server may hold: a handful for itself, a few dozen for connections.
 const FILE_LIMIT: &str = "--nofile=48:48";
@@ -19,52 +19,28 @@ const FILE_LIMIT: &str = "--nofile=48:48";
 /// Connections that outnumber the limit, so that `accept()` fails with EMFILE.
 const FLOOD: usize = 80;
 
+/// The binary under `prlimit`, with its stderr collected by a thread as it is written.
 struct Limited {
-    child: Child,
-    http: String,
-    ws: String,
+    server: Binary,
     log: Arc<Mutex<String>>,
 }
 
-impl Drop for Limited {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The binary under `prlimit`, with its stderr collected by a thread as it is written.
 fn start_limited() -> Limited {
-    let mut child = Command::new("prlimit")
-        .args([FILE_LIMIT, env!("CARGO_BIN_EXE_threadchat")])
-        .args(BINARY_ARGS)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("prlimit (util-linux) runs the server");
-    let (page, ws) = printed_urls(&mut child);
-    let http = page
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let ws = ws
-        .trim_start_matches("ws://")
-        .trim_end_matches('/')
-        .to_owned();
+    let mut command = Command::new("prlimit");
+    command
+        .arg(FILE_LIMIT)
+        .arg(Binary::command(&[]).get_program())
+        .args(Binary::command(&[]).get_args());
+    let mut server = Binary::launch(command, Stdio::piped());
     let log = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&log);
-    let stderr = child.stderr.take().unwrap();
+    let stderr = server.child.stderr.take().unwrap();
     thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             sink.lock().unwrap().push_str(&(line + "\n"));
         }
     });
-    Limited {
-        child,
-        http,
-        ws,
-        log,
-    }
+    Limited { server, log }
 }
 
 /// How long recovery may take once descriptors are free: each restart attempt waits up to 1 s
@@ -78,17 +54,6 @@ const HOLD: Duration = Duration::from_millis(500);
 
 fn logged(server: &Limited, text: &str) -> usize {
     server.log.lock().unwrap().matches(text).count()
-}
-
-fn get_page(addr: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(DEADLINE)).ok()?;
-    stream
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
 }
 
 /// Fills the server's file table with idle connections to `addr` until it logs `complaint`,
@@ -107,14 +72,14 @@ fn exhaust(server: &Limited, addr: &str, complaint: &str) {
     drop(flood);
 }
 
-// tiny_http's accept thread dies on EMFILE (tiny-http #283); the http thread logs it once,
-// restarts it, and the page is served again once descriptors are free.
+// The HTTP acceptor backs off on EMFILE instead of spinning, logs it once, and the page is served
+// again once descriptors are free.
 #[test]
 fn the_page_comes_back_after_the_file_table_was_full() {
     let server = start_limited();
-    exhaust(&server, &server.http, "accept loop died");
+    exhaust(&server, &server.server.http, "http-accept: accept failed");
     wait_up_to(RECOVERY, "the page is served again", || {
-        get_page(&server.http).is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+        http_get(&server.server.http, "/").is_some_and(|r| r.starts_with("HTTP/1.1 200"))
     });
 }
 
@@ -123,13 +88,13 @@ fn the_page_comes_back_after_the_file_table_was_full() {
 #[test]
 fn websockets_come_back_after_the_file_table_was_full() {
     let server = start_limited();
-    exhaust(&server, &server.ws, "accept failed");
+    exhaust(&server, &server.server.ws, "ws-accept: accept failed");
     wait_up_to(RECOVERY, "a chat client gets in again", || {
-        let Ok(stream) = TcpStream::connect(&server.ws) else {
+        let Ok(stream) = TcpStream::connect(&server.server.ws) else {
             return false;
         };
         let _ = stream.set_read_timeout(Some(DEADLINE));
-        let url = format!("ws://{}/?name=back", server.ws);
+        let url = format!("ws://{}/?name=back", server.server.ws);
         tungstenite::client(url, stream).is_ok_and(|(mut ws, _)| ws.read().is_ok())
     });
 }

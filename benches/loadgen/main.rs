@@ -1,4 +1,4 @@
-//! The load generator behind `make bench` (issue 4): it starts a fresh release server for each
+//! The load generator behind `make bench`: it starts a fresh release server for each
 //! scenario run, loads it from 127.0.0.1, and prints one JSON line and one human row per scenario.
 //!
 //! Run as `cargo bench --bench loadgen -- [quick] [SCENARIO...]` after `cargo build --release`.
@@ -167,7 +167,7 @@ fn run_variant(
     (results, discarded)
 }
 
-/// Every scenario variant of issue 4, in order, with its length for full or quick mode.
+/// Every scenario variant, in order, with its length for full or quick mode.
 fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
     let q = ctx.quick;
     let idle_s: u64 = if q { 5 } else { 30 };

@@ -1,126 +1,19 @@
-//! The `http` thread: serves the page from `www/` and `GET /api/info`, and keeps serving.
+//! The HTTP side: the page (`www/`) and the JSON API, served by tiny_http behind a guard.
 //!
-//! Blocks in tiny_http's `recv()` until a request arrives. Woken by a request, or by an error
-//! when tiny_http's own accept thread has died. That thread ends on its first `accept()` error
-//! (tiny-http issue #283), say "Too many open files", and it panics if the file table fills
-//! between an accept and its `try_clone` (see `revive.rs`); either way the page would be gone for
-//! good. So this loop supervises it: it logs once, waits, and builds a new tiny_http server on a
-//! clone of the same listening socket, and keeps retrying while even that fails (cloning needs a
-//! descriptor too). On shutdown the listener is shut down, `recv()` fails with `stopping` set,
-//! and the thread ends. Requests are answered here, one at a time: every file is small.
+//! - `guard`: the `http-accept` thread and the bounded `http-conn` threads that own the public
+//!   port, reading each request under caps and deadlines (`head`) before it reaches tiny_http;
+//! - `forward`: handing a checked request to tiny_http on a private port, and relaying
+//!   the answer; `reply`: the guard's own refusals;
+//! - `serve`: the `http` thread, which answers what tiny_http receives and rebuilds tiny_http when
+//!   its accept thread dies (`revive`); `files`: which file a path may name.
 
 mod files;
+mod forward;
+pub mod guard;
+mod head;
+mod reply;
 mod revive;
+pub mod serve;
 
-use std::fs::File;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread;
-use std::time::Duration;
-
-use tiny_http::{Header, Method, Request, Response, Server};
-
-use crate::log;
-
-/// The pause before rebuilding a dead tiny_http server; it doubles up to a second.
-const RESTART_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(1);
-
-/// What the page learns from `GET /api/info`.
-pub struct Site {
-    /// The canonical `www/` folder.
-    pub root: PathBuf,
-    /// The JSON body of `/api/info`.
-    pub info: String,
-}
-
-pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
-    let mut backoff = RESTART_BACKOFF;
-    loop {
-        // Building a server needs a file descriptor too, so it fails while the table is full.
-        let failure = match start(&listener) {
-            Ok(server) => {
-                let server = Arc::new(server);
-                revive::watch(&server);
-                // Blocks until a request arrives or the accept thread behind `server` has died.
-                while let Ok(request) = server.recv() {
-                    backoff = RESTART_BACKOFF;
-                    respond(request, &site);
-                }
-                // An accept error, or an unblock() from `revive` after a panic in tiny_http.
-                "tiny_http's accept loop died".to_owned()
-            }
-            Err(e) => format!("cannot start tiny_http: {e}"),
-        };
-        if stopping.load(Ordering::Acquire) {
-            return;
-        }
-        // Once per run of failures: while the file table stays full, every restart fails again.
-        if backoff == RESTART_BACKOFF {
-            log!("http: {failure}; restarting it until it recovers");
-        }
-        thread::sleep(backoff);
-        backoff = (backoff * 2).min(MAX_RESTART_BACKOFF);
-    }
-}
-
-/// A tiny_http server on a clone of the listening socket, so that one can die and be replaced.
-fn start(listener: &TcpListener) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
-    Server::from_listener(listener.try_clone()?, None)
-}
-
-fn respond(request: Request, site: &Site) {
-    let (method, url) = (request.method().clone(), request.url().to_owned());
-    let result = match (method, url.as_str()) {
-        (Method::Get | Method::Head, url) if url.split('?').next() == Some("/api/info") => {
-            let json =
-                Header::from_bytes("Content-Type", "application/json").expect("static header");
-            request.respond(with_headers(
-                Response::from_string(site.info.as_str()).with_header(json),
-            ))
-        }
-        (Method::Get | Method::Head, url) => match files::resolve(&site.root, url) {
-            Ok(path) => serve_file(request, &path),
-            Err(files::Refusal::BadRequest) => request.respond(plain(400, "bad request")),
-            Err(files::Refusal::NotFound) => request.respond(plain(404, "not found")),
-        },
-        _ => request.respond(plain(405, "method not allowed")),
-    };
-    // The browser went away mid-answer: nothing to do and nobody to tell.
-    drop(result);
-}
-
-fn serve_file(request: Request, path: &Path) -> std::io::Result<()> {
-    match File::open(path) {
-        Ok(file) => {
-            let kind = Header::from_bytes("Content-Type", files::content_type(path))
-                .expect("static header");
-            request.respond(with_headers(Response::from_file(file).with_header(kind)))
-        }
-        Err(_) => request.respond(plain(404, "not found")),
-    }
-}
-
-fn plain(status: u16, text: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    with_headers(Response::from_string(text).with_status_code(status))
-}
-
-/// Headers on every answer: no sniffing, no framing by other sites, scripts only from here, and
-/// no stale copies while a page is being developed.
-fn with_headers<R: std::io::Read>(response: Response<R>) -> Response<R> {
-    const HEADERS: [(&str, &str); 4] = [
-        ("X-Content-Type-Options", "nosniff"),
-        ("Cache-Control", "no-cache"),
-        ("Referrer-Policy", "no-referrer"),
-        (
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
-    ];
-    HEADERS.iter().fold(response, |response, (name, value)| {
-        response.with_header(Header::from_bytes(*name, *value).expect("static header"))
-    })
-}
+pub use forward::Upstream;
+pub use serve::Site;

@@ -1,8 +1,9 @@
 //! The hub's state and what each event does to it.
 //!
 //! Plain collections owned by one thread, so no locks: the clients by connection, the names in
-//! use, and the next `seq`. Everything a handler decides to send goes into the [`Batch`]; nothing
-//! here writes to a socket. Writing is `deliver.rs`: the flush, the timers, the final close.
+//! use, and the next `seq`. Everything a handler decides to send goes into the [`Batch`], and a
+//! client that must go is put on the `closing` list; nothing here writes to a socket. Writing is
+//! `deliver.rs`: the flush, the Close frames, the timers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{SocketAddr, TcpStream};
@@ -11,14 +12,14 @@ use std::time::Instant;
 
 use crate::config::Limits;
 use crate::end::End;
-use crate::event::{ConnId, Event};
+use crate::event::{Arrival, ConnId, Event};
 use crate::hub::batch::Batch;
-use crate::hub::client::Client;
+use crate::hub::client::{Client, Role};
 use crate::hub::frame;
 use crate::identity::name_key;
-use crate::log;
 use crate::log::now_ms;
 use crate::wire::{ErrorCode, ServerFrame, WireError};
+use crate::{log, log_limited};
 
 pub struct Hub {
     pub(super) clients: HashMap<ConnId, Client>,
@@ -27,6 +28,8 @@ pub struct Hub {
     /// Clients with a backlog: the only ones the retry timer needs to visit.
     pub(super) lagging: HashSet<ConnId>,
     pub(super) batch: Batch,
+    /// Clients removed or refused in this batch, waiting for their Close frame.
+    pub(super) closing: Vec<(Client, End)>,
     /// The `seq` of the next message: strictly increasing for the server's life.
     pub(super) next_seq: u64,
     /// When to look for silent connections to ping; `None` while nobody is connected.
@@ -41,6 +44,7 @@ impl Hub {
             names: BTreeMap::new(),
             lagging: HashSet::new(),
             batch: Batch::default(),
+            closing: Vec::new(),
             next_seq: 1,
             next_heartbeat: None,
             limits,
@@ -53,8 +57,8 @@ impl Hub {
                 conn,
                 peer,
                 socket,
-                name,
-            } => self.join(conn, peer, socket, name),
+                arrival,
+            } => self.join(conn, peer, socket, arrival),
             Event::Send { conn, text, id } => self.send(conn, &text, id.as_deref()),
             Event::Echo {
                 conn,
@@ -73,40 +77,29 @@ impl Hub {
         }
     }
 
-    fn join(
-        &mut self,
-        conn: ConnId,
-        peer: SocketAddr,
-        socket: Arc<TcpStream>,
-        name: Option<Result<String, WireError>>,
-    ) {
-        let name = match name {
-            None => None,
-            Some(Ok(name)) if self.names.contains_key(&name_key(&name)) => {
+    fn join(&mut self, conn: ConnId, peer: SocketAddr, socket: Arc<TcpStream>, arrival: Arrival) {
+        let name = match arrival {
+            Arrival::Refused(error) => return self.refuse(socket, peer, error),
+            Arrival::Named(name) if self.names.contains_key(&name_key(&name)) => {
                 let why = format!("the name {name:?} is already in use");
-                return refuse(socket, peer, &WireError::new(ErrorCode::NameTaken, why));
+                return self.refuse(socket, peer, WireError::new(ErrorCode::NameTaken, why));
             }
-            Some(Ok(name)) => Some(name),
-            Some(Err(error)) => return refuse(socket, peer, &error),
+            Arrival::Named(name) => name,
+            Arrival::Echo => {
+                log!("echo connection from {peer}");
+                return self.admit(conn, Client::new(socket, peer, Role::Echo));
+            }
         };
-        self.next_heartbeat
-            .get_or_insert_with(|| Instant::now() + self.limits.ping_interval / 2);
-        let Some(name) = name else {
-            log!("echo connection from {peer}");
-            self.clients.insert(conn, Client::new(socket, peer, None));
-            return;
-        };
-        log!("{name} joined from {peer}");
+        log_limited!("joins", peer.ip(), "{name} joined from {peer}");
         let ts = now_ms();
         self.batch
             .broadcast(|out| frame::text(out, &ServerFrame::Joined { user: &name, ts }.to_json()));
         self.names.insert(name_key(&name), conn);
-        self.clients
-            .insert(conn, Client::new(socket, peer, Some(name.clone())));
+        self.admit(conn, Client::new(socket, peer, Role::Named(name.clone())));
         let users: Vec<&str> = self
             .names
             .values()
-            .filter_map(|c| self.clients.get(c)?.name.as_deref())
+            .filter_map(|c| self.clients.get(c)?.name())
             .collect();
         let mut welcome = Vec::new();
         frame::text(
@@ -116,12 +109,19 @@ impl Hub {
         self.batch.start_for(conn, welcome);
     }
 
+    /// Adds a client and makes sure the heartbeat is running.
+    fn admit(&mut self, conn: ConnId, client: Client) {
+        self.next_heartbeat
+            .get_or_insert_with(|| Instant::now() + self.limits.ping_interval / 2);
+        self.clients.insert(conn, client);
+    }
+
     fn send(&mut self, conn: ConnId, text: &str, id: Option<&str>) {
         let Some(client) = self.clients.get_mut(&conn) else {
             return;
         };
         client.last_active = Instant::now();
-        let Some(from) = client.name.as_deref() else {
+        let Some(from) = client.name() else {
             return;
         };
         let (seq, ts) = (self.next_seq, now_ms());
@@ -144,15 +144,8 @@ impl Hub {
         }
     }
 
+    /// Answers a refused frame with its error (the reader has logged it).
     fn reject(&mut self, conn: ConnId, error: &WireError) {
-        if let Some(client) = self.clients.get(&conn) {
-            let who = client.name.as_deref().unwrap_or("echo client");
-            log!(
-                "refused a frame from {who} ({}): {}",
-                client.peer,
-                error.code
-            );
-        }
         self.heard(conn, |batch| {
             batch.direct(conn, |out| frame::text(out, &error.to_json()))
         });
@@ -166,16 +159,17 @@ impl Hub {
         }
     }
 
-    /// Removes a client, sends it the Close frame its ending calls for, and tells the others.
+    /// Removes a client and tells the others; its Close frame goes out after this batch
+    /// (`deliver.rs`).
     pub(super) fn remove(&mut self, conn: ConnId, end: End) {
         let Some(client) = self.clients.remove(&conn) else {
             return;
         };
         self.batch.forget(conn);
         self.lagging.remove(&conn);
-        match &client.name {
+        match client.name() {
             Some(name) => {
-                log!("{name} left ({end})");
+                log_limited!("leaves", client.peer.ip(), "{name} left ({end})");
                 self.names.remove(&name_key(name));
                 let ts = now_ms();
                 self.batch.broadcast(|out| {
@@ -184,17 +178,22 @@ impl Hub {
             }
             None => log!("echo connection from {} ended ({end})", client.peer),
         }
-        client.finish(end.close_frame());
+        self.closing.push((client, end));
         if self.clients.is_empty() {
             self.next_heartbeat = None;
         }
     }
-}
 
-/// Tells a client its name was refused (an `error` frame, then Close 1008), and logs it once.
-fn refuse(socket: Arc<TcpStream>, peer: SocketAddr, error: &WireError) {
-    log!("refused name from {peer}: {}", error.code);
-    let mut client = Client::new(socket, peer, None);
-    client.queue(|out| frame::text(out, &error.to_json()));
-    client.finish(Some((1008, &error.message)));
+    /// Refuses a connection that never joined: it gets the `error` frame, then Close 1008.
+    fn refuse(&mut self, socket: Arc<TcpStream>, peer: SocketAddr, error: WireError) {
+        log_limited!(
+            "refused names",
+            peer.ip(),
+            "refused name from {peer}: {}",
+            error.code
+        );
+        let mut client = Client::new(socket, peer, Role::Echo);
+        client.queue(|out| frame::text(out, &error.to_json()));
+        self.closing.push((client, End::Refused(error)));
+    }
 }

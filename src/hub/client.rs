@@ -19,12 +19,20 @@ use crate::hub::frame;
 /// Never block; never raise SIGPIPE for a peer that has gone (the error says so instead).
 const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 
+/// What a joined connection is for.
+#[derive(Debug)]
+pub enum Role {
+    /// `--echo`: messages come back to their sender; no name, no chat.
+    Echo,
+    /// A chat user, by name.
+    Named(String),
+}
+
 #[derive(Debug)]
 pub struct Client {
     socket: Arc<TcpStream>,
     pub peer: SocketAddr,
-    /// The chat name; `None` in echo mode.
-    pub name: Option<String>,
+    pub role: Role,
     /// Bytes accepted for this client that its socket has not taken yet.
     backlog: Vec<u8>,
     /// When this client last sent something, or was last pinged: the heartbeat's clock.
@@ -32,13 +40,21 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(socket: Arc<TcpStream>, peer: SocketAddr, name: Option<String>) -> Self {
+    pub fn new(socket: Arc<TcpStream>, peer: SocketAddr, role: Role) -> Self {
         Client {
             socket,
             peer,
-            name,
+            role,
             backlog: Vec::new(),
             last_active: Instant::now(),
+        }
+    }
+
+    /// The chat name, for a chat user.
+    pub fn name(&self) -> Option<&str> {
+        match &self.role {
+            Role::Named(name) => Some(name),
+            Role::Echo => None,
         }
     }
 

@@ -42,6 +42,9 @@ impl Hub {
             self.batch.clear();
             self.drop_failed(failed);
         }
+        for (client, end) in self.closing.drain(..) {
+            client.finish(end.close_frame());
+        }
     }
 
     /// Removes the clients a send failed for; `remove` logs each one once, with its reason.
@@ -64,8 +67,9 @@ impl Hub {
         }
     }
 
-    /// Retries lagging clients, and pings those that have been silent for half a ping interval
-    /// (checked every half interval, so nobody is silent a full interval without a ping).
+    /// Retries lagging clients, and pings those that have been silent for a ping interval. The
+    /// check runs every half interval, so a silent connection is pinged between one and one and
+    /// a half intervals after it last sent anything.
     pub fn on_timer(&mut self, now: Instant) {
         let mut failed = Vec::new();
         for &conn in &self.lagging {
@@ -83,18 +87,19 @@ impl Hub {
         let Some(due) = self.next_heartbeat.filter(|due| *due <= now) else {
             return;
         };
-        let half = self.limits.ping_interval / 2;
+        let interval = self.limits.ping_interval;
         for (&conn, client) in &mut self.clients {
-            if now.duration_since(client.last_active) >= half {
+            if now.duration_since(client.last_active) >= interval {
                 client.last_active = now;
                 self.batch.direct(conn, frame::ping);
             }
         }
-        self.next_heartbeat = (!self.clients.is_empty()).then_some(due.max(now) + half);
+        self.next_heartbeat = (!self.clients.is_empty()).then_some(due.max(now) + interval / 2);
     }
 
     /// Closes every connection with 1001 ("going away": pages reconnect at once).
     pub fn close_all(&mut self) -> usize {
+        self.flush();
         let count = self.clients.len();
         for (_, client) in self.clients.drain() {
             client.finish(End::ServerStopping.close_frame());

@@ -47,7 +47,6 @@ pub fn run(inbox: Receiver<Event>, limits: Limits) {
         }
         hub.flush();
     }
-    hub.flush();
     let count = hub.close_all();
     log!("hub: closed {count} connections; stopping");
 }

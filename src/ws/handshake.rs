@@ -1,9 +1,10 @@
 //! A `ws-handshake` thread: turns one accepted TCP connection into a registered WebSocket.
 //!
 //! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total (and at
-//! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then
-//! checks the `Origin` and the name, registers the connection with the hub and starts its reader
-//! thread. Then it ends. It runs in a thread of its own, not the reader's, for two reasons: a slow
+//! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then checks the `Origin`
+//! and the name, registers the connection with the hub and starts its reader thread. Then it
+//! ends. Woken by the client's bytes, the deadline, or the handshake gate shutting the socket down
+//! to make room (see `accept.rs`); the gate's [`Ticket`] is held until the connection registers. It runs in a thread of its own, not the reader's, for two reasons: a slow
 //! client holds up nobody else, and the handshake is the deepest call stack of a connection's life
 //! (HTTP parsing, SHA-1, header maps); run in the long-lived reader, those touched stack pages
 //! would stay resident for the whole connection.
@@ -22,11 +23,12 @@ use tungstenite::protocol::WebSocketConfig;
 
 use crate::config::Limits;
 use crate::end::End;
-use crate::event::{ConnId, Event};
+use crate::event::{Arrival, ConnId, Event};
+use crate::gate::Ticket;
 use crate::origin::OriginPolicy;
 use crate::ws::reader::{self, Mode};
 use crate::ws::stream::ReaderStream;
-use crate::{identity, log};
+use crate::{identity, log, log_limited};
 
 /// Room for HTTP parsing, SHA-1 and header maps. Deliberately smaller than the reader's stack:
 /// glibc caches the stacks of finished threads, keeping 16 KiB of each resident, and hands them
@@ -78,20 +80,26 @@ impl Drop for Slot {
 
 // tungstenite's callback signature fixes its error type as a whole `http::Response`.
 #[allow(clippy::result_large_err)]
-pub fn run(stream: TcpStream, conn: ConnId, shared: Arc<Shared>) {
-    let Ok(peer) = stream.peer_addr() else { return };
+pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shared>) {
     let slot = Slot::take(&shared);
-    let socket = Arc::new(stream);
+    let socket = Arc::clone(ticket.socket());
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
-    let mut name = None;
+    let mut arrival = Arrival::Echo;
     let check = |request: &Request, response: Response| {
         let verdict = check_request(request, slot.is_some(), &shared);
         if let Err((status, why)) = verdict {
-            log!("refused WebSocket from {peer}: {why}");
+            log_limited!(
+                "refused handshakes",
+                peer.ip(),
+                "refused WebSocket from {peer}: {why}"
+            );
             return Err(refusal(status, why));
         }
         if !shared.echo {
-            name = Some(identity::identify(&request_target(request)));
+            arrival = match identity::identify(&request_target(request)) {
+                Ok(name) => Arrival::Named(name),
+                Err(error) => Arrival::Refused(error),
+            };
         }
         Ok(response)
     };
@@ -100,20 +108,29 @@ pub fn run(stream: TcpStream, conn: ConnId, shared: Arc<Shared>) {
     {
         Ok(ws) => ws,
         Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(_))) => return,
-        Err(e) => return log!("handshake with {peer} failed: {e}"),
+        Err(e) => {
+            return log_limited!(
+                "failed handshakes",
+                peer.ip(),
+                "handshake with {peer} failed: {e}"
+            );
+        }
     };
-    // Without a slot the check above refused the upgrade, so this only unwraps it.
-    let Some(slot) = slot else { return };
+    // Without a slot the check above refused the upgrade, so this only unwraps it. A ticket
+    // that cannot turn busy was evicted by the gate meanwhile: its socket is already shut down.
+    let Some(slot) = slot.filter(|_| ticket.busy()) else {
+        return;
+    };
     ws.get_mut().seal();
     if let Err(e) = prepare_socket(&socket, &shared.limits) {
         return log!("cannot set up the socket of {peer}: {e}");
     }
-    let refused = matches!(name, Some(Err(_)));
+    let refused = matches!(arrival, Arrival::Refused(_));
     let join = Event::Join {
         conn,
         peer,
         socket,
-        name,
+        arrival,
     };
     // Blocks while the hub's inbox is full; fails only when the server is stopping.
     if shared.hub.send(join).is_err() {
@@ -197,7 +214,7 @@ fn start_reader(
     let spawned = thread::Builder::new()
         .name(format!("ws-read-{conn}"))
         .stack_size(reader::STACK_SIZE)
-        .spawn(move || reader::run(conn, ws, hub, mode, slot));
+        .spawn(move || reader::run(conn, peer, ws, hub, mode, slot));
     if let Err(e) = spawned {
         log!("cannot start a reader for {peer}: {e}");
         let _ = shared.hub.send(Event::Gone {

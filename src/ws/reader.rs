@@ -2,16 +2,20 @@
 //!
 //! Blocks in `read()` until a frame arrives. Woken by the client (a frame, a Close, the socket
 //! closing), by the idle deadline (the socket's read timeout: nothing heard for `--idle-timeout`),
-//! or by the hub shutting the socket down (eviction, server stop). It parses and validates what
-//! the client sends, here in the client's own thread, so the hub gets only checked events; it
-//! never writes (see stream.rs). It ends by telling the hub why (`Event::Gone`), and drops its
-//! [`Slot`] so the acceptor may take one more connection.
+//! or by the hub shutting the socket down (eviction, server stop). Its one other wait is for room
+//! in the hub's inbox (backpressure, see `event.rs`). It parses and validates what the client
+//! sends, here in the client's own thread, so the hub gets only checked events, and logs what it
+//! refuses (rate-limited per client); it never writes (see stream.rs). It ends by telling the
+//! hub why (`Event::Gone`), and drops its [`Slot`] so that one more connection may be taken.
+
+use std::net::SocketAddr;
 
 use crossbeam_channel::Sender;
 use tungstenite::{Message, WebSocket};
 
 use crate::end::End;
 use crate::event::{ConnId, Event};
+use crate::log_limited;
 use crate::wire::{self, ClientFrame, ErrorCode, WireError};
 use crate::ws::handshake::Slot;
 use crate::ws::stream::ReaderStream;
@@ -37,6 +41,7 @@ enum Step {
 
 pub fn run(
     conn: ConnId,
+    peer: SocketAddr,
     mut ws: WebSocket<ReaderStream>,
     hub: Sender<Event>,
     mode: Mode,
@@ -46,7 +51,7 @@ pub fn run(
         // Blocks until the client sends, goes, falls silent past the deadline, or the hub shuts
         // the socket down.
         let step = match ws.read() {
-            Ok(message) => interpret(conn, message, mode),
+            Ok(message) => interpret(conn, peer, message, mode),
             Err(err) => Step::Stop(End::from_read_error(err)),
         };
         match step {
@@ -64,21 +69,22 @@ pub fn run(
 }
 
 /// Turns one WebSocket message into what the hub must do about it.
-fn interpret(conn: ConnId, message: Message, mode: Mode) -> Step {
+fn interpret(conn: ConnId, peer: SocketAddr, message: Message, mode: Mode) -> Step {
     match (message, mode) {
         (Message::Text(text), Mode::Chat { max_text }) => {
-            Step::Tell(match wire::parse_client_frame(text.as_str(), max_text) {
-                Ok(ClientFrame::Send { text, id }) => Event::Send { conn, text, id },
-                Err(error) => Event::Reject { conn, error },
-            })
+            match wire::parse_client_frame(text.as_str(), max_text) {
+                Ok(ClientFrame::Send { text, id }) => Step::Tell(Event::Send { conn, text, id }),
+                Err(error) => refuse(conn, peer, error),
+            }
         }
-        (Message::Binary(_), Mode::Chat { .. }) => Step::Tell(Event::Reject {
+        (Message::Binary(_), Mode::Chat { .. }) => refuse(
             conn,
-            error: WireError::new(
+            peer,
+            WireError::new(
                 ErrorCode::BinaryFrame,
                 "frames must be JSON text, not binary",
             ),
-        }),
+        ),
         (Message::Text(text), Mode::Echo) => Step::Tell(Event::Echo {
             conn,
             payload: text.into(),
@@ -96,4 +102,15 @@ fn interpret(conn: ConnId, message: Message, mode: Mode) -> Step {
         // read() assembles fragments into messages; it never hands out a raw frame.
         (Message::Frame(_), _) => Step::Nothing,
     }
+}
+
+/// Logs a refused frame (a few lines a minute per client at most) and has the hub answer it.
+fn refuse(conn: ConnId, peer: SocketAddr, error: WireError) -> Step {
+    log_limited!(
+        "refused frames",
+        peer.ip(),
+        "refused a frame from {peer}: {}",
+        error.code
+    );
+    Step::Tell(Event::Reject { conn, error })
 }

@@ -35,10 +35,6 @@ impl ReaderStream {
     pub fn seal(&mut self) {
         self.handshake_deadline = None;
     }
-
-    pub fn socket(&self) -> &Arc<TcpStream> {
-        &self.socket
-    }
 }
 
 impl Read for ReaderStream {

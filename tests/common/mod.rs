@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -174,15 +174,97 @@ pub const BINARY_ARGS: [&str; 6] = [
     concat!(env!("CARGO_MANIFEST_DIR"), "/www"),
 ];
 
+/// The `threadchat` binary as a user runs it; killed and reaped when dropped.
+pub struct Binary {
+    pub child: Child,
+    /// `127.0.0.1:PORT` of the page, and of the WebSocket port.
+    pub http: String,
+    pub ws: String,
+}
+
+impl Binary {
+    /// The command that runs the binary on ephemeral ports with `extra` flags.
+    pub fn command(extra: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_threadchat"));
+        command.args(BINARY_ARGS).args(extra);
+        command
+    }
+
+    /// Starts `command` (from [`Binary::command`], perhaps wrapped) with its stderr going to
+    /// `stderr`, and reads the two URLs it prints.
+    pub fn launch(mut command: Command, stderr: impl Into<Stdio>) -> Binary {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("the binary starts");
+        let (page, ws) = printed_urls(&mut child);
+        let host = |url: &str, scheme: &str| {
+            url.trim_start_matches(scheme)
+                .trim_end_matches('/')
+                .to_owned()
+        };
+        Binary {
+            http: host(&page, "http://"),
+            ws: host(&ws, "ws://"),
+            child,
+        }
+    }
+
+    /// A number from the process's /proc status, such as `Threads` or `VmRSS` (in KiB).
+    pub fn status(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server is running");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in /proc status"))
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GET `path` from the page server at `addr` on a new connection; the whole response.
+pub fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(DEADLINE)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
 /// The page and WebSocket URLs a started binary prints first on stdout (`page: …`,
-/// `websocket: …`), as documented in docs/PROTOCOL.md §1.
-pub fn printed_urls(child: &mut Child) -> (String, String) {
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
-    let mut url = |prefix: &str| {
-        let line = lines.next().expect("a line").expect("UTF-8");
+/// `websocket: …`), as documented in docs/PROTOCOL.md §1. A thread reads them, so that a server
+/// that hangs before printing fails the test at a deadline instead of hanging it.
+fn printed_urls(child: &mut Child) -> (String, String) {
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = |prefix: &str| {
+        let line = rx
+            .recv_timeout(STARTUP)
+            .unwrap_or_else(|_| panic!("no {prefix:?} line within {STARTUP:?}"));
         let url = line.strip_prefix(prefix);
         url.unwrap_or_else(|| panic!("{line:?} lacks {prefix:?}"))
             .to_owned()
     };
     (url("page: "), url("websocket: "))
 }
+
+/// How long a started binary may take to print its URLs.
+const STARTUP: Duration = Duration::from_secs(10);

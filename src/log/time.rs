@@ -1,18 +1,9 @@
-//! One log line per event, on stderr, each stamped with UTC time.
+//! Wall-clock time for log lines and for the `ts` of frames.
 //!
-//! The server logs joins, leaves with their reason, refused handshakes, protocol errors and
-//! evictions, never the text of a message. A `log!` line is written with one `eprintln!`, which
-//! locks stderr for the whole line, so lines from different threads never interleave.
+//! std has no calendar, and a date crate for one log prefix would be the heaviest thing in the
+//! binary, so the UTC date is computed here (Howard Hinnant's `civil_from_days`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Writes one line to stderr: `2026-11-24T23:23:36.123Z <message>`.
-#[macro_export]
-macro_rules! log {
-    ($($arg:tt)*) => {
-        eprintln!("{} {}", $crate::log::utc_now(), format_args!($($arg)*))
-    };
-}
 
 /// Milliseconds since the Unix epoch: the `ts` of every frame.
 pub fn now_ms() -> u64 {
@@ -20,11 +11,6 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-/// The current time as an RFC 3339 UTC timestamp with milliseconds.
-pub fn utc_now() -> String {
-    format_utc(now_ms())
 }
 
 /// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
@@ -42,8 +28,6 @@ pub fn format_utc(ms: u64) -> String {
 }
 
 /// Days since 1970-01-01 to a (year, month, day) date in the proleptic Gregorian calendar.
-/// Howard Hinnant's `civil_from_days`: std has no calendar, and a date crate for one log line
-/// would be the heaviest thing in the binary.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

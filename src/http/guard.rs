@@ -1,0 +1,167 @@
+//! The guard in front of tiny_http: the `http-accept` thread and one `http-conn` thread per
+//! connection, bounded.
+//!
+//! tiny_http takes a thread per connection, reads headers with no cap and waits with no timeout,
+//! so one client could pile up threads or memory (see `head.rs`). The guard owns the public HTTP
+//! port instead:
+//!
+//! - `http-accept` runs the shared accept loop (`accept.rs`, blocking in `accept()`) and admits
+//!   each connection through a [`Gate`] of `--max-http-connections` places: when it is full, the
+//!   connection that has waited longest for its client is closed to make room (see `gate.rs`).
+//! - `http-conn` reads one request at a time under the caps and deadlines of `head.rs`, blocking
+//!   on its socket; a request that passes is handed to tiny_http on a private port and
+//!   the answer relayed back (`forward.rs`). Between requests the connection waits at most
+//!   `--keep-alive` for the next one. It ends when the client closes, a deadline passes, a
+//!   request is refused, or the gate evicts it. These threads are not joined: each ends within its
+//!   deadline, and a server that stops refuses what they forward.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::thread;
+use std::time::Instant;
+
+use crate::config::HttpLimits;
+use crate::gate::{Gate, Ticket};
+use crate::http::forward::Upstream;
+use crate::http::head::{Head, Incoming, Refusal, Timing};
+use crate::http::reply;
+use crate::{accept, log, log_limited};
+
+/// Stack of an `http-conn` thread: a 4 KiB read chunk, httparse's header array and small frames.
+const STACK_SIZE: usize = 128 * 1024;
+
+/// The `http-accept` thread.
+pub fn run(
+    listener: TcpListener,
+    upstream: Upstream,
+    limits: HttpLimits,
+    stopping: Arc<AtomicBool>,
+) {
+    let mut gate = Gate::new(limits.max_connections);
+    let upstream = Arc::new(upstream);
+    accept::run(listener, &stopping, |stream, peer| {
+        admit(&mut gate, stream, peer, &upstream, limits)
+    });
+}
+
+/// Takes a place at the gate and starts the connection's thread; refuses with 503 when every
+/// connection is busy being served.
+fn admit(
+    gate: &mut Gate,
+    stream: TcpStream,
+    peer: SocketAddr,
+    upstream: &Arc<Upstream>,
+    limits: HttpLimits,
+) {
+    let socket = Arc::new(stream);
+    let ticket = match gate.admit(Arc::clone(&socket), peer) {
+        Ok((ticket, evicted)) => {
+            if let Some(evicted) = evicted {
+                log_limited!(
+                    "HTTP connections closed to make room",
+                    evicted.ip(),
+                    "closed the HTTP connection of {evicted}: {} were open and it had waited longest",
+                    limits.max_connections
+                );
+            }
+            ticket
+        }
+        Err(_) => {
+            log_limited!(
+                "HTTP connections refused",
+                peer.ip(),
+                "refused HTTP from {peer}: all {} connections are busy",
+                limits.max_connections
+            );
+            return reply::refuse_at_once(&socket);
+        }
+    };
+    let upstream = Arc::clone(upstream);
+    let spawned = thread::Builder::new()
+        .name("http-conn".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || serve(ticket, peer, &upstream, limits));
+    if let Err(e) = spawned {
+        log!("http-accept: cannot start a thread for {peer}: {e}");
+    }
+}
+
+/// The `http-conn` thread: one request at a time until the connection ends.
+fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: HttpLimits) {
+    let socket = Arc::clone(ticket.socket());
+    // A client that stops reading an answer cannot hold this thread past the request deadline.
+    if socket
+        .set_write_timeout(Some(limits.request_timeout))
+        .is_err()
+    {
+        return;
+    }
+    let mut incoming = Incoming::new(&socket);
+    // The first request has `request_timeout` from the accept; later ones wait for their first
+    // byte up to `keep_alive`, then have `request_timeout` from it.
+    let by = Instant::now() + limits.request_timeout;
+    let mut timing = Timing {
+        first_byte_by: by,
+        head_by: by,
+        head_within: limits.request_timeout,
+    };
+    loop {
+        if !ticket.waiting() {
+            return;
+        }
+        let outcome = incoming
+            .read_head(timing)
+            .and_then(|head| read_request(&mut incoming, head, &ticket, limits));
+        let (head, body) = match outcome {
+            Ok(request) => request,
+            Err(refusal) => return refuse(&socket, peer, refusal),
+        };
+        let keep_alive = head.keep_alive();
+        if !upstream.forward(&head, &body, peer, &socket) || !keep_alive {
+            return;
+        }
+        let by = Instant::now() + limits.keep_alive;
+        timing = Timing {
+            first_byte_by: by,
+            head_by: by + limits.request_timeout,
+            head_within: limits.request_timeout,
+        };
+    }
+}
+
+/// After the head: checks the body's length against the cap and reads it.
+fn read_request(
+    incoming: &mut Incoming,
+    head: Head,
+    ticket: &Ticket,
+    limits: HttpLimits,
+) -> Result<(Head, Vec<u8>), Refusal> {
+    // From here the connection is being served: the gate may no longer evict it.
+    if !ticket.busy() {
+        return Err(Refusal::Gone);
+    }
+    let len = head.body_len()?;
+    if len > limits.max_body {
+        return Err(Refusal::BodyTooLarge);
+    }
+    if len > 0 && head.lists("expect", "100-continue") {
+        reply::send(ticket.socket(), reply::CONTINUE);
+    }
+    let body = incoming.read_body(len, Instant::now() + limits.request_timeout)?;
+    Ok((head, body))
+}
+
+/// Answers a refused request (nothing for a client that has gone) and logs it.
+fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: Refusal) {
+    if refusal == Refusal::Gone {
+        return;
+    }
+    let status = reply::status_for(refusal);
+    log_limited!(
+        "refused HTTP requests",
+        peer.ip(),
+        "refused HTTP from {peer}: {status} ({refusal:?})"
+    );
+    reply::error_and_close(socket, status);
+}

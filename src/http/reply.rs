@@ -1,0 +1,85 @@
+//! The guard's own answers: the refusals it sends without troubling tiny_http.
+//!
+//! Closing a socket that still has unread bytes from the client makes the kernel send a reset,
+//! which can destroy an answer the client has not read yet. So after a refusal the guard stops
+//! writing and reads a little more before it closes (a bounded "lingering close").
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+use socket2::SockRef;
+
+use crate::http::head::Refusal;
+
+/// The interim answer to `Expect: 100-continue`, sent before reading a body within the cap.
+pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// How much a refused client may still send, and for how long, before the socket is closed.
+const LINGER_BYTES: usize = 64 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(1);
+
+/// The status that answers a refusal.
+pub fn status_for(refusal: Refusal) -> u16 {
+    match refusal {
+        Refusal::TimedOut => 408,
+        Refusal::HeadTooLarge => 431,
+        Refusal::BodyTooLarge => 413,
+        Refusal::LengthRequired => 411,
+        Refusal::Malformed | Refusal::Gone => 400,
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        408 => "Request Timeout",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+fn response(status: u16) -> String {
+    let text = reason(status);
+    format!(
+        "HTTP/1.1 {status} {text}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{text}\n",
+        text.len() + 1
+    )
+}
+
+/// Writes `bytes`, waiting at most the socket's write timeout; a client that has gone is ignored.
+pub fn send(socket: &TcpStream, bytes: &[u8]) {
+    let _ = (&*socket).write_all(bytes);
+}
+
+/// Answers with `status`, then closes after a bounded linger (see the module doc).
+pub fn error_and_close(socket: &TcpStream, status: u16) {
+    send(socket, response(status).as_bytes());
+    let _ = socket.shutdown(Shutdown::Write);
+    let until = Instant::now() + LINGER_TIME;
+    let mut sink = [0; 4096];
+    let mut left = LINGER_BYTES;
+    while left > 0 {
+        let time_left = until.saturating_duration_since(Instant::now());
+        if time_left.is_zero() || socket.set_read_timeout(Some(time_left)).is_err() {
+            break;
+        }
+        // Blocks until the client sends more, closes, or the linger time runs out.
+        match (&*socket).read(&mut sink) {
+            Ok(n @ 1..) => left = left.saturating_sub(n),
+            _ => break,
+        }
+    }
+}
+
+/// Refuses a connection the gate has no room for: a 503 if the socket takes it at once, then the
+/// socket is closed. Never waits: the accept loop calls this.
+pub fn refuse_at_once(socket: &TcpStream) {
+    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+    let _ = SockRef::from(socket).send_with_flags(response(503).as_bytes(), flags);
+    let _ = socket.shutdown(Shutdown::Both);
+}
