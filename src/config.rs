@@ -20,8 +20,40 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     /// Echo every message back to its sender instead of chatting (for conformance suites).
     pub echo: bool,
+    /// Where the store lives.
+    pub data: PathBuf,
+    pub accounts: AccountSettings,
     pub limits: Limits,
     pub http: HttpLimits,
+}
+
+/// Who may chat, and how sign-ins are paced.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    /// `--guests`: anyone picks a free name, no accounts (v1's entry, for a quick demo).
+    pub guests: bool,
+    /// Registration needs this code.
+    pub join_code: Option<String>,
+    /// A session unused this long expires.
+    pub session_expiry: Duration,
+    /// Password hashes computed at once, each on an `auth` thread.
+    pub hashers: usize,
+    /// Sign-in and registration attempts per minute from one address.
+    pub auth_rate: u32,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        AccountSettings {
+            guests: false,
+            join_code: None,
+            session_expiry: Duration::from_secs(7 * 24 * 3600),
+            // One core is left for the chat and the page.
+            hashers: cores.saturating_sub(1).max(1),
+            auth_rate: 30,
+        }
+    }
 }
 
 /// The bounds on the HTTP side, enforced by the guard in front of tiny_http.
@@ -88,6 +120,8 @@ impl Default for Config {
             www: PathBuf::from("www"),
             allow_origins: Vec::new(),
             echo: false,
+            data: PathBuf::from("data"),
+            accounts: AccountSettings::default(),
             limits: Limits::default(),
             http: HttpLimits::default(),
         }
@@ -112,6 +146,12 @@ Options:
   --ws ADDR               accept WebSockets here         [default: 127.0.0.1:8081]
                           (port 0 picks a free port; use 0.0.0.0:PORT to open to the LAN)
   --www DIR               folder of the web page         [default: www]
+  --data DIR              folder of the store (accounts, rooms, messages) [default: data]
+  --guests                no accounts: anyone picks a free name (a quick demo)
+  --join-code CODE        registering needs this code
+  --session-expiry SECS   a session unused this long ends [default: 604800, 7 days]
+  --hashers N             password hashes computed at once [default: cores - 1, at least 1]
+  --auth-rate N           sign-in attempts per minute from one address [default: 30]
   --allow-origin ORIGIN   also accept WebSockets from this page origin (repeatable)
   --max-text BYTES        longest message text           [default: 4096]
   --max-message BYTES     largest WebSocket message      [default: 65536]
@@ -144,6 +184,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--http" => config.http_addr = parse_value(&flag, &value()?)?,
             "--ws" => config.ws_addr = parse_value(&flag, &value()?)?,
             "--www" => config.www = PathBuf::from(value()?),
+            "--data" => config.data = PathBuf::from(value()?),
+            "--guests" => config.accounts.guests = true,
+            "--join-code" => config.accounts.join_code = Some(value()?),
+            "--session-expiry" => config.accounts.session_expiry = parse_seconds(&flag, &value()?)?,
+            "--hashers" => config.accounts.hashers = parse_positive(&flag, &value()?)?,
+            "--auth-rate" => {
+                config.accounts.auth_rate = u32::try_from(parse_positive(&flag, &value()?)?)
+                    .map_err(|_| format!("{flag} is too large"))?
+            }
             "--allow-origin" => config.allow_origins.push(value()?),
             "--max-text" => limits.max_text = parse_positive(&flag, &value()?)?,
             "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
@@ -161,6 +210,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
         }
     }
     check(&config.limits)?;
+    if config.accounts.guests && config.accounts.join_code.is_some() {
+        return Err("--join-code needs accounts; it cannot go with --guests".into());
+    }
+    if config.accounts.join_code.as_deref() == Some("") {
+        return Err("--join-code cannot be empty".into());
+    }
     Ok(Command::Run(Box::new(config)))
 }
 

@@ -9,7 +9,7 @@ use std::io::ErrorKind;
 
 use tungstenite::error::{CapacityError, Error, ProtocolError};
 
-use crate::wire::WireError;
+use crate::wire::{ErrorCode, WireError};
 
 /// Why a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +31,34 @@ pub enum End {
     Refused(WireError),
     /// More than `--max-backlog` bytes were waiting for a client that is not reading.
     Evicted,
+    /// The connection's session ended: signed out, password changed, or expired.
+    SignedOut(SignOut),
     /// The server is stopping.
     ServerStopping,
     /// Any other I/O failure.
     Failed(String),
+}
+
+/// Why a session ended, closing its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOut {
+    /// Its owner signed out.
+    SignedOut,
+    /// Its owner changed the password from another session.
+    PasswordChanged,
+    /// It went unused for the session expiry.
+    Expired,
+}
+
+impl SignOut {
+    /// The reason a person reads: in the `error` frame and the Close frame.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SignOut::SignedOut => "signed out",
+            SignOut::PasswordChanged => "signed out: the password was changed",
+            SignOut::Expired => "the session expired: please sign in again",
+        }
+    }
 }
 
 impl End {
@@ -60,6 +84,16 @@ impl End {
         }
     }
 
+    /// The `error` frame to send before the Close frame, when the client must be told why in
+    /// words a page can show: a refusal, or the end of its session.
+    pub fn error(&self) -> Option<WireError> {
+        match self {
+            End::Refused(error) => Some(error.clone()),
+            End::SignedOut(why) => Some(WireError::new(ErrorCode::Unauthenticated, why.reason())),
+            _ => None,
+        }
+    }
+
     /// The Close frame to send, as (code, reason), or `None` when the socket is beyond reach.
     pub fn close_frame(&self) -> Option<(u16, &str)> {
         match self {
@@ -73,6 +107,7 @@ impl End {
             End::Protocol(_) => Some((1002, "protocol error")),
             End::Refused(error) => Some((1008, &error.message)),
             End::Evicted => Some((1013, "too slow: backlog over limit")),
+            End::SignedOut(why) => Some((1008, why.reason())),
             End::ServerStopping => Some((1001, "server shutting down")),
         }
     }
@@ -90,6 +125,7 @@ impl fmt::Display for End {
             End::Protocol(why) => write!(f, "protocol error: {why}"),
             End::Refused(error) => write!(f, "refused: {}", error.code),
             End::Evicted => write!(f, "evicted: over --max-backlog bytes waiting"),
+            End::SignedOut(why) => f.write_str(why.reason()),
             End::ServerStopping => write!(f, "server stopping"),
             End::Failed(why) => write!(f, "I/O error: {why}"),
         }

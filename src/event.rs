@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use tungstenite::Bytes;
 
-use crate::end::End;
+use crate::auth::token::SessionId;
+use crate::end::{End, SignOut};
 use crate::wire::WireError;
 
 /// Events waiting for the hub. Sized for a burst from every client of a full classroom at once
@@ -25,8 +26,12 @@ pub type ConnId = u64;
 pub enum Arrival {
     /// Echo mode (`--echo`): no name, no welcome, every message comes back to its sender.
     Echo,
-    /// A chat user, with a well-formed name (the hub still checks that it is free).
-    Named(String),
+    /// A chat user: an account's owner with the session they signed in with, or, under
+    /// `--guests`, a guest (no session) whose name the hub still checks is free.
+    User {
+        name: String,
+        session: Option<SessionId>,
+    },
     /// A chat connection refused before it joined: the hub sends this error, then Close 1008.
     Refused(WireError),
 }
@@ -59,6 +64,8 @@ pub enum Event {
     Ping { conn: ConnId, payload: Bytes },
     /// The connection's reader stopped, for this reason.
     Gone { conn: ConnId, end: End },
+    /// These sessions ended (from the store): close their connections, saying why.
+    SessionsEnded(Vec<(SessionId, SignOut)>),
     /// Close every connection with 1001 and stop.
     Shutdown,
 }

@@ -149,6 +149,16 @@ impl Gate {
         }
     }
 
+    /// Closes every connection still waiting for its client: for when the port stops, so that no
+    /// kept-alive connection outlives the server it led to.
+    pub fn close_waiting(&mut self) {
+        for ticket in self.tickets.drain(..).filter_map(|t| t.upgrade()) {
+            if let Some(since) = ticket.waiting_since() {
+                ticket.evict(since);
+            }
+        }
+    }
+
     /// Connections admitted and not yet ended.
     #[cfg(test)]
     fn in_flight(&self) -> usize {

@@ -1,20 +1,73 @@
-//! Who is on the other end of a WebSocket: the one function the handshake calls.
+//! Who is on the other end of a WebSocket: the one function the handshake calls, [`arrival`].
 //!
-//! A connection is identified by the name in its URL, `?name=alice`. This is the one place that
-//! knows how: were it to read a session cookie instead, only this function would change, and
-//! everything after the handshake would keep receiving a checked name.
+//! With accounts (the default), a connection is its session's owner: the token comes from the
+//! session cookie, which browsers send to both ports of a host, or an `Authorization: Bearer`
+//! header; `?name=` is ignored. Under `--guests`, it is the free name in its URL, `?name=alice`,
+//! as long as no account owns that name. Everything after the handshake receives a checked name.
 
-use crate::percent;
+use crate::auth::Sessions;
+use crate::auth::token;
+use crate::event::Arrival;
 use crate::wire::{ErrorCode, WireError};
+use crate::{log, percent};
 
 /// The longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
 
-/// The checked name in a handshake's request target (`/?name=alice`), or why it is refused.
+/// Who a chat handshake is from: its request target and headers (name, value), with or without
+/// accounts.
+pub fn arrival<'a>(
+    request_target: &str,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    sessions: &Sessions,
+    guests: bool,
+) -> Arrival {
+    let found = match guests {
+        true => guest(request_target, sessions),
+        false => match sessions.authenticate(token::presented(headers)) {
+            Ok(Some(signed)) => Ok((signed.name, Some(signed.session))),
+            Ok(None) => Err(WireError::new(
+                ErrorCode::Unauthenticated,
+                "sign in first: no session, or it has ended",
+            )),
+            Err(e) => Err(unavailable(e)),
+        },
+    };
+    match found {
+        Ok((name, session)) => Arrival::User { name, session },
+        Err(error) => Arrival::Refused(error),
+    }
+}
+
+/// A guest's name, which must not belong to an account.
+fn guest(
+    request_target: &str,
+    sessions: &Sessions,
+) -> Result<(String, Option<token::SessionId>), WireError> {
+    let name = guest_name(request_target)?;
+    match sessions.store.reader.user(&name_key(&name)) {
+        Ok(None) => Ok((name, None)),
+        Ok(Some(_)) => Err(WireError::new(
+            ErrorCode::NameTaken,
+            format!("the name {name:?} belongs to an account"),
+        )),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> WireError {
+    log!("handshake: {e}");
+    WireError::new(
+        ErrorCode::Unavailable,
+        "the server cannot check who you are right now",
+    )
+}
+
+/// The checked name in a guest's request target (`/?name=alice`), or why it is refused.
 ///
-/// Uniqueness is not checked here: only the hub knows who is connected, so it refuses
-/// `name_taken` when the connection registers.
-pub fn identify(request_target: &str) -> Result<String, WireError> {
+/// Uniqueness among guests is not checked here: only the hub knows who is connected, so it
+/// refuses `name_taken` when the connection registers.
+pub fn guest_name(request_target: &str) -> Result<String, WireError> {
     let query = request_target.split_once('?').map_or("", |(_, q)| q);
     let raw = percent::query_value(query, "name")
         .filter(|raw| !raw.is_empty())
@@ -48,16 +101,16 @@ mod tests {
     use super::*;
 
     fn code(target: &str) -> ErrorCode {
-        identify(target).unwrap_err().code
+        guest_name(target).unwrap_err().code
     }
 
     #[test]
     fn reads_and_decodes_the_name() {
-        assert_eq!(identify("/?name=alice").unwrap(), "alice");
-        assert_eq!(identify("/?x=1&name=Bob_2-x").unwrap(), "Bob_2-x");
-        assert_eq!(identify("/chat?name=al%69ce").unwrap(), "alice");
+        assert_eq!(guest_name("/?name=alice").unwrap(), "alice");
+        assert_eq!(guest_name("/?x=1&name=Bob_2-x").unwrap(), "Bob_2-x");
+        assert_eq!(guest_name("/chat?name=al%69ce").unwrap(), "alice");
         assert_eq!(
-            identify(&format!("/?name={}", "a".repeat(32)))
+            guest_name(&format!("/?name={}", "a".repeat(32)))
                 .unwrap()
                 .len(),
             32

@@ -24,6 +24,7 @@
 //! - `config`, `percent`: flags, URL decoding.
 
 mod accept;
+mod auth;
 pub mod config;
 mod critical;
 mod end;
@@ -35,22 +36,25 @@ mod identity;
 pub mod log;
 mod origin;
 mod percent;
+mod store;
 mod wire;
 mod ws;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::os::fd::AsFd;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 use socket2::Socket;
 
+use crate::auth::Sessions;
 use crate::config::Config;
 use crate::event::{Event, INBOX_CAPACITY};
 use crate::origin::OriginPolicy;
+use crate::store::Store;
 use crate::ws::handshake::Shared;
 
 /// A running server: its bound addresses and the threads to stop.
@@ -63,47 +67,73 @@ pub struct Server {
     stopping: Arc<AtomicBool>,
     /// Every listening socket (the two ports, and tiny_http's private one), to shut down on stop.
     listeners: Vec<Socket>,
+    /// The threads to join first: all but the store.
     threads: Vec<JoinHandle<()>>,
+    /// The store is stopped last, once nothing else can ask it anything.
+    store: Store,
+    store_thread: Option<JoinHandle<()>>,
     /// The name of any critical thread that panicked (see `critical.rs`).
     failures: Receiver<String>,
 }
 
 impl Server {
-    /// Binds both ports and starts the `hub`, `http`, `http-accept` and `ws-accept` threads.
+    /// Opens the store, binds both ports and starts the threads: `store`, `hub`, the `auth`
+    /// threads (unless `--guests`), `http`, `http-accept` and `ws-accept`.
     pub fn start(config: Config) -> io::Result<Server> {
         let root = config.www.canonicalize().map_err(|e| {
             io::Error::new(e.kind(), format!("web root {}: {e}", config.www.display()))
         })?;
+        let (store, store_inbox, db) = store::open(&config.data).map_err(io::Error::other)?;
         let http_listener = bind(config.http_addr, "--http")?;
         let ws_listener = bind(config.ws_addr, "--ws")?;
         let (upstream, pages_listener) = http::Upstream::bind()?;
         let (http_addr, ws_addr) = (http_listener.local_addr()?, ws_listener.local_addr()?);
-        let limits = config.limits;
-        let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
-        let stopping = Arc::new(AtomicBool::new(false));
-        let shared = Arc::new(Shared {
-            hub: to_hub.clone(),
-            limits,
-            origins: OriginPolicy::new(http_addr.port(), &config.allow_origins),
-            echo: config.echo,
-            open: AtomicUsize::new(0),
-        });
-        let site = http::Site {
-            root,
-            info: info_json(&config, ws_addr),
-            upstream: upstream.clone(),
-        };
         let listeners = vec![
             owned(&http_listener)?,
             owned(&ws_listener)?,
             owned(&pages_listener)?,
         ];
+        let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
+        let stopping = Arc::new(AtomicBool::new(false));
         let (failed, failures) = critical::channel();
+        let expiry = config.accounts.session_expiry;
+        let sessions = Sessions {
+            store: store.clone(),
+            expiry,
+        };
+        let origins = OriginPolicy::new(http_addr.port(), &config.allow_origins);
+        let to_store = to_hub.clone();
+        let store_thread = critical::spawn("store", &failed, move || {
+            store::run(db, store_inbox, to_store, expiry)
+        })?;
+        let (limits, hub_store) = (config.limits, store.clone());
+        let mut threads = vec![critical::spawn("hub", &failed, move || {
+            hub::run(inbox, limits, hub_store, expiry)
+        })?];
+        let accounts = start_auth(&config, &store, &failed, &mut threads)?;
+        let site = http::Site {
+            root,
+            upstream: upstream.clone(),
+            api: http::Api {
+                info: info_json(&config, ws_addr),
+                sessions: sessions.clone(),
+                origins: origins.clone(),
+                accounts,
+            },
+        };
+        let shared = Arc::new(Shared {
+            hub: to_hub.clone(),
+            limits,
+            origins,
+            echo: config.echo,
+            sessions,
+            guests: config.accounts.guests,
+            open: Arc::new(AtomicUsize::new(0)),
+        });
         let stop = || Arc::clone(&stopping);
         let (http_stop, guard_stop, ws_stop) = (stop(), stop(), stop());
         let http_limits = config.http;
-        let threads = vec![
-            critical::spawn("hub", &failed, move || hub::run(inbox, limits))?,
+        threads.extend([
             critical::spawn("http", &failed, move || {
                 http::serve::run(pages_listener, site, http_stop)
             })?,
@@ -113,7 +143,7 @@ impl Server {
             critical::spawn("ws-accept", &failed, move || {
                 ws::accept::run(ws_listener, shared, ws_stop)
             })?,
-        ];
+        ]);
         Ok(Server {
             http_addr,
             ws_addr,
@@ -121,6 +151,8 @@ impl Server {
             stopping,
             listeners,
             threads,
+            store,
+            store_thread: Some(store_thread),
             failures,
         })
     }
@@ -147,7 +179,7 @@ impl Server {
     }
 
     fn shut_down(&mut self) {
-        if self.threads.is_empty() {
+        if self.store_thread.is_none() {
             return;
         }
         // Fails only if the hub already ended, which is what we want anyway.
@@ -157,14 +189,47 @@ impl Server {
             // Wakes a thread blocked in accept() on this socket: accept() fails at once.
             let _ = listener.shutdown(Shutdown::Both);
         }
-        for handle in self.threads.drain(..) {
-            let name = handle.thread().name().unwrap_or("?").to_owned();
-            match handle.join() {
-                Ok(()) => log!("{name} thread stopped"),
-                Err(_) => log!("{name} thread panicked"),
-            }
-        }
+        // The `auth` threads end when the `http` thread, the only holder of their queue, does.
+        self.threads.drain(..).for_each(join);
+        self.store.stop();
+        self.store_thread.take().into_iter().for_each(join);
     }
+}
+
+/// Joins a thread and logs how it ended.
+fn join(handle: JoinHandle<()>) {
+    let name = handle.thread().name().unwrap_or("?").to_owned();
+    match handle.join() {
+        Ok(()) => log!("{name} thread stopped"),
+        Err(_) => log!("{name} thread panicked"),
+    }
+}
+
+/// Starts the `auth` threads, `--hashers` of them, unless accounts are off (`--guests`); returns
+/// what the API needs to reach them.
+fn start_auth(
+    config: &Config,
+    store: &Store,
+    failed: &Sender<String>,
+    threads: &mut Vec<JoinHandle<()>>,
+) -> io::Result<Option<http::AccountsApi>> {
+    let settings = &config.accounts;
+    if settings.guests {
+        return Ok(None);
+    }
+    let (jobs, queue) = crossbeam_channel::bounded(auth::AUTH_QUEUE);
+    let limits = Arc::new(Mutex::new(auth::limit::Limits::new(settings.auth_rate)));
+    for n in 1..=settings.hashers {
+        let (queue, store, limits) = (queue.clone(), store.clone(), Arc::clone(&limits));
+        threads.push(critical::spawn(&format!("auth-{n}"), failed, move || {
+            auth::run(queue, store, limits)
+        })?);
+    }
+    Ok(Some(http::AccountsApi {
+        jobs,
+        limits,
+        join_code: settings.join_code.clone(),
+    }))
 }
 
 impl Drop for Server {
@@ -184,8 +249,8 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
     Ok(Socket::from(listener.as_fd().try_clone_to_owned()?))
 }
 
-/// The body of `GET /api/info` (docs/PROTOCOL.md §1).
-fn info_json(config: &Config, ws_addr: SocketAddr) -> String {
+/// The body of `GET /api/info` (docs/PROTOCOL.md §1), but for the account fields the API adds.
+fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
         "protocol": 1,
         "version": env!("CARGO_PKG_VERSION"),
@@ -194,5 +259,4 @@ fn info_json(config: &Config, ws_addr: SocketAddr) -> String {
         "max_id_chars": wire::MAX_ID_CHARS,
         "echo": config.echo,
     })
-    .to_string()
 }

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
 fn run(config: Config) -> ExitCode {
     report_panics_through_the_log();
     raise_open_files_limit();
+    let guests = config.accounts.guests;
+    let join_code = config.accounts.join_code.is_some();
+    let data = config.data.display().to_string();
     let stop = match signals() {
         Ok(stop) => stop,
         Err(e) => return fail(&format!("cannot watch for signals: {e}")),
@@ -62,6 +65,11 @@ fn run(config: Config) -> ExitCode {
         server.http_addr(),
         server.ws_addr()
     );
+    match (guests, join_code) {
+        (true, _) => log!("GUEST MODE (--guests): no accounts; anyone can use any free name"),
+        (false, true) => log!("accounts in {data}; registering needs the join code"),
+        (false, false) => log!("accounts in {data}"),
+    }
     let failures = server.failures().clone();
     // Blocks until a signal arrives or a critical thread panics.
     let code = select! {

@@ -73,6 +73,8 @@ pub enum ErrorCode {
     NameMissing,
     NameInvalid,
     NameTaken,
+    Unauthenticated,
+    Unavailable,
 }
 
 impl fmt::Display for ErrorCode {

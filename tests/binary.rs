@@ -11,7 +11,7 @@ use tungstenite::Message;
 // SIGTERM closes every connection with 1001 ("going away") and the process exits cleanly.
 #[test]
 fn sigterm_closes_connections_with_1001_and_exits() {
-    let mut server = Binary::launch(Binary::command(&[]), Stdio::null());
+    let mut server = Binary::guests(&[], Stdio::null());
     assert!(server.http.starts_with("127.0.0.1:") && server.ws.starts_with("127.0.0.1:"));
     let stream = TcpStream::connect(&server.ws).unwrap();
     stream.set_read_timeout(Some(DEADLINE)).unwrap();

@@ -6,12 +6,12 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{Binary, DEADLINE, http_get, wait_until, wait_up_to};
+use common::{Binary, DEADLINE, TempDir, http_get, wait_until, wait_up_to};
 
 /// Descriptors the server may hold: a handful for itself, a few dozen for connections.
 const FILE_LIMIT: &str = "--nofile=48:48";
@@ -26,12 +26,8 @@ struct Limited {
 }
 
 fn start_limited() -> Limited {
-    let mut command = Command::new("prlimit");
-    command
-        .arg(FILE_LIMIT)
-        .arg(Binary::command(&[]).get_program())
-        .args(Binary::command(&[]).get_args());
-    let mut server = Binary::launch(command, Stdio::piped());
+    let wrapper = ["prlimit", FILE_LIMIT];
+    let mut server = Binary::launch(&wrapper, TempDir::new(), &["--guests"], Stdio::piped());
     let log = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&log);
     let stderr = server.child.stderr.take().unwrap();

@@ -33,10 +33,7 @@ fn flood_size() -> usize {
 
 fn server() -> Binary {
     let cap = HTTP_CONNECTIONS.to_string();
-    Binary::launch(
-        Binary::command(&["--max-http-connections", &cap]),
-        Stdio::null(),
-    )
+    Binary::guests(&["--max-http-connections", &cap], Stdio::null())
 }
 
 fn page_loads(server: &Binary) -> bool {

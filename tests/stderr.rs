@@ -58,7 +58,7 @@ fn chat_survives_a_burst_of_log_lines(server: &Binary) {
 fn a_full_stderr_pipe_stops_nobody() {
     let (unread, mut writer) = std::io::pipe().unwrap();
     writer.write_all(&[b'.'; 64 * 1024]).unwrap();
-    let server = Binary::launch(Binary::command(&[]), writer);
+    let server = Binary::guests(&[], writer);
     chat_survives_a_burst_of_log_lines(&server);
     drop(unread);
 }
@@ -66,7 +66,7 @@ fn a_full_stderr_pipe_stops_nobody() {
 // stderr is a pipe whose reader has gone, as with `threadchat 2>&1 | head`: writes fail (EPIPE).
 #[test]
 fn a_closed_stderr_pipe_stops_nobody() {
-    let mut server = Binary::launch(Binary::command(&[]), Stdio::piped());
+    let mut server = Binary::guests(&[], Stdio::piped());
     drop(server.child.stderr.take());
     chat_survives_a_burst_of_log_lines(&server);
     assert!(

@@ -1,46 +1,100 @@
-// app.js: the glue. It wires the forms to the connection (socket.js) and the connection's frames
-// and states to the page (view.js, messages.js). It holds the little state the page needs:
-// who you are, the server's text limit, and the counter behind your messages' ids.
+// app.js: the glue. On load it asks the server how people get in (/api/info): with accounts, it
+// asks whether this browser's session is still alive (/api/me) and goes straight to the chat if
+// so, else to the sign-in form (account.js); under --guests, to the name prompt. Then it wires the
+// connection (socket.js) to the page (view.js, messages.js, composer.js), and the header's Sign
+// out and Change password (password.js) to the account API (api.js).
+//
+// It holds the little state the page needs: who you are, whether this server has accounts, and
+// the connection. A session that ends (signed out here or elsewhere, password changed elsewhere,
+// expired) always comes back to the sign-in form with the reason, and never reconnects.
 
-import { ChatConnection, NAME_RE } from './socket.js';
+import { ChatConnection, fetchInfo } from './socket.js';
+import * as api from './api.js';
+import * as account from './account.js';
+import * as composer from './composer.js';
+import * as passwordDialog from './password.js';
 import * as view from './view.js';
 import * as messages from './messages.js';
+import { nameProblem, sentence } from './rules.js';
 
-// Ids for your messages: a random prefix per page load, then c1, c2... (PROTOCOL.md §3 `send`).
-const ID_PREFIX = Math.random().toString(36).slice(2, 8);
-let nextId = 1;
-
-// Error codes that mean "the send you just made was refused" (PROTOCOL.md §4).
+// Error codes that mean "the send you just made was refused" (PROTOCOL.md §5).
 const SEND_REFUSALS = new Set(['bad_json', 'missing_field', 'text_empty', 'text_too_long', 'id_too_long']);
-const NAME_KEY = 'threadchat.name'; // localStorage: the last name used, to prefill the prompt
-
-const nameInput = document.getElementById('name');
-const textInput = document.getElementById('text');
-const encoder = new TextEncoder();
+const NAME_KEY = 'threadchat.name'; // localStorage: the last name used, to prefill the forms
 
 let conn = null; // the current ChatConnection, or null when signed out
-let me = ''; // your name as the server spells it (from welcome)
-let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
+let me = ''; // your name as the server spells it
+let accounts = false; // /api/info's `accounts`: false under --guests (and from servers before it)
+let welcomed = false; // a welcome arrived since you came in: a later loss is a *lost* connection
+let signingOut = false; // our own sign-out is under way: the server's "signed out" is expected
 
-function signIn(name) {
-  conn?.close();
-  view.setJoining(true);
-  view.setLoginError('');
+function remember(name) {
   try {
     localStorage.setItem(NAME_KEY, name);
   } catch {
-    // storage may be disabled; the prompt just starts empty next time
+    // storage may be disabled; the form just starts empty next time
   }
-  conn = new ChatConnection(name, { onFrame, onState, onRefused, onInfo });
+}
+
+function recall() {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Opens a connection as `me` (the session cookie says who, with accounts). */
+function connect() {
+  conn?.close();
+  conn = new ChatConnection(accounts ? null : me, { onFrame, onState, onRefused, onInfo: composer.useInfo });
+  composer.useConnection(conn);
   conn.start();
 }
 
-function onInfo(info) {
-  if (Number.isInteger(info.max_text_bytes) && info.max_text_bytes > 0) {
-    maxTextBytes = info.max_text_bytes;
-    // A UTF-16 unit is at least one UTF-8 byte, so this cap never blocks a valid message.
-    textInput.maxLength = maxTextBytes;
-  }
+/** With accounts: signed in as `name` (by the form, or a session that was still alive). */
+function enterChat(name) {
+  me = name;
+  welcomed = false;
+  remember(name);
+  view.setAccount(name);
+  view.showChat();
+  view.setStatus('connecting', 'Connecting…');
+  connect();
+}
+
+/** Under --guests: try `name`; the prompt stays until the welcome (or the refusal) arrives. */
+function joinAsGuest(name) {
+  me = name;
+  welcomed = false;
+  remember(name);
+  view.setJoining(true);
+  view.setGuestError('');
+  connect();
+}
+
+/** Back to the sign-in form, with `message` saying why ('' for none). */
+function signedOut(message) {
+  conn?.close();
+  conn = null;
+  me = '';
+  passwordDialog.close();
+  messages.clear();
+  composer.reset();
+  view.setOnline([], '');
+  view.setAccount(null);
+  view.setStatus('offline', 'Not signed in');
+  view.showEntry();
+  account.prompt({ name: recall(), message });
+}
+
+async function signOut() {
+  signingOut = true;
+  view.setSigningOut(true);
+  const result = await api.logout();
+  signingOut = false;
+  if (result.ok) return signedOut('');
+  view.setSigningOut(false);
+  view.showBanner(`Could not sign out: ${api.explain(result)}`, 'Try again', signOut);
 }
 
 function onState(state, detail) {
@@ -48,38 +102,50 @@ function onState(state, detail) {
     view.setStatus('connected', 'Connected');
     view.hideBanner();
   } else if (!view.isChatShown()) {
-    onStateBeforeWelcome(state, detail);
+    onStateOnPrompt(state, detail);
+  } else if (state === 'connecting') {
+    view.setStatus('connecting', 'Connecting…');
   } else if (state === 'reconnecting') {
     messages.failAllPending('The connection was lost before the server confirmed this message.');
     view.setStatus('reconnecting', 'Reconnecting…');
-    view.showBanner('Connection lost — reconnecting…', 'Retry now', () => conn?.retryNow());
+    const text = welcomed ? 'Connection lost — reconnecting…' : 'Cannot reach the chat server yet — retrying…';
+    view.showBanner(text, 'Retry now', () => conn?.retryNow());
   } else if (state === 'closed') {
     messages.failAllPending('The server closed the connection before confirming this message.');
     view.setStatus('disconnected', 'Disconnected');
-    view.showBanner(`Disconnected by the server (${detail.reason}).`, 'Reconnect', () => signIn(me));
+    view.showBanner(`Disconnected by the server (${detail.reason}).`, 'Reconnect', connect);
   }
 }
 
-// Still on the name prompt: report progress there instead of in a banner.
-function onStateBeforeWelcome(state, detail) {
+// A guest still on the name prompt: report progress there instead of in a banner.
+function onStateOnPrompt(state, detail) {
   if (state === 'closed') {
     view.setStatus('disconnected', 'Disconnected');
     view.setJoining(false);
-    view.setLoginError(`The server closed the connection (${detail.reason}).`);
+    view.setGuestError(`The server closed the connection (${detail.reason}).`);
   } else {
     view.setStatus('connecting', 'Connecting…');
     if (detail.delayMs !== undefined) {
       view.setJoining(false);
-      view.setLoginError(`Cannot reach the chat server yet; trying again… (${detail.reason})`);
+      view.setGuestError(`Cannot reach the chat server yet; trying again… (${detail.reason})`);
     }
   }
 }
 
-function onRefused({ message }) {
+function onRefused({ code, message }) {
   conn = null;
+  if (signingOut) return; // our own sign-out: signOut() finishes the job
   messages.failAllPending('You were signed out before the server confirmed this message.');
-  view.setStatus('offline', 'Not signed in');
-  view.showLogin(undefined, message);
+  if (accounts && code === 'unavailable') {
+    // The session may well be fine; the server could not check it. Offer to try again.
+    view.setStatus('disconnected', 'Disconnected');
+    view.showBanner(sentence(message), 'Reconnect', connect);
+  } else if (accounts) {
+    signedOut(sentence(message) || 'You were signed out.');
+  } else {
+    view.setStatus('offline', 'Not joined');
+    view.showGuestPrompt(undefined, message);
+  }
 }
 
 function onFrame(frame) {
@@ -101,70 +167,63 @@ function onFrame(frame) {
       else if (SEND_REFUSALS.has(frame.code)) messages.failIfOnlyOnePending(frame.message);
       return;
     default:
-      return; // unknown frame types are ignored, so the protocol can grow (PROTOCOL.md §3)
+      return; // unknown frame types are ignored, so the protocol can grow (PROTOCOL.md §4)
   }
 }
 
 function onWelcome(frame) {
-  const reconnected = view.isChatShown();
   me = String(frame.you);
+  composer.setAuthor(me);
   view.setOnline(Array.isArray(frame.users) ? frame.users : [me], me);
-  if (reconnected) {
+  if (accounts) view.setAccount(me);
+  if (welcomed) {
     messages.addNotice('Reconnected', Date.now());
-  } else {
-    view.showChat();
-    messages.addNotice(`You joined as ${me}`, Date.now());
-  }
-}
-
-document.getElementById('login-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const name = nameInput.value.trim();
-  if (!NAME_RE.test(name)) {
-    view.setLoginError(
-      name ? 'A name is 1–32 letters, digits, _ or - (no spaces or accents).' : 'Please enter a name.',
-    );
-    nameInput.focus();
     return;
   }
-  signIn(name);
+  welcomed = true;
+  if (!view.isChatShown()) view.showChat();
+  messages.addNotice(`You joined as ${me}`, Date.now());
+}
+
+document.getElementById('guest-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = document.getElementById('guest-name').value.trim();
+  const problem = nameProblem(name);
+  if (problem) {
+    view.setGuestError(problem);
+    document.getElementById('guest-name').focus();
+    return;
+  }
+  joinAsGuest(name);
 });
 
-document.getElementById('composer').addEventListener('submit', (event) => {
-  event.preventDefault();
-  textInput.focus(); // keep typing after clicking Send
-  const text = textInput.value;
-  if (text.trim() === '') return;
-  const bytes = encoder.encode(text).length;
-  if (bytes > maxTextBytes) {
-    view.showSendError(`Too long: ${bytes} bytes; the limit is ${maxTextBytes}.`, { sticky: true });
+document.getElementById('sign-out').addEventListener('click', signOut);
+document.getElementById('open-password').addEventListener('click', () => passwordDialog.open(me));
+
+/** Asks the server how people get in, then shows the way in, or the chat for a live session. */
+async function start() {
+  view.hideBanner();
+  let info;
+  try {
+    info = await fetchInfo();
+  } catch (err) {
+    view.setStatus('disconnected', 'Server unreachable');
+    view.showBanner(`Cannot reach the server (${err.message}).`, 'Try again', start);
     return;
   }
-  const id = `${ID_PREFIX}-c${nextId++}`;
-  if (!conn?.send({ type: 'send', text, id })) {
-    view.showSendError('Not connected; your message is still in the box.');
-    return;
-  }
-  messages.addPending(id, me, text);
-  textInput.value = '';
-  checkLength();
-});
+  composer.useInfo(info);
+  accounts = info.accounts === true;
+  view.useAccounts(accounts);
+  view.setStatus('offline', accounts ? 'Not signed in' : 'Not joined');
+  if (!accounts) return view.showGuestPrompt(recall());
 
-function checkLength() {
-  const wasTooLong = textInput.getAttribute('aria-invalid') === 'true';
-  const bytes = encoder.encode(textInput.value).length;
-  const tooLong = bytes > maxTextBytes;
-  view.setTooLong(tooLong);
-  if (tooLong) view.showSendError(`Too long: ${bytes} bytes; the limit is ${maxTextBytes}.`, { sticky: true });
-  else if (wasTooLong) view.clearSendError();
+  account.configure({ joinCode: info.join_code === true, signedIn: enterChat });
+  passwordDialog.configure({ signedOut });
+  const who = await api.me();
+  if (who.ok) return enterChat(String(who.data.name));
+  view.showEntry();
+  // 401 is the ordinary "not signed in"; anything else is worth saying.
+  account.prompt({ name: recall(), message: who.code === 'unauthenticated' ? '' : api.explain(who) });
 }
 
-textInput.addEventListener('input', checkLength);
-
-let savedName;
-try {
-  savedName = localStorage.getItem(NAME_KEY) ?? undefined;
-} catch {
-  savedName = undefined;
-}
-view.showLogin(savedName);
+start();

@@ -155,6 +155,12 @@ export function addNotice(text, ts) {
   place(li);
 }
 
+/** Empties the list: after a sign-out, one person's chat must not stay for whoever signs in next. */
+export function clear() {
+  list.replaceChildren();
+  jump.hidden = true;
+}
+
 list.addEventListener('scroll', () => {
   if (isAtBottom()) jump.hidden = true;
 });

@@ -1,29 +1,33 @@
 // socket.js: the connection to a threadchat server, and nothing about the page.
 //
-// It asks GET /api/info where the WebSocket listens (so nothing is configured by hand), opens
-// ws://<this page's host>:<ws_port>/?name=..., parses each text frame as JSON and hands it to
-// `onFrame`. When the connection is lost it reconnects by itself, following docs/PROTOCOL.md §5:
+// It asks GET /api/info where the WebSocket listens (so nothing is configured by hand) and opens
+// ws://<this page's host>:<ws_port>/. With accounts that is all: the browser sends the session
+// cookie by itself (same host, other port). Under --guests the name goes in the URL, ?name=...
+// It parses each text frame as JSON and hands it to `onFrame`. When the connection is lost it
+// reconnects by itself, following docs/PROTOCOL.md §6:
 //   - 1001 (server restarting): once at once, then with backoff;
 //   - 1006 (no Close frame: network lost, server killed), 1013 (fell behind), anything else:
 //     exponential backoff with jitter, from ~0.5 s up to ~10 s, reset by the next welcome;
-//   - 1000, 1002, 1007, 1009: never; 1008 and the name_* errors: never, ask for another name.
+//   - 1000, 1002, 1007, 1009: never.
+// Who you are is not something a retry can fix: an `error` frame with an identity code (a
+// session that has ended, `unauthenticated`; a refused guest name, `name_*`; a store that cannot
+// be read, `unavailable`), followed by Close 1008, stops the connection for good and is reported
+// through `onRefused({code, message})`, never retried (PROTOCOL.md §3).
 // It reports its state through `onState(state, detail)`:
-//   'connecting'   first attempt under way
+//   'connecting'   an attempt under way, before any welcome
 //   'connected'    the server's welcome arrived
 //   'reconnecting' waiting or trying again after a loss; detail.delayMs, detail.reason
 //   'closed'       gone for good; detail.code, detail.reason
-// and a refused name through `onRefused({code, message})`.
 
 const BACKOFF_START_MS = 500; // first wait after a loss (before jitter)
 const BACKOFF_MAX_MS = 10_000; // the wait never grows past this
 const NO_RECONNECT = new Set([1000, 1002, 1007, 1008, 1009]);
+// The error codes that refuse who you are; the server closes with 1008 right after (§3).
+const IDENTITY_REFUSALS = new Set(['unauthenticated', 'unavailable', 'name_missing', 'name_invalid', 'name_taken']);
 // After a network drop the server may still hold our name: it notices a silent peer only at its
 // idle deadline (75 s by default). A page that was already in keeps retrying this many times
 // (with backoff, ~90 s in all) before it believes someone else took the name.
 const NAME_HELD_RETRIES = 12;
-
-/** A name the server will accept (PROTOCOL.md §2): 1–32 ASCII letters, digits, `_`, `-`. */
-export const NAME_RE = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** Fetches the server's /api/info: {protocol, version, ws_port, max_text_bytes, ...}. */
 export async function fetchInfo() {
@@ -32,10 +36,14 @@ export async function fetchInfo() {
   return response.json();
 }
 
-/** The chat URL for `name`, on the host this page was itself loaded from. */
+/**
+ * The chat URL on the host this page was itself loaded from: with a guest's `name` in the query,
+ * or with none (null) for an account, whose session cookie says who it is.
+ */
 export function chatUrl(wsPort, name) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.hostname}:${wsPort}/?name=${encodeURIComponent(name)}`;
+  const query = name === null ? '' : `?name=${encodeURIComponent(name)}`;
+  return `${scheme}://${location.hostname}:${wsPort}/${query}`;
 }
 
 /** How long to wait before attempt number `attempt` (0, 1, 2...): "equal jitter". */
@@ -54,10 +62,13 @@ export class ChatConnection {
   #welcomed = false; // a welcome arrived on the current socket
   #everWelcomed = false;
   #stopped = false; // refused, closed for good, or closed by us: never reconnect
-  #nameHeld = false; // the last attempt met name_taken while reconnecting
+  #nameHeld = false; // the last attempt met name_taken while reconnecting (guests only)
   #nameHeldRetries = 0;
 
-  /** handlers: { onFrame(frame), onState(state, detail), onRefused({code, message}), onInfo(info) } */
+  /**
+   * name: a guest's name, or null with accounts (the session cookie says who you are).
+   * handlers: { onFrame(frame), onState(state, detail), onRefused({code, message}), onInfo(info) }
+   */
   constructor(name, handlers) {
     this.#name = name;
     this.#handlers = handlers;
@@ -109,11 +120,13 @@ export class ChatConnection {
     }
     this.#ws = ws;
     this.#welcomed = false;
-    ws.addEventListener('message', (event) => this.#onMessage(event));
+    ws.addEventListener('message', (event) => this.#onMessage(ws, event));
     ws.addEventListener('close', (event) => this.#onClose(ws, event));
   }
 
-  #onMessage(event) {
+  #onMessage(ws, event) {
+    // Frames still in flight after close() (a sign-out, say) belong to nobody any more.
+    if (ws !== this.#ws || this.#stopped) return;
     let frame;
     try {
       frame = JSON.parse(event.data);
@@ -128,8 +141,9 @@ export class ChatConnection {
       this.#nameHeld = true;
       return;
     }
-    if (frame.type === 'error' && String(frame.code).startsWith('name_')) {
-      // The server closes with 1008 next; stop now so that close cannot schedule a retry.
+    if (frame.type === 'error' && IDENTITY_REFUSALS.has(frame.code)) {
+      // The server closes with 1008 next; stop now so that close cannot schedule a retry. This
+      // also comes on a live connection whose session ended (signed out elsewhere, say).
       this.#stopped = true;
       this.#handlers.onRefused({ code: frame.code, message: frame.message || frame.code });
       return;
@@ -157,7 +171,7 @@ export class ChatConnection {
       this.#retryLater('your previous connection still holds the name');
     } else if (event.code === 1008) {
       this.#stopped = true;
-      this.#handlers.onRefused({ code: 'closed_1008', message: event.reason || 'name refused' });
+      this.#handlers.onRefused({ code: 'closed_1008', message: event.reason || 'refused by the server' });
     } else if (NO_RECONNECT.has(event.code)) {
       this.#stopped = true;
       this.#handlers.onState('closed', { code: event.code, reason });

@@ -1,31 +1,44 @@
-// view.js: everything on the page except the message list (that is messages.js): the sign-in
-// prompt, the header's connection status, the lost-connection banner, the online list (a sidebar
-// on wide screens, a collapsible panel behind the "N online" button on phones) and the line under
-// the input where the server's errors appear. Names only ever go in through textContent.
+// view.js: everything on the page except the message list (messages.js) and the account forms
+// (account.js, password.js): which screen shows (the way in, or the chat), the guest name
+// prompt, the header (connection status, and with accounts who is signed in with the Sign out and
+// Change password buttons), the lost-connection banner, the online list (a sidebar on wide
+// screens, a collapsible panel behind the "N online" button on phones) and the line under the
+// input where the server's errors appear. Names only ever go in through textContent.
 
 const $ = (id) => document.getElementById(id);
-const nameInput = $('name');
+const guestInput = $('guest-name');
 const textInput = $('text');
 const SEND_ERROR_MS = 8000; // how long a server error stays under the input
 
-/** Shows the name prompt, optionally with a reason the last name was not accepted. */
-export function showLogin(name, error) {
+/** Which way in this server has: the sign-in form (accounts) or the guest name prompt. */
+export function useAccounts(accounts) {
+  $('account-form').hidden = !accounts;
+  $('guest-form').hidden = accounts;
+}
+
+/** The way in (sign-in form or guest prompt) instead of the chat. */
+export function showEntry() {
   $('chat').hidden = true;
   $('login').hidden = false;
   $('online-toggle').hidden = true;
   hideBanner();
-  if (name !== undefined) nameInput.value = name;
-  setLoginError(error);
+}
+
+/** The guest prompt, optionally with a reason the last name was not accepted. */
+export function showGuestPrompt(name, error) {
+  showEntry();
+  if (name !== undefined) guestInput.value = name;
+  setGuestError(error);
   setJoining(false);
-  nameInput.focus();
-  if (error) nameInput.select();
+  guestInput.focus();
+  if (error) guestInput.select();
 }
 
 export function showChat() {
   $('login').hidden = true;
   $('chat').hidden = false;
   $('online-toggle').hidden = false;
-  setLoginError('');
+  setGuestError('');
   setJoining(false);
   textInput.focus();
 }
@@ -34,17 +47,32 @@ export function isChatShown() {
   return !$('chat').hidden;
 }
 
-export function setLoginError(text) {
+export function setGuestError(text) {
   const sentence = text ? text[0].toUpperCase() + text.slice(1) : '';
-  $('login-error').textContent = sentence;
-  nameInput.setAttribute('aria-invalid', text ? 'true' : 'false');
+  $('guest-error').textContent = sentence;
+  guestInput.setAttribute('aria-invalid', text ? 'true' : 'false');
 }
 
-/** While the first connection is being made the Join button says so and waits. */
+/** While a guest's first connection is being made the Join button says so and waits. */
 export function setJoining(joining) {
-  const join = $('join');
+  const join = $('guest-join');
   join.disabled = joining;
   join.textContent = joining ? 'Joining…' : 'Join';
+}
+
+/** The header's account controls: who is signed in, or (null) nobody, which hides them. */
+export function setAccount(name) {
+  $('account-bar').hidden = name === null;
+  $('me-name').textContent = name ?? '';
+  $('me-name').title = name ?? ''; // the whole name, where a phone's header has to cut it short
+  setSigningOut(false);
+}
+
+/** While the sign-out request is out, its button waits (a second click would do nothing). */
+export function setSigningOut(signingOut) {
+  const button = $('sign-out');
+  button.disabled = signingOut;
+  button.textContent = signingOut ? 'Signing out…' : 'Sign out';
 }
 
 /** state: offline | connecting | connected | reconnecting | disconnected (styled by CSS). */

@@ -23,7 +23,6 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use crate::http::head::Head;
-use crate::http::reply;
 use crate::log_limited;
 
 /// The header that proves a request came through the guard.
@@ -90,13 +89,15 @@ impl Upstream {
         let upstream = match TcpStream::connect(self.addr) {
             Ok(upstream) => upstream,
             Err(e) => {
-                // tiny_http is being rebuilt after a failure (see `serve.rs`), or the server stops.
+                // Its listener is shut down (the server is stopping) or no descriptor is left for
+                // the connection: the client's connection is closed unanswered, as by a server
+                // that has gone, and a browser tries again (while tiny_http is merely being
+                // rebuilt, its listener stays open and the connection waits in its backlog).
                 log_limited!(
                     "unserved HTTP requests",
                     peer.ip(),
                     "http: cannot reach the page server: {e}"
                 );
-                reply::error_and_close(client, 503);
                 return false;
             }
         };

@@ -12,8 +12,8 @@
 //!   on its socket; a request that passes is handed to tiny_http on a private port and
 //!   the answer relayed back (`forward.rs`). Between requests the connection waits at most
 //!   `--keep-alive` for the next one. It ends when the client closes, a deadline passes, a
-//!   request is refused, or the gate evicts it. These threads are not joined: each ends within its
-//!   deadline, and a server that stops refuses what they forward.
+//!   request is refused, or the gate evicts it (as it does to every idle one when the server
+//!   stops). These threads are not joined: each ends within its deadline.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -43,6 +43,8 @@ pub fn run(
     accept::run(listener, &stopping, |stream, peer| {
         admit(&mut gate, stream, peer, &upstream, limits)
     });
+    // Stopping: idle kept-alive connections are closed now, not at their idle deadline.
+    gate.close_waiting();
 }
 
 /// Takes a place at the gate and starts the connection's thread; refuses with 503 when every
@@ -110,12 +112,13 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
         if !ticket.waiting() {
             return;
         }
-        let outcome = incoming
-            .read_head(timing)
-            .and_then(|head| read_request(&mut incoming, head, &ticket, limits));
-        let (head, body) = match outcome {
-            Ok(request) => request,
-            Err(refusal) => return refuse(&socket, peer, refusal),
+        let head = match incoming.read_head(timing) {
+            Ok(head) => head,
+            Err(refusal) => return refuse(&socket, peer, refusal, false),
+        };
+        let body = match read_body(&mut incoming, &head, &ticket, limits) {
+            Ok(body) => body,
+            Err(refusal) => return refuse(&socket, peer, refusal, is_api(&head)),
         };
         let keep_alive = head.keep_alive();
         if !upstream.forward(&head, &body, peer, &socket) || !keep_alive {
@@ -131,12 +134,12 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
 }
 
 /// After the head: checks the body's length against the cap and reads it.
-fn read_request(
+fn read_body(
     incoming: &mut Incoming,
-    head: Head,
+    head: &Head,
     ticket: &Ticket,
     limits: HttpLimits,
-) -> Result<(Head, Vec<u8>), Refusal> {
+) -> Result<Vec<u8>, Refusal> {
     // From here the connection is being served: the gate may no longer evict it.
     if !ticket.busy() {
         return Err(Refusal::Gone);
@@ -148,12 +151,16 @@ fn read_request(
     if len > 0 && head.lists("expect", "100-continue") {
         reply::send(ticket.socket(), reply::CONTINUE);
     }
-    let body = incoming.read_body(len, Instant::now() + limits.request_timeout)?;
-    Ok((head, body))
+    incoming.read_body(len, Instant::now() + limits.request_timeout)
+}
+
+/// Whether a request is for the JSON API, whose refusals are JSON too.
+fn is_api(head: &Head) -> bool {
+    head.target == "/api" || head.target.starts_with("/api/")
 }
 
 /// Answers a refused request (nothing for a client that has gone) and logs it.
-fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: Refusal) {
+fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: Refusal, api: bool) {
     if refusal == Refusal::Gone {
         return;
     }
@@ -163,5 +170,5 @@ fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: Refusal) {
         peer.ip(),
         "refused HTTP from {peer}: {status} ({refusal:?})"
     );
-    reply::error_and_close(socket, status);
+    reply::error_and_close(socket, status, api);
 }

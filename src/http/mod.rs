@@ -5,15 +5,20 @@
 //! - `forward`: handing a checked request to tiny_http on a private port, and relaying
 //!   the answer; `reply`: the guard's own refusals;
 //! - `serve`: the `http` thread, which answers what tiny_http receives and rebuilds tiny_http when
-//!   its accept thread dies (`revive`); `files`: which file a path may name.
+//!   its accept thread dies (`revive`); `files`: which file a path may name; `api`: the JSON API,
+//!   whose account requests `outcome` answers from an `auth` thread; `headers`: answers.
 
+mod api;
 mod files;
 mod forward;
 pub mod guard;
 mod head;
+mod headers;
+mod outcome;
 mod reply;
 mod revive;
 pub mod serve;
 
+pub use api::{AccountsApi, Api};
 pub use forward::Upstream;
 pub use serve::Site;

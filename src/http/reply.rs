@@ -42,12 +42,30 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn response(status: u16) -> String {
+/// The `error` code of the API's JSON answer for a status (docs/PROTOCOL.md §2).
+fn api_code(status: u16) -> &'static str {
+    match status {
+        408 => "timed_out",
+        413 | 431 => "too_large",
+        503 => "unavailable",
+        _ => "bad_request",
+    }
+}
+
+/// The whole answer: plain text, or for the API its JSON error.
+fn response(status: u16, api: bool) -> String {
     let text = reason(status);
+    let (kind, body) = match api {
+        true => {
+            let body = serde_json::json!({ "error": api_code(status), "message": text });
+            ("application/json", body.to_string())
+        }
+        false => ("text/plain; charset=utf-8", format!("{text}\n")),
+    };
     format!(
-        "HTTP/1.1 {status} {text}\r\nContent-Type: text/plain; charset=utf-8\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{text}\n",
-        text.len() + 1
+        "HTTP/1.1 {status} {text}\r\nContent-Type: {kind}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
 }
 
@@ -56,9 +74,10 @@ pub fn send(socket: &TcpStream, bytes: &[u8]) {
     let _ = (&*socket).write_all(bytes);
 }
 
-/// Answers with `status`, then closes after a bounded linger (see the module doc).
-pub fn error_and_close(socket: &TcpStream, status: u16) {
-    send(socket, response(status).as_bytes());
+/// Answers with `status` (as the API's JSON error if `api`), then closes after a bounded linger
+/// (see the module doc).
+pub fn error_and_close(socket: &TcpStream, status: u16, api: bool) {
+    send(socket, response(status, api).as_bytes());
     let _ = socket.shutdown(Shutdown::Write);
     let until = Instant::now() + LINGER_TIME;
     let mut sink = [0; 4096];
@@ -80,6 +99,6 @@ pub fn error_and_close(socket: &TcpStream, status: u16) {
 /// socket is closed. Never waits: the accept loop calls this.
 pub fn refuse_at_once(socket: &TcpStream) {
     let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-    let _ = SockRef::from(socket).send_with_flags(response(503).as_bytes(), flags);
+    let _ = SockRef::from(socket).send_with_flags(response(503, false).as_bytes(), flags);
     let _ = socket.shutdown(Shutdown::Both);
 }

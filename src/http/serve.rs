@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::http::{Upstream, files, revive};
+use crate::http::headers::{plain, with_headers};
+use crate::http::{Api, Upstream, api, files, revive};
 use crate::{log, log_limited};
 
 /// The pause before rebuilding a dead tiny_http server; it doubles up to a second.
@@ -32,9 +33,8 @@ const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(1);
 pub struct Site {
     /// The canonical `www/` folder.
     pub root: PathBuf,
-    /// The JSON body of `/api/info`.
-    pub info: String,
     pub upstream: Upstream,
+    pub api: Api,
 }
 
 pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
@@ -77,7 +77,7 @@ fn respond(request: Request, site: &Site) {
         .headers()
         .iter()
         .map(|h| (h.field.as_str().as_str(), h.value.as_str()));
-    if site.upstream.client_of(headers).is_none() {
+    let Some(client) = site.upstream.client_of(headers) else {
         // A local process found the private port: it gets nothing the guard has not checked.
         let from = request.remote_addr().map(|a| a.ip());
         let from = from.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
@@ -87,16 +87,12 @@ fn respond(request: Request, site: &Site) {
             "http: refused a request that bypassed the guard"
         );
         return drop(request.respond(plain(403, "forbidden")));
-    }
+    };
     let (method, url) = (request.method().clone(), request.url().to_owned());
+    if url == "/api" || url.starts_with("/api/") || url.starts_with("/api?") {
+        return api::respond(request, client, &site.api);
+    }
     let result = match (method, url.as_str()) {
-        (Method::Get | Method::Head, url) if url.split('?').next() == Some("/api/info") => {
-            let json =
-                Header::from_bytes("Content-Type", "application/json").expect("static header");
-            request.respond(with_headers(
-                Response::from_string(site.info.as_str()).with_header(json),
-            ))
-        }
         (Method::Get | Method::Head, url) => match files::resolve(&site.root, url) {
             Ok(path) => serve_file(request, &path),
             Err(files::Refusal::BadRequest) => request.respond(plain(400, "bad request")),
@@ -117,26 +113,4 @@ fn serve_file(request: Request, path: &Path) -> std::io::Result<()> {
         }
         Err(_) => request.respond(plain(404, "not found")),
     }
-}
-
-fn plain(status: u16, text: &str) -> Response<std::io::Cursor<Vec<u8>>> {
-    with_headers(Response::from_string(text).with_status_code(status))
-}
-
-/// Headers on every answer: no sniffing, no framing by other sites, scripts only from here, and
-/// no stale copies while a page is being developed.
-fn with_headers<R: std::io::Read>(response: Response<R>) -> Response<R> {
-    const HEADERS: [(&str, &str); 4] = [
-        ("X-Content-Type-Options", "nosniff"),
-        ("Cache-Control", "no-cache"),
-        ("Referrer-Policy", "no-referrer"),
-        (
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
-    ];
-    HEADERS.iter().fold(response, |response, (name, value)| {
-        response.with_header(Header::from_bytes(*name, *value).expect("static header"))
-    })
 }

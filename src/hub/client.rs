@@ -9,10 +9,11 @@
 use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 
+use crate::auth::token::SessionId;
 use crate::end::End;
 use crate::hub::frame;
 
@@ -24,8 +25,11 @@ const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 pub enum Role {
     /// `--echo`: messages come back to their sender; no name, no chat.
     Echo,
-    /// A chat user, by name.
-    Named(String),
+    /// A chat user: by name, with the session they signed in with (none for a guest).
+    User {
+        name: String,
+        session: Option<SessionId>,
+    },
 }
 
 #[derive(Debug)]
@@ -37,6 +41,8 @@ pub struct Client {
     backlog: Vec<u8>,
     /// When this client last sent something, or was last pinged: the heartbeat's clock.
     pub last_active: Instant,
+    /// When this connection last noted its session in use.
+    touched: Instant,
 }
 
 impl Client {
@@ -47,15 +53,33 @@ impl Client {
             role,
             backlog: Vec::new(),
             last_active: Instant::now(),
+            touched: Instant::now(),
         }
     }
 
     /// The chat name, for a chat user.
     pub fn name(&self) -> Option<&str> {
         match &self.role {
-            Role::Named(name) => Some(name),
+            Role::User { name, .. } => Some(name),
             Role::Echo => None,
         }
+    }
+
+    /// The session this connection signed in with, if any.
+    pub fn session(&self) -> Option<SessionId> {
+        match &self.role {
+            Role::User { session, .. } => *session,
+            Role::Echo => None,
+        }
+    }
+
+    /// The session to note as in use, if it was not noted within `every`.
+    pub fn session_to_touch(&mut self, every: Duration) -> Option<SessionId> {
+        let session = self.session()?;
+        (self.touched.elapsed() >= every).then(|| {
+            self.touched = Instant::now();
+            session
+        })
     }
 
     pub fn is_lagging(&self) -> bool {
@@ -105,20 +129,18 @@ impl Client {
         }
     }
 
-    /// Ends the connection: a last try to send what is waiting plus the Close frame, then the
-    /// socket is shut down, which also wakes the reader thread blocked on it.
-    pub fn finish(mut self, close: Option<(u16, &str)>) {
-        if let Some((code, reason)) = close {
+    /// Ends the connection: a last try to send what is waiting, the `error` frame its ending
+    /// calls for (a refusal, a sign-out) and its Close frame, then the socket is shut down, which
+    /// also wakes the reader thread blocked on it.
+    pub fn finish(mut self, end: &End) {
+        if let Some((code, reason)) = end.close_frame() {
+            if let Some(error) = end.error() {
+                frame::text(&mut self.backlog, &error.to_json());
+            }
             frame::close(&mut self.backlog, code, reason);
             let _ = SockRef::from(&*self.socket).send_with_flags(&self.backlog, SEND_FLAGS);
         }
         let _ = self.socket.shutdown(Shutdown::Both);
-    }
-
-    /// Queues a frame to go out before anything else on this client's next send (used for
-    /// frames to a client that is not registered, such as a refused name).
-    pub fn queue(&mut self, encode: impl FnOnce(&mut Vec<u8>)) {
-        encode(&mut self.backlog);
     }
 }
 

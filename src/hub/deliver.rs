@@ -43,7 +43,7 @@ impl Hub {
             self.drop_failed(failed);
         }
         for (client, end) in self.closing.drain(..) {
-            client.finish(end.close_frame());
+            client.finish(&end);
         }
     }
 
@@ -102,7 +102,7 @@ impl Hub {
         self.flush();
         let count = self.clients.len();
         for (_, client) in self.clients.drain() {
-            client.finish(End::ServerStopping.close_frame());
+            client.finish(&End::ServerStopping);
         }
         count
     }

@@ -19,6 +19,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use crate::config::Limits;
 use crate::event::Event;
 use crate::log;
+use crate::store::Store;
 
 pub use chat::Hub;
 
@@ -29,8 +30,8 @@ pub const MAX_BATCH: usize = 256;
 /// How soon the hub tries again to write to clients whose socket was full.
 const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
-pub fn run(inbox: Receiver<Event>, limits: Limits) {
-    let mut hub = Hub::new(limits);
+pub fn run(inbox: Receiver<Event>, limits: Limits, store: Store, session_expiry: Duration) {
+    let mut hub = Hub::new(limits, store, session_expiry);
     loop {
         // Blocks until a connection sends an event or the hub's next timer is due.
         let first = match wait(&inbox, hub.next_timer()) {

@@ -21,6 +21,7 @@ use tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tungstenite::http::StatusCode;
 use tungstenite::protocol::WebSocketConfig;
 
+use crate::auth::Sessions;
 use crate::config::Limits;
 use crate::end::End;
 use crate::event::{Arrival, ConnId, Event};
@@ -57,24 +58,27 @@ pub struct Shared {
     pub limits: Limits,
     pub origins: OriginPolicy,
     pub echo: bool,
+    /// Who a connection is: its session, or under `--guests` its chosen name.
+    pub sessions: Sessions,
+    pub guests: bool,
     /// Open connections, handshakes included: at most `limits.max_connections`.
-    pub open: AtomicUsize,
+    pub open: Arc<AtomicUsize>,
 }
 
 /// Holds one of the `max_connections` places until the connection's last thread drops it.
-pub struct Slot(Arc<Shared>);
+pub struct Slot(Arc<AtomicUsize>);
 
 impl Slot {
-    fn take(shared: &Arc<Shared>) -> Option<Slot> {
+    fn take(shared: &Shared) -> Option<Slot> {
         let before = shared.open.fetch_add(1, Ordering::AcqRel);
-        let slot = Slot(Arc::clone(shared));
+        let slot = Slot(Arc::clone(&shared.open));
         (before < shared.limits.max_connections).then_some(slot)
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -96,10 +100,16 @@ pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shar
             return Err(refusal(status, why));
         }
         if !shared.echo {
-            arrival = match identity::identify(&request_target(request)) {
-                Ok(name) => Arrival::Named(name),
-                Err(error) => Arrival::Refused(error),
-            };
+            let headers = request
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+            arrival = identity::arrival(
+                &request_target(request),
+                headers,
+                &shared.sessions,
+                shared.guests,
+            );
         }
         Ok(response)
     };

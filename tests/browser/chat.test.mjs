@@ -1,23 +1,24 @@
 // chat.test.mjs: people chatting through the real server in headless Chromium: delivery between
-// two pages, pending → delivered, the online list and notices, user text rendered as text, and
-// names the server or the page refuses. One server and one browser for the whole file.
+// two pages, pending → delivered, the online list and notices, user text rendered as text, the
+// byte limit and the scrolling rule. Each person is a registered account in a browser context of
+// their own. One server (with accounts) and one browser for the whole file.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  messageItem, onlineNames, openPage, send, shot, signIn, useServerAndBrowser, waitForStatus,
+  messageItem, onlineNames, openPage, register, send, shot, useServerAndBrowser,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
 const env = useServerAndBrowser();
 
-/** Two signed-in pages, closed when the test ends. */
+/** Two people who each create an account in their own browser; closed when the test ends. */
 async function twoPeople(t, first, second) {
   const a = await openPage(env.browser);
   const b = await openPage(env.browser);
   t.after(() => Promise.all([a.context().close(), b.context().close()]));
-  await signIn(a, env.server.pageUrl, first);
-  await signIn(b, env.server.pageUrl, second);
+  await register(a, env.server.pageUrl, first);
+  await register(b, env.server.pageUrl, second);
   return [a, b];
 }
 
@@ -86,44 +87,6 @@ test('markup in a message is shown as text, never parsed', async (t) => {
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     assert.deepEqual(page.problems, []);
   }
-});
-
-// A taken name (compared ignoring case) is refused with the server's reason, and the prompt stays usable.
-test('a taken name is refused with a reason and the prompt still works', async (t) => {
-  const carol = await openPage(env.browser);
-  const other = await openPage(env.browser);
-  t.after(() => Promise.all([carol.context().close(), other.context().close()]));
-  await signIn(carol, env.server.pageUrl, 'carol');
-
-  await other.goto(env.server.pageUrl);
-  await other.getByTestId('name-input').fill('CAROL');
-  await other.getByTestId('join').click();
-  await other.locator('[data-testid="login-error"]', { hasText: /in use/ }).waitFor();
-  assert.equal(await other.getByTestId('name-input').isEditable(), true);
-  assert.equal(await other.getByTestId('join').isEnabled(), true);
-  assert.notEqual(await other.getByTestId('status').getAttribute('data-state'), 'connected');
-  await shot(other, 'name-taken.png');
-
-  await other.getByTestId('name-input').fill('carol2');
-  await other.getByTestId('name-input').press('Enter');
-  await waitForStatus(other, 'connected');
-  assert.equal(await other.getByTestId('login-error').textContent(), '');
-});
-
-// A malformed name is refused by the page itself, before any WebSocket is opened.
-test('a malformed name is refused client-side', async (t) => {
-  const page = await openPage(env.browser);
-  t.after(() => page.context().close());
-  let sockets = 0;
-  page.on('websocket', () => sockets++);
-  await page.goto(env.server.pageUrl);
-  for (const bad of ['bad name!', 'émile', 'a.b']) {
-    await page.getByTestId('name-input').fill(bad);
-    await page.getByTestId('name-input').press('Enter');
-    await page.locator('[data-testid="login-error"]', { hasText: /1–32 letters/ }).waitFor();
-  }
-  assert.equal(sockets, 0);
-  assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'offline');
 });
 
 // The page respects /api/info's max_text_bytes: a message over it (counted in UTF-8 bytes) is held back with a reason.

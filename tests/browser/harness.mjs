@@ -1,16 +1,21 @@
 // harness.mjs: the one shared helper of the browser tests.
 //
 // - startServer() runs the real threadchat binary (env THREADCHAT_BIN, default
-//   <repo>/target/debug/threadchat) on 127.0.0.1, port 0 unless told otherwise, and learns its
-//   URLs from the two lines it prints on stdout; stop() kills it.
+//   <repo>/target/debug/threadchat) on 127.0.0.1, port 0 unless told otherwise, with accounts
+//   (or `guests: true`) and a fresh data directory of its own, and learns its URLs from the two
+//   lines it prints on stdout; stop() kills it and removes the directory. startAgain() starts a
+//   stopped server again on the same ports and the same data directory, as after a restart:
+//   the accounts are still there.
 // - launchBrowser() starts Debian's headless Chromium through playwright-core (no browser
-//   download); openPage() gives a page in a fresh context that records page errors and HTTP
-//   errors, so a test can assert there were none.
-// - signIn(), shot() and friends keep the tests short. Every wait has a deadline; none sleeps.
+//   download); openPage() gives a page in a fresh context (like another person's browser: its
+//   own cookies) that records page errors and HTTP errors, so a test can assert there were none.
+// - register() and signIn() go in through the sign-in form, joinAsGuest() through the guest
+//   prompt; shot() and friends keep the tests short. Every wait has a deadline; none sleeps.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,17 +32,32 @@ const STARTUP_MS = 10_000; // deadline for the server to print both URLs
 const STOP_MS = 5_000; // after this, a server that ignored its signal gets SIGKILL
 const PAGE_LINE = /^page: http:\/\/127\.0\.0\.1:(\d+)\/$/;
 const WS_LINE = /^websocket: ws:\/\/127\.0\.0\.1:(\d+)\/$/;
+// Every page of every test signs in from 127.0.0.1, and a test file makes more sign-ins in a
+// minute than the server's per-address default (30) allows one classroom computer.
+const TEST_AUTH_RATE = '1000';
+/** The password of the tests' accounts, unless a test says otherwise. */
+export const PASSWORD = 'correct horse battery';
 
-/** Starts the server; resolves to { pageUrl, httpPort, wsPort, stop(signal) }. */
-export async function startServer({ http = '127.0.0.1:0', ws = '127.0.0.1:0' } = {}) {
-  const args = ['--http', http, '--ws', ws, '--www', join(REPO, 'www')];
+/**
+ * Starts the server; resolves to { pageUrl, httpPort, wsPort, dataDir, options, stop() }.
+ * options: guests (no accounts, --guests), args (more flags), http/ws (addresses), data (an
+ * existing data directory to use instead of a fresh one; it then belongs to this server).
+ */
+export async function startServer(options = {}) {
+  const { guests = false, args: extra = [], http = '127.0.0.1:0', ws = '127.0.0.1:0' } = options;
+  const dataDir = options.data ?? mkdtempSync(join(tmpdir(), 'threadchat-browser-'));
+  const args = ['--http', http, '--ws', ws, '--www', join(REPO, 'www'), '--data', dataDir,
+    '--auth-rate', TEST_AUTH_RATE, ...(guests ? ['--guests'] : []), ...extra];
+  // Retried: a server killed a moment ago may still be closing its files.
+  const removeData = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const recent = []; // the last lines of output, to explain a failure
   const remember = (line) => recent.push(line) > 40 && recent.shift();
   // Both pipes are read until the end, so a chatty server never blocks on a full pipe.
   createInterface({ input: child.stderr }).on('line', remember);
   const stdout = createInterface({ input: child.stdout });
-  const exited = once(child, 'exit');
+  // once() rejects if the binary cannot even be spawned ('error'); fail() below reports that.
+  const exited = once(child, 'exit').catch(() => {});
 
   const ports = await new Promise((resolvePorts, reject) => {
     let httpPort;
@@ -45,6 +65,8 @@ export async function startServer({ http = '127.0.0.1:0', ws = '127.0.0.1:0' } =
     const fail = (why) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
+      // A fresh directory is ours to remove; one handed over (a restart) still holds the accounts.
+      if (options.data === undefined) removeData();
       reject(new Error(`${why}\n--- ${BIN} ${args.join(' ')} printed ---\n${recent.join('\n')}`));
     };
     const timer = setTimeout(() => fail(`no "page:" and "websocket:" lines within ${STARTUP_MS} ms`), STARTUP_MS);
@@ -66,26 +88,39 @@ export async function startServer({ http = '127.0.0.1:0', ws = '127.0.0.1:0' } =
   return {
     ...ports,
     pageUrl: `http://127.0.0.1:${ports.httpPort}/`,
+    dataDir,
+    options,
     output: recent,
-    /** Kills the server (SIGKILL unless told) and waits until it is gone. */
-    async stop(signal = 'SIGKILL') {
+    /**
+     * Kills the server (SIGKILL unless told) and waits until it is gone; then removes its data
+     * directory, unless `keepData` (to start it again with startAgain()).
+     */
+    async stop(signal = 'SIGKILL', { keepData = false } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_MS); // a stuck graceful stop
       await exited;
       clearTimeout(timer);
+      if (!keepData) removeData();
     },
   };
 }
 
 /**
- * Starts a server on exactly these ports, as after a restart. The old sockets may still be
- * closing, so a failed bind is retried for a few seconds.
+ * Starts a server stopped with { keepData: true } again, as after a restart: the same ports, flags
+ * and data directory (which the new server now owns). The old sockets may still be closing, so
+ * a failed bind is retried for a few seconds.
  */
-export async function startServerOn(httpPort, wsPort, { retryMs = 5000 } = {}) {
+export async function startAgain(stopped, { retryMs = 5000 } = {}) {
   const deadline = Date.now() + retryMs;
+  const options = {
+    ...stopped.options,
+    http: `127.0.0.1:${stopped.httpPort}`,
+    ws: `127.0.0.1:${stopped.wsPort}`,
+    data: stopped.dataDir,
+  };
   for (;;) {
     try {
-      return await startServer({ http: `127.0.0.1:${httpPort}`, ws: `127.0.0.1:${wsPort}` });
+      return await startServer(options);
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await delay(200); // back off between bind attempts, not a wait for the page
@@ -111,8 +146,10 @@ export function launchBrowser() {
 }
 
 /**
- * A page in its own context (its own storage, like another person's browser). page.problems
- * collects uncaught page errors and HTTP responses >= 400 (a favicon 404 would show up here).
+ * A page in its own context (its own cookies and storage, like another person's browser).
+ * page.problems collects uncaught page errors and HTTP responses >= 400 (a favicon 404 would show
+ * up here), except the page's own question on load, GET /api/me, whose 401 is the ordinary
+ * answer "not signed in".
  */
 export async function openPage(browser, { width = 1280, height = 800, colorScheme = 'light' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme, locale: 'en-US' });
@@ -121,17 +158,70 @@ export async function openPage(browser, { width = 1280, height = 800, colorSchem
   page.problems = [];
   page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
   page.on('response', (response) => {
-    if (response.status() >= 400) page.problems.push(`HTTP ${response.status()} ${response.url()}`);
+    const status = response.status();
+    const notSignedIn = status === 401 && new URL(response.url()).pathname === '/api/me';
+    if (status >= 400 && !notSignedIn) page.problems.push(`HTTP ${status} ${response.url()}`);
   });
   return page;
 }
 
-/** Loads the page, submits `name` at the prompt with Enter, and waits for the welcome. */
-export async function signIn(page, pageUrl, name) {
+/** Loads the page and waits for the sign-in form (the page has asked /api/info and /api/me). */
+export async function openSignIn(page, pageUrl) {
   await page.goto(pageUrl);
-  await page.getByTestId('name-input').fill(name);
-  await page.getByTestId('name-input').press('Enter');
+  await page.getByTestId('account-name').waitFor();
+}
+
+/** Fills the sign-in form in its current mode; `repeat` only in create mode. */
+async function fillAccountForm(page, name, password, { repeat } = {}) {
+  await page.getByTestId('account-name').fill(name);
+  await page.getByTestId('account-password').fill(password);
+  if (repeat !== undefined) await page.getByTestId('account-repeat').fill(repeat);
+}
+
+/** Loads the page, creates the account `name` through the form (Enter), waits for the welcome. */
+export async function register(page, pageUrl, name, password = PASSWORD) {
+  await openSignIn(page, pageUrl);
+  await page.getByTestId('mode-create').click();
+  await fillAccountForm(page, name, password, { repeat: password });
+  await page.getByTestId('account-repeat').press('Enter');
   await waitForStatus(page, 'connected');
+}
+
+/** Loads the page, signs in as `name` through the form (Enter), waits for the welcome. */
+export async function signIn(page, pageUrl, name, password = PASSWORD) {
+  await openSignIn(page, pageUrl);
+  await fillAccountForm(page, name, password);
+  await page.getByTestId('account-password').press('Enter');
+  await waitForStatus(page, 'connected');
+}
+
+/** Under --guests: loads the page, submits `name` at the guest prompt, waits for the welcome. */
+export async function joinAsGuest(page, pageUrl, name) {
+  await page.goto(pageUrl);
+  await page.getByTestId('guest-name').fill(name);
+  await page.getByTestId('guest-name').press('Enter');
+  await waitForStatus(page, 'connected');
+}
+
+/**
+ * Creates the account `name` straight through the API, as another person would have done
+ * earlier, so that a test can sign in to it. Node's fetch sends no Origin, like any non-browser
+ * client; the cookie it gets is thrown away.
+ */
+export async function createAccount(server, name, password = PASSWORD) {
+  const response = await fetch(new URL('/api/register', server.pageUrl), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+    signal: AbortSignal.timeout(WAIT_MS),
+  });
+  if (response.status !== 201) throw new Error(`registering ${name}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Waits until the page is back at the sign-in form, ready to be filled in. */
+export async function waitForSignInForm(page) {
+  await page.getByTestId('account-form').waitFor();
+  await page.getByTestId('account-name').waitFor();
 }
 
 export function waitForStatus(page, state, timeout = WAIT_MS) {
@@ -168,13 +258,14 @@ export async function shot(page, file) {
 }
 
 /**
- * One server and one browser shared by the tests of the calling file: started before its first
- * test, stopped after its last. `env.server` may be replaced (a restart); the new one is stopped.
+ * One server (started with `serverOptions`, see startServer) and one browser shared by the tests
+ * of the calling file: started before its first test, stopped after its last. `env.server` may be
+ * replaced (a restart); the new one is stopped.
  */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(serverOptions = {}) {
   const env = { server: null, browser: null };
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(serverOptions);
     env.browser = await launchBrowser();
   });
   after(async () => {

@@ -1,11 +1,15 @@
 // layout.test.mjs: how the page looks: light and dark at 1280x800, and a 360x740 phone. It pins
 // that dark mode really is dark, that the online list is a sidebar on wide screens and behind a
-// button on phones, and that nothing overflows sideways at 360 px; it saves the screenshots
-// (light.png, dark.png, phone.png, phone-online.png) into target/browser-artifacts/.
+// button on phones, that the header's account controls fit, and that nothing overflows sideways
+// at 360 px; it saves the screenshots into target/browser-artifacts/: the chat (light.png,
+// dark.png, phone.png, phone-online.png, header-*.png, password-*.png) and the sign-in form
+// (signin-*.png, create-*.png).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { messageItem, openPage, send, shot, signIn, useServerAndBrowser } from './harness.mjs';
+import {
+  messageItem, openPage, openSignIn, register, send, shot, useServerAndBrowser,
+} from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
 const env = useServerAndBrowser();
@@ -33,7 +37,7 @@ test('light, dark and phone layouts', async (t) => {
   const phone = await openPage(env.browser, { width: 360, height: 740 });
   const pages = { maya: light, sam: dark, lee: phone };
   t.after(() => Promise.all(Object.values(pages).map((page) => page.context().close())));
-  for (const [name, page] of Object.entries(pages)) await signIn(page, env.server.pageUrl, name);
+  for (const [name, page] of Object.entries(pages)) await register(page, env.server.pageUrl, name);
 
   for (const [from, text] of CONVERSATION) {
     await send(pages[from], text);
@@ -54,6 +58,7 @@ test('light, dark and phone layouts', async (t) => {
 
   assert.equal(await phone.getByTestId('online-list').isVisible(), false, 'online list folded on phones');
   assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scroll');
+  await assertInside(phone, '[data-testid="account-bar"]', 360);
   await shot(phone, 'phone.png');
   await phone.locator('#online-toggle').click();
   await phone.getByTestId('online-list').waitFor({ state: 'visible' });
@@ -62,14 +67,80 @@ test('light, dark and phone layouts', async (t) => {
   assert.deepEqual([...light.problems, ...dark.problems, ...phone.problems], []);
 });
 
-// The name prompt fits a phone screen and shows the page's own validation message.
-test('the name prompt on a phone', async (t) => {
-  const page = await openPage(env.browser, { width: 360, height: 740 });
-  t.after(() => page.context().close());
-  await page.goto(env.server.pageUrl);
-  await page.getByTestId('name-input').fill('no spaces please');
-  await page.getByTestId('join').click();
-  await page.locator('[data-testid="login-error"]', { hasText: /1–32 letters/ }).waitFor();
-  await shot(page, 'phone-login.png');
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scroll');
+/** Every visible child of `selector` lies within [0, width] horizontally: nothing cut off. */
+async function assertInside(page, selector, width) {
+  const boxes = await page.locator(`${selector} > :not([hidden])`).evaluateAll((nodes) =>
+    nodes.map((node) => {
+      const { left, right } = node.getBoundingClientRect();
+      return { what: node.id || node.className, left, right };
+    }));
+  for (const box of boxes) assert.ok(box.left >= 0 && box.right <= width, `${box.what} fits: ${JSON.stringify(box)}`);
+}
+
+// The header shows who is signed in, with Change password and Sign out; the dialog looks right in light and dark.
+test('the header account controls and the password dialog', async (t) => {
+  const light = await openPage(env.browser);
+  const dark = await openPage(env.browser, { colorScheme: 'dark' });
+  const phone = await openPage(env.browser, { width: 360, height: 740 });
+  t.after(() => Promise.all([light, dark, phone].map((page) => page.context().close())));
+  // The longest name there can be, to see that the header copes.
+  const names = ['hana', 'ivo', 'a-name-of-thirty-two-characters_'];
+  for (const [i, page] of [light, dark, phone].entries()) await register(page, env.server.pageUrl, names[i]);
+
+  for (const page of [light, dark, phone]) {
+    for (const id of ['me-name', 'open-password', 'sign-out']) assert.equal(await page.getByTestId(id).isVisible(), true, id);
+  }
+  assert.equal(await phone.getByTestId('me-name').textContent(), names[2]);
+  await assertInside(phone, '[data-testid="account-bar"]', 360);
+  await assertInside(light, '[data-testid="account-bar"]', 1280);
+  await shot(light, 'header-light.png');
+  await shot(dark, 'header-dark.png');
+  await shot(phone, 'header-phone.png');
+
+  for (const [page, file] of [[light, 'password-light.png'], [dark, 'password-dark.png'], [phone, 'password-phone.png']]) {
+    await page.getByTestId('open-password').click();
+    await page.getByTestId('password-old').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'password-old');
+    await page.getByTestId('password-new').fill('short');
+    await page.getByTestId('password-submit').click(); // the page's own checks: no request
+    await page.getByTestId('password-new-error').waitFor();
+    await shot(page, file);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('password-dialog').waitFor({ state: 'hidden' });
+  }
+  assert.deepEqual([...light.problems, ...dark.problems, ...phone.problems], []);
+});
+
+// The sign-in form, in both modes, in light and dark and on a 360 px phone, with the page's own error messages.
+test('the sign-in form: light, dark, phone, and create mode', async (t) => {
+  const light = await openPage(env.browser);
+  const dark = await openPage(env.browser, { colorScheme: 'dark' });
+  const phone = await openPage(env.browser, { width: 360, height: 740 });
+  t.after(() => Promise.all([light, dark, phone].map((page) => page.context().close())));
+  for (const page of [light, dark, phone]) await openSignIn(page, env.server.pageUrl);
+
+  assert.ok((await backgroundLuminance(dark, 'body')) < 0.2, 'dark mode has a dark background');
+  assert.equal(await light.evaluate(() => document.activeElement?.id), 'account-name', 'the name field has focus');
+  await shot(light, 'signin-light.png');
+  await shot(dark, 'signin-dark.png');
+  await shot(phone, 'signin-phone.png');
+
+  await phone.getByTestId('account-name').fill('no spaces please');
+  await phone.getByTestId('account-submit').click();
+  await phone.locator('[data-testid="account-name-error"]', { hasText: /1–32 letters/ }).waitFor();
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scroll');
+  await shot(phone, 'signin-phone-error.png');
+
+  for (const page of [light, dark, phone]) await page.getByTestId('mode-create').click();
+  await light.getByTestId('account-repeat').waitFor();
+  await shot(light, 'create-light.png');
+  await shot(dark, 'create-dark.png');
+  await phone.getByTestId('account-name').fill('newcomer');
+  await phone.getByTestId('account-password').fill('seven77');
+  await phone.getByTestId('account-repeat').fill('something else');
+  await phone.getByTestId('account-password').press('Enter');
+  await phone.getByTestId('account-password-error').waitFor();
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scroll');
+  await shot(phone, 'create-phone-errors.png');
+  assert.deepEqual([...light.problems, ...dark.problems, ...phone.problems], []);
 });

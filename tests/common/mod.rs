@@ -1,153 +1,121 @@
-//! The shared test harness: a real server on 127.0.0.1 ephemeral ports, real WebSocket clients,
-//! and a deadline on every blocking read, so a broken server fails a test instead of hanging it.
+//! The shared test harness: a real server on 127.0.0.1 ephemeral ports with its own temporary data
+//! directory, real WebSocket and HTTP clients, and a deadline on every blocking read, so a broken
+//! server fails a test instead of hanging it.
+//!
+//! - this file: [`start`] (guests, as chat mechanics need no accounts) and [`start_accounts`];
+//! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
+//!   binary run as a user runs it.
 
-#![allow(dead_code)] // Each test binary uses its own part of the harness.
+// Each test binary uses its own part of the harness.
+#![allow(dead_code, unused_imports)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod binary;
+mod http;
+mod ws;
+
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+pub use binary::Binary;
+pub use http::*;
+pub use ws::*;
+
 use threadchat::Server;
 use threadchat::config::Config;
-use tungstenite::protocol::CloseFrame;
-use tungstenite::{Message, WebSocket};
 
 /// How long a test waits for something that should happen at once.
 pub const DEADLINE: Duration = Duration::from_secs(5);
 
-/// A server on ephemeral loopback ports, with `adjust` applied to the default config.
-pub fn start(adjust: impl FnOnce(&mut Config)) -> Server {
+/// A server for one test, with the data directory it owns; stopped, and its directory removed,
+/// when dropped.
+pub struct TestServer {
+    server: Option<Server>,
+    pub data: TempDir,
+}
+
+impl Deref for TestServer {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        self.server.as_ref().expect("the server is running")
+    }
+}
+
+impl TestServer {
+    /// Stops the server in order (as `Server::stop`) and keeps its data directory.
+    pub fn stop(mut self) -> TempDir {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        std::mem::replace(&mut self.data, TempDir::placeholder())
+    }
+}
+
+/// A server in guest mode (`?name=` joins, no accounts) on ephemeral loopback ports, with
+/// `adjust` applied to the default config.
+pub fn start(adjust: impl FnOnce(&mut Config)) -> TestServer {
+    start_in(TempDir::new(), |config| {
+        config.accounts.guests = true;
+        adjust(config);
+    })
+}
+
+/// A server with accounts (the default), with `adjust` applied.
+pub fn start_accounts(adjust: impl FnOnce(&mut Config)) -> TestServer {
+    start_in(TempDir::new(), adjust)
+}
+
+/// A server on the data directory `data` (a restart), with `adjust` applied.
+pub fn start_in(data: TempDir, adjust: impl FnOnce(&mut Config)) -> TestServer {
     let mut config = Config {
         http_addr: "127.0.0.1:0".parse().unwrap(),
         ws_addr: "127.0.0.1:0".parse().unwrap(),
         www: concat!(env!("CARGO_MANIFEST_DIR"), "/www").into(),
+        data: data.path().to_owned(),
         ..Config::default()
     };
     adjust(&mut config);
-    Server::start(config).expect("server starts")
-}
-
-/// A WebSocket client for tests.
-pub struct Client {
-    pub ws: WebSocket<TcpStream>,
-}
-
-/// Opens a WebSocket to `path` (e.g. `/?name=alice`) with extra request headers.
-pub fn open(
-    server: &Server,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> Result<Client, tungstenite::Error> {
-    let stream = TcpStream::connect(server.ws_addr()).expect("connect");
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    let mut request = tungstenite::ClientRequestBuilder::new(
-        format!("ws://{}{path}", server.ws_addr()).parse().unwrap(),
-    );
-    for (name, value) in headers {
-        request = request.with_header(*name, *value);
-    }
-    match tungstenite::client(request, stream) {
-        Ok((ws, _)) => Ok(Client { ws }),
-        Err(tungstenite::HandshakeError::Failure(e)) => Err(e),
-        Err(e) => panic!("handshake did not finish: {e}"),
+    let server = Server::start(config).expect("server starts");
+    TestServer {
+        server: Some(server),
+        data,
     }
 }
 
-impl Client {
-    /// Joins the chat as `name` and returns the client with its welcome frame.
-    pub fn join(server: &Server, name: &str) -> (Client, Value) {
-        let mut client = open(server, &format!("/?name={name}"), &[]).expect("handshake");
-        let welcome = client.recv();
-        assert_eq!(
-            welcome["type"], "welcome",
-            "first frame for {name}: {welcome}"
+/// A directory under the system's temporary folder, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "threadchat-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        (client, welcome)
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("a temporary directory");
+        TempDir(path)
     }
 
-    pub fn send_json(&mut self, frame: Value) {
-        self.ws
-            .send(Message::text(frame.to_string()))
-            .expect("send");
+    /// Owns nothing; for moving a real one out of a value being dropped.
+    pub(crate) fn placeholder() -> TempDir {
+        TempDir(PathBuf::new())
     }
 
-    pub fn say(&mut self, text: &str, id: &str) {
-        self.send_json(json!({"type": "send", "text": text, "id": id}));
-    }
-
-    /// The next message, whatever it is; pings are answered and skipped on the way.
-    pub fn next(&mut self) -> Message {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            assert!(Instant::now() < deadline, "no message within {DEADLINE:?}");
-            match self.ws.read() {
-                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-                Ok(message) => return message,
-                Err(e) => panic!("read failed: {e}"),
-            }
-        }
-    }
-
-    /// The next text frame, parsed.
-    pub fn recv(&mut self) -> Value {
-        match self.next() {
-            Message::Text(text) => serde_json::from_str(&text).expect("frames are JSON"),
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
-
-    /// Skips frames until one of type `kind` arrives (presence frames from other tests' clients).
-    pub fn recv_type(&mut self, kind: &str) -> Value {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            assert!(
-                Instant::now() < deadline,
-                "no {kind} frame within {DEADLINE:?}"
-            );
-            let frame = self.recv();
-            if frame["type"] == kind {
-                return frame;
-            }
-        }
-    }
-
-    /// Reads until the server closes; returns its Close frame (`None` for a bare TCP close).
-    pub fn closed(&mut self) -> Option<CloseFrame> {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            assert!(Instant::now() < deadline, "not closed within {DEADLINE:?}");
-            match self.ws.read() {
-                Ok(Message::Close(frame)) => return frame,
-                Ok(_) => continue,
-                Err(_) => return None,
-            }
-        }
+    pub fn path(&self) -> &Path {
+        &self.0
     }
 }
 
-/// Sends a raw HTTP/1.1 request and returns the status code and body: no client library, so
-/// the request target reaches the server byte for byte (`/../`, `%2e`...).
-pub fn http_raw(server: &Server, method: &str, target: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(server.http_addr()).unwrap();
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(
-        stream,
-        "{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .expect("a complete response");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_owned(), body.to_owned())
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Waits until `condition` holds, checking again after each short pause, or fails at the deadline.
@@ -163,108 +131,3 @@ pub fn wait_up_to(limit: Duration, what: &str, mut condition: impl FnMut() -> bo
         std::thread::sleep(Duration::from_millis(10));
     }
 }
-
-/// Flags that start the `threadchat` binary on ephemeral loopback ports, serving this repo's page.
-pub const BINARY_ARGS: [&str; 6] = [
-    "--http",
-    "127.0.0.1:0",
-    "--ws",
-    "127.0.0.1:0",
-    "--www",
-    concat!(env!("CARGO_MANIFEST_DIR"), "/www"),
-];
-
-/// The `threadchat` binary as a user runs it; killed and reaped when dropped.
-pub struct Binary {
-    pub child: Child,
-    /// `127.0.0.1:PORT` of the page, and of the WebSocket port.
-    pub http: String,
-    pub ws: String,
-}
-
-impl Binary {
-    /// The command that runs the binary on ephemeral ports with `extra` flags.
-    pub fn command(extra: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_threadchat"));
-        command.args(BINARY_ARGS).args(extra);
-        command
-    }
-
-    /// Starts `command` (from [`Binary::command`], perhaps wrapped) with its stderr going to
-    /// `stderr`, and reads the two URLs it prints.
-    pub fn launch(mut command: Command, stderr: impl Into<Stdio>) -> Binary {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("the binary starts");
-        let (page, ws) = printed_urls(&mut child);
-        let host = |url: &str, scheme: &str| {
-            url.trim_start_matches(scheme)
-                .trim_end_matches('/')
-                .to_owned()
-        };
-        Binary {
-            http: host(&page, "http://"),
-            ws: host(&ws, "ws://"),
-            child,
-        }
-    }
-
-    /// A number from the process's /proc status, such as `Threads` or `VmRSS` (in KiB).
-    pub fn status(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the server is running");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .unwrap_or_else(|| panic!("no {field} in /proc status"))
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// GET `path` from the page server at `addr` on a new connection; the whole response.
-pub fn http_get(addr: &str, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(DEADLINE)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
-
-/// The page and WebSocket URLs a started binary prints first on stdout (`page: …`,
-/// `websocket: …`), as documented in docs/PROTOCOL.md §1. A thread reads them, so that a server
-/// that hangs before printing fails the test at a deadline instead of hanging it.
-fn printed_urls(child: &mut Child) -> (String, String) {
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let url = |prefix: &str| {
-        let line = rx
-            .recv_timeout(STARTUP)
-            .unwrap_or_else(|_| panic!("no {prefix:?} line within {STARTUP:?}"));
-        let url = line.strip_prefix(prefix);
-        url.unwrap_or_else(|| panic!("{line:?} lacks {prefix:?}"))
-            .to_owned()
-    };
-    (url("page: "), url("websocket: "))
-}
-
-/// How long a started binary may take to print its URLs.
-const STARTUP: Duration = Duration::from_secs(10);

@@ -1,0 +1,234 @@
+//! Accounts: who may chat, proven once by a password and after that by a session token.
+//!
+//! - `password`: the password rules and Argon2id; `token`: session tokens, kept only as hashes;
+//!   `limit`: rate limits on sign-ins and registrations.
+//! - [`Sessions`]: finds whom a presented token belongs to, from any thread, in a read transaction
+//!   that never waits for the store's writer.
+//! - The `auth-N` threads, here: each blocks on the job queue until the `http` thread hands it an
+//!   account request (register, sign in, change the password, sign out). It hashes or verifies
+//!   the password (about 16 ms of a core and 19 MiB), asks the store to commit and waits for the
+//!   commit, then answers the request. There are `--hashers` of them, so no more hashes than that
+//!   run at once, neither on the hub nor on the thread that serves the page; a burst of sign-ins
+//!   waits its turn in the queue. They end when the queue's sender, held by the `http` thread, is
+//!   gone.
+
+pub mod limit;
+pub mod password;
+pub mod token;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+
+use crate::identity::name_key;
+use crate::log::now_ms;
+use crate::store::{Request, Store, StoreError};
+use limit::Limits;
+use token::{SessionId, Token};
+
+/// Account requests waiting for an `auth` thread: a class of thirty signing in at once fits twice.
+/// When it is full the `http` thread answers 429 at once.
+pub const AUTH_QUEUE: usize = 64;
+
+/// Finds the owner of a session token.
+#[derive(Clone)]
+pub struct Sessions {
+    pub store: Store,
+    /// A session unused for this long has expired.
+    pub expiry: Duration,
+}
+
+/// A request's proven identity.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub session: SessionId,
+    pub user_key: String,
+    /// The name as its owner spelled it.
+    pub name: String,
+}
+
+impl Sessions {
+    /// Whom `token` (as a client presented it) belongs to: `None` for no token, a malformed,
+    /// unknown, ended or expired one. A session in use is noted, so that it expires later.
+    pub fn authenticate(&self, token: Option<&str>) -> Result<Option<Signed>, StoreError> {
+        let Some(id) = token.and_then(SessionId::of_presented) else {
+            return Ok(None);
+        };
+        let Some((session, user)) = self.store.reader.session(&id)? else {
+            return Ok(None);
+        };
+        let age = u128::from(now_ms().saturating_sub(session.last_used_ms));
+        if age >= self.expiry.as_millis() {
+            return Ok(None);
+        }
+        // Noting every use would be a write per request; a hundredth of the expiry is precise
+        // enough.
+        if age > self.expiry.as_millis() / 100 {
+            self.store.touch(id);
+        }
+        Ok(Some(Signed {
+            session: id,
+            user_key: session.user_key,
+            name: user.name,
+        }))
+    }
+}
+
+/// One account request for an `auth` thread, with the way to answer it.
+pub struct Job {
+    pub kind: JobKind,
+    pub answer: Answer,
+}
+
+pub enum JobKind {
+    Register {
+        name: String,
+        password: String,
+    },
+    SignIn {
+        name: String,
+        password: String,
+    },
+    ChangePassword {
+        signed: Signed,
+        old: String,
+        new: String,
+    },
+    SignOut {
+        session: SessionId,
+    },
+}
+
+/// Called once with the outcome, on the `auth` thread.
+pub type Answer = Box<dyn FnOnce(Outcome) + Send>;
+
+/// How an account request ended.
+pub enum Outcome {
+    /// Registered (`created`) or signed in: here is the new session's token.
+    SignedIn {
+        name: String,
+        token: Token,
+        created: bool,
+    },
+    Done,
+    /// Wrong name or password: the same answer for both.
+    BadCredentials,
+    NameTaken,
+    /// The store failed; the request may be tried again.
+    Unavailable,
+}
+
+/// An `auth-N` thread (see the module doc).
+pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<Limits>>) {
+    // Blocks until a job arrives; ends when the `http` thread has dropped the queue's sender.
+    for Job { kind, answer } in jobs {
+        let outcome = handle(kind, &store, &limits).unwrap_or_else(|e| {
+            crate::log!("auth: {e}");
+            Outcome::Unavailable
+        });
+        answer(outcome);
+    }
+}
+
+fn handle(kind: JobKind, store: &Store, limits: &Mutex<Limits>) -> Result<Outcome, StoreError> {
+    match kind {
+        JobKind::Register { name, password } => register(store, name, &password),
+        JobKind::SignIn { name, password } => sign_in(store, limits, &name, &password),
+        JobKind::ChangePassword { signed, old, new } => change_password(store, signed, &old, &new),
+        JobKind::SignOut { session } => {
+            store.call(|reply| Request::EndSession { session, reply })?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+fn register(store: &Store, name: String, password: &str) -> Result<Outcome, StoreError> {
+    // Taken names are refused before 16 ms are spent on a hash; the store checks again as it
+    // commits, for two registrations of one name at once.
+    if store.reader.user(&name_key(&name))?.is_some() {
+        return Ok(Outcome::NameTaken);
+    }
+    let phc = password::hash(password).map_err(|e| StoreError::new("registering", e))?;
+    let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
+    let session = token.id();
+    let created = store.call(|reply| Request::Register {
+        name: name.clone(),
+        phc,
+        session,
+        reply,
+    })?;
+    Ok(match created {
+        true => Outcome::SignedIn {
+            name,
+            token,
+            created: true,
+        },
+        false => Outcome::NameTaken,
+    })
+}
+
+fn sign_in(
+    store: &Store,
+    limits: &Mutex<Limits>,
+    name: &str,
+    password: &str,
+) -> Result<Outcome, StoreError> {
+    let key = name_key(name);
+    let user = store.reader.user(&key)?;
+    if !password::verify(password, user.as_ref().map(|u| u.phc.as_str())) {
+        lock(limits).failed(&key, Instant::now());
+        return Ok(Outcome::BadCredentials);
+    }
+    let user = user.expect("verify matches only a stored hash");
+    let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
+    let session = token.id();
+    store.call(|reply| Request::OpenSession {
+        user_key: key,
+        session,
+        reply,
+    })?;
+    Ok(Outcome::SignedIn {
+        name: user.name,
+        token,
+        created: false,
+    })
+}
+
+fn change_password(
+    store: &Store,
+    signed: Signed,
+    old: &str,
+    new: &str,
+) -> Result<Outcome, StoreError> {
+    let user = store.reader.user(&signed.user_key)?;
+    if !password::verify(old, user.as_ref().map(|u| u.phc.as_str())) {
+        return Ok(Outcome::BadCredentials);
+    }
+    let phc = password::hash(new).map_err(|e| StoreError::new("changing a password", e))?;
+    store.call(|reply| Request::SetPassword {
+        user_key: signed.user_key,
+        phc,
+        keep: signed.session,
+        reply,
+    })?;
+    Ok(Outcome::Done)
+}
+
+/// The rate limits, whose lock is only ever held for a few map operations (never across I/O).
+pub fn lock(limits: &Mutex<Limits>) -> std::sync::MutexGuard<'_, Limits> {
+    limits
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Counts an attempt on `name` from `address` against the rate limits.
+pub fn attempt(limits: &Mutex<Limits>, address: IpAddr, name: &str) -> Result<(), Duration> {
+    lock(limits).attempt(address, &name_key(name), Instant::now())
+}
+
+/// The session expiry as a cookie's `Max-Age`, in seconds.
+pub fn max_age_secs(expiry: Duration) -> u64 {
+    expiry.as_secs().max(1)
+}

@@ -1,0 +1,375 @@
+//! The JSON API under `/api/` (docs/PROTOCOL.md §2): server facts, and accounts.
+//!
+//! Answered on the `http` thread, which only checks and routes: everything here is quick (a read
+//! transaction at most). Account requests that hash a password or change the store are handed to
+//! the `auth` threads with a closure that answers them there (see `auth/mod.rs`).
+//!
+//! Every request that changes something must come from the page itself (its `Origin`, checked as
+//! the WebSocket handshake checks it, against cross-site request forgery) and carry JSON
+//! (`Content-Type: application/json`, which no HTML form can send).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+use serde_json::{Map, Value, json};
+use tiny_http::{Method, Request};
+
+use crate::auth::limit::Limits;
+use crate::auth::token::{self, Token};
+use crate::auth::{self, Job, JobKind, Outcome, Sessions, Signed, password};
+use crate::http::headers::{Answer, empty, error, header, json};
+use crate::http::outcome::answer_later;
+use crate::identity::{self, MAX_NAME_CHARS};
+use crate::origin::OriginPolicy;
+use crate::{log, log_limited};
+
+/// What the API needs, owned by the `http` thread.
+pub struct Api {
+    /// The body of `GET /api/info`, without the account fields.
+    pub info: Value,
+    pub sessions: Sessions,
+    pub origins: OriginPolicy,
+    /// `None` under `--guests`: no accounts.
+    pub accounts: Option<AccountsApi>,
+}
+
+/// Where account requests go.
+pub struct AccountsApi {
+    pub jobs: Sender<Job>,
+    pub limits: Arc<Mutex<Limits>>,
+    /// Registration needs this code (`--join-code`).
+    pub join_code: Option<String>,
+}
+
+/// Why a request is refused: the status, the code a program branches on, a sentence for a
+/// person, and for 429 how long to wait.
+pub struct Refusal {
+    status: u16,
+    code: &'static str,
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl Refusal {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn rate_limited(wait: Duration, message: &str) -> Refusal {
+        Refusal {
+            retry_after: Some(wait),
+            ..Refusal::new(429, "rate_limited", message)
+        }
+    }
+
+    fn into_answer(self) -> Answer {
+        let answer = error(self.status, self.code, &self.message);
+        match self.retry_after {
+            // Whole seconds, rounded up: never tell a client to come back too early.
+            Some(wait) => answer.with_header(header(
+                "Retry-After",
+                &wait.as_secs_f64().ceil().max(1.0).to_string(),
+            )),
+            None => answer,
+        }
+    }
+}
+
+/// What to do with a request once it has been checked.
+enum Next {
+    Answer(Answer),
+    /// Hand it to an `auth` thread, which answers it.
+    HandOver(JobKind),
+}
+
+/// Answers one request under `/api/` from `client`.
+pub fn respond(mut request: Request, client: SocketAddr, api: &Api) {
+    let path = request.url().split('?').next().unwrap_or("").to_owned();
+    let next =
+        match (request.method(), path.as_str()) {
+            (Method::Get | Method::Head, "/api/info") => Ok(Next::Answer(json(200, &info(api)))),
+            (Method::Get | Method::Head, "/api/me") => me(&request, api).map(Next::Answer),
+            (Method::Post, p) if is_account_path(p) => post(&mut request, p, client, api),
+            (_, p) if p == "/api/info" || p == "/api/me" || is_account_path(p) => Err(
+                Refusal::new(405, "method_not_allowed", "not with this method"),
+            ),
+            _ => Err(Refusal::new(404, "not_found", format!("no API at {path}"))),
+        };
+    let answer = match next {
+        Ok(Next::HandOver(kind)) => return hand_over(request, kind, &path, client, api),
+        Ok(Next::Answer(answer)) => answer,
+        Err(refusal) => refusal.into_answer(),
+    };
+    // The client went away mid-answer: nothing to do.
+    let _ = request.respond(answer);
+}
+
+fn is_account_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/register" | "/api/login" | "/api/logout" | "/api/password"
+    )
+}
+
+fn info(api: &Api) -> Value {
+    let mut info = api.info.clone();
+    if let Some(fields) = info.as_object_mut() {
+        fields.insert("accounts".into(), json!(api.accounts.is_some()));
+        let join_code = api.accounts.as_ref().is_some_and(|a| a.join_code.is_some());
+        fields.insert("join_code".into(), json!(join_code));
+    }
+    info
+}
+
+/// `GET /api/me`: whom the session belongs to. The cookie is set again, so that it lasts as long
+/// as the session does while it is being used.
+fn me(request: &Request, api: &Api) -> Result<Answer, Refusal> {
+    let presented = presented_token(request);
+    let signed = authenticate(api, presented)?;
+    let mut answer = json(200, &json!({ "name": signed.name }));
+    if let Some(token) = presented.and_then(Token::from_presented) {
+        let max_age = auth::max_age_secs(api.sessions.expiry);
+        answer = answer.with_header(header("Set-Cookie", &token::set_cookie(&token, max_age)));
+    }
+    Ok(answer)
+}
+
+/// A POST to an account path, checked.
+fn post(request: &mut Request, path: &str, client: SocketAddr, api: &Api) -> Result<Next, Refusal> {
+    check_origin(request, &api.origins)?;
+    let body = read_json(request)?;
+    let Some(accounts) = &api.accounts else {
+        if path == "/api/logout" {
+            return Ok(Next::Answer(signed_out()));
+        }
+        let why = "accounts are off: this server runs with --guests";
+        return Err(Refusal::new(404, "not_found", why));
+    };
+    let kind = match path {
+        "/api/register" => register(&body, client, accounts)?,
+        "/api/login" => {
+            let (name, password) = (field(&body, "name")?, field(&body, "password")?);
+            limit(accounts, client, &name)?;
+            JobKind::SignIn { name, password }
+        }
+        "/api/password" => {
+            let signed = authenticate(api, presented_token(request))?;
+            let (old, new) = (field(&body, "old")?, field(&body, "new")?);
+            check_password(&new)?;
+            limit(accounts, client, &signed.name)?;
+            JobKind::ChangePassword { signed, old, new }
+        }
+        _ => match authenticate(api, presented_token(request)) {
+            Ok(signed) => JobKind::SignOut {
+                session: signed.session,
+            },
+            // Signing out twice is not an error: the client is signed out either way.
+            Err(_) => return Ok(Next::Answer(signed_out())),
+        },
+    };
+    Ok(Next::HandOver(kind))
+}
+
+fn register(
+    body: &Map<String, Value>,
+    client: SocketAddr,
+    accounts: &AccountsApi,
+) -> Result<JobKind, Refusal> {
+    let (name, password) = (field(body, "name")?, field(body, "password")?);
+    if !identity::is_valid_name(&name) {
+        let why = format!("a name is 1 to {MAX_NAME_CHARS} letters, digits, _ or -");
+        return Err(Refusal::new(400, "bad_request", why));
+    }
+    check_password(&password)?;
+    if let Some(code) = &accounts.join_code {
+        let given = body.get("join_code").and_then(Value::as_str).unwrap_or("");
+        if !same_secret(given, code) {
+            return Err(Refusal::new(
+                403,
+                "bad_join_code",
+                "the join code is missing or wrong",
+            ));
+        }
+    }
+    limit(accounts, client, &name)?;
+    Ok(JobKind::Register { name, password })
+}
+
+/// Queues the job for an `auth` thread, with the closure that will answer the request; answers
+/// 429 at once if the queue is full.
+fn hand_over(request: Request, kind: JobKind, path: &str, client: SocketAddr, api: &Api) {
+    let Some(accounts) = &api.accounts else {
+        return;
+    };
+    // This thread is the queue's only sender, so a queue with room now still has room below.
+    if accounts.jobs.is_full() {
+        log_limited!(
+            "busy sign-ins",
+            client.ip(),
+            "auth: queue full; refused {path} from {client}"
+        );
+        let refusal = Refusal::rate_limited(Duration::from_secs(1), "too many sign-ins at once");
+        let _ = request.respond(refusal.into_answer());
+        return;
+    }
+    let answer = answer_later(request, path, client, api.sessions.expiry);
+    if let Err(stopped) = accounts.jobs.send(Job { kind, answer }) {
+        // Every `auth` thread has ended: the server is stopping.
+        (stopped.into_inner().answer)(Outcome::Unavailable);
+    }
+}
+
+/// The session the request's token opens, or 401.
+fn authenticate(api: &Api, presented: Option<&str>) -> Result<Signed, Refusal> {
+    match api.sessions.authenticate(presented) {
+        Ok(Some(signed)) => Ok(signed),
+        Ok(None) => Err(Refusal::new(
+            401,
+            "unauthenticated",
+            "sign in first: no session, or it has ended",
+        )),
+        Err(e) => {
+            log!("http: {e}");
+            Err(Refusal::new(
+                503,
+                "unavailable",
+                "cannot check sessions right now",
+            ))
+        }
+    }
+}
+
+/// The token a request presents (bearer header, else cookie).
+fn presented_token(request: &Request) -> Option<&str> {
+    token::presented(
+        request
+            .headers()
+            .iter()
+            .map(|h| (h.field.as_str().as_str(), h.value.as_str())),
+    )
+}
+
+fn header_value<'a>(request: &'a Request, name: &'static str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Refuses a request from another site's page (403 `forbidden`).
+fn check_origin(request: &Request, origins: &OriginPolicy) -> Result<(), Refusal> {
+    let origin = header_value(request, "Origin");
+    match origins.allows(origin, header_value(request, "Host")) {
+        true => Ok(()),
+        false => Err(Refusal::new(
+            403,
+            "forbidden",
+            format!("requests from {:?} are not allowed", origin.unwrap_or("")),
+        )),
+    }
+}
+
+/// The body as a JSON object; it must say it is JSON.
+fn read_json(request: &mut Request) -> Result<Map<String, Value>, Refusal> {
+    let content_type = header_value(request, "Content-Type").unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(Refusal::new(
+            400,
+            "bad_request",
+            "Content-Type must be application/json",
+        ));
+    }
+    let mut body = String::new();
+    request
+        .as_reader()
+        .read_to_string(&mut body)
+        .map_err(|_| Refusal::new(400, "bad_request", "the body is not UTF-8 text"))?;
+    if body.trim().is_empty() {
+        // A sign-out has nothing to say.
+        return Ok(Map::new());
+    }
+    match serde_json::from_str(&body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(Refusal::new(
+            400,
+            "bad_request",
+            "the body must be a JSON object",
+        )),
+    }
+}
+
+/// A required string field.
+fn field(body: &Map<String, Value>, name: &'static str) -> Result<String, Refusal> {
+    match body.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(Refusal::new(
+            400,
+            "bad_request",
+            format!("{name} must be a string"),
+        )),
+    }
+}
+
+fn check_password(password: &str) -> Result<(), Refusal> {
+    match password::is_acceptable(password) {
+        true => Ok(()),
+        false => Err(Refusal::new(
+            400,
+            "bad_request",
+            format!(
+                "a password is {} to {} characters",
+                password::MIN_CHARS,
+                password::MAX_CHARS
+            ),
+        )),
+    }
+}
+
+/// Counts an attempt against the rate limits; 429 with the wait when over them.
+fn limit(accounts: &AccountsApi, client: SocketAddr, name: &str) -> Result<(), Refusal> {
+    auth::attempt(&accounts.limits, client.ip(), name).map_err(|wait| {
+        log_limited!(
+            "rate-limited sign-ins",
+            client.ip(),
+            "auth: rate-limited {client}"
+        );
+        Refusal::rate_limited(wait, "too many attempts; wait a little")
+    })
+}
+
+/// 204 and a cookie that makes the browser forget its token.
+pub fn signed_out() -> Answer {
+    empty(204).with_header(header("Set-Cookie", &token::clear_cookie()))
+}
+
+/// Compares two secrets in time that depends only on their lengths, not on where they differ.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_secrets_whole() {
+        assert!(same_secret("maths-7b", "maths-7b"));
+        assert!(!same_secret("maths-7c", "maths-7b"));
+        assert!(!same_secret("maths", "maths-7b"));
+        assert!(!same_secret("", "x"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Answering an account request on an `auth` thread, once its outcome is known.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::json;
+use tiny_http::Request;
+
+use crate::auth::{self, Outcome, token};
+use crate::http::api::signed_out;
+use crate::http::headers::{empty, error, header, json};
+use crate::log_limited;
+
+/// The closure an `auth` thread calls with the outcome of `request` (to `path`, from `client`).
+pub fn answer_later(
+    request: Request,
+    path: &str,
+    client: SocketAddr,
+    expiry: Duration,
+) -> auth::Answer {
+    let signing_out = path == "/api/logout";
+    Box::new(move |outcome| {
+        let answer = match outcome {
+            Outcome::SignedIn {
+                name,
+                token,
+                created,
+            } => {
+                let (status, did) = match created {
+                    true => (201, "registered"),
+                    false => (200, "signed in"),
+                };
+                log_limited!("sign-ins", client.ip(), "{name} {did} from {client}");
+                let cookie = token::set_cookie(&token, auth::max_age_secs(expiry));
+                json(status, &json!({ "name": name, "token": token.as_str() }))
+                    .with_header(header("Set-Cookie", &cookie))
+            }
+            Outcome::Done if signing_out => signed_out(),
+            Outcome::Done => empty(204),
+            Outcome::BadCredentials => {
+                // Never the name tried: people type their password into the wrong box.
+                log_limited!(
+                    "failed sign-ins",
+                    client.ip(),
+                    "failed sign-in from {client}"
+                );
+                error(401, "bad_credentials", "wrong name or password")
+            }
+            Outcome::NameTaken => error(409, "name_taken", "that name is taken"),
+            Outcome::Unavailable => {
+                error(503, "unavailable", "the server cannot do that right now")
+            }
+        };
+        // The client went away meanwhile: nothing to do.
+        let _ = request.respond(answer);
+    })
+}

@@ -1,0 +1,175 @@
+//! Accounts and sessions in the store: what the `store` thread writes, and what any thread reads.
+//!
+//! Writes happen inside the `store` thread's transaction (see `mod.rs`); reads use a redb read
+//! transaction of their own, a snapshot that never waits for the writer.
+
+use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
+
+use super::schema::{SESSIONS, USER_SESSIONS, USERS};
+use super::{Reader, StoreError};
+use crate::auth::token::SessionId;
+
+/// A user, as the store keeps them.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// The name as its owner spelled it.
+    pub name: String,
+    /// The PHC string of the password's Argon2id hash.
+    pub phc: String,
+}
+
+/// A session, as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// The owner's name_key.
+    pub user_key: String,
+    pub last_used_ms: u64,
+}
+
+impl Reader {
+    /// The user with this name_key, if there is one.
+    pub fn user(&self, name_key: &str) -> Result<Option<UserRecord>, StoreError> {
+        let context = "reading a user";
+        let read = self.begin(context)?;
+        let users = read
+            .open_table(USERS)
+            .map_err(|e| StoreError::new(context, e))?;
+        let found = users
+            .get(name_key)
+            .map_err(|e| StoreError::new(context, e))?;
+        Ok(found.map(|row| {
+            let (name, phc, _) = row.value();
+            UserRecord {
+                name: name.to_owned(),
+                phc: phc.to_owned(),
+            }
+        }))
+    }
+
+    /// The session with this id and its owner, if both exist.
+    pub fn session(
+        &self,
+        id: &SessionId,
+    ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
+        let context = "reading a session";
+        let read = self.begin(context)?;
+        let sessions = read
+            .open_table(SESSIONS)
+            .map_err(|e| StoreError::new(context, e))?;
+        let Some(row) = sessions
+            .get(&id.0)
+            .map_err(|e| StoreError::new(context, e))?
+        else {
+            return Ok(None);
+        };
+        let (user_key, _, last_used_ms) = row.value();
+        let session = SessionRecord {
+            user_key: user_key.to_owned(),
+            last_used_ms,
+        };
+        Ok(self.user(user_key)?.map(|user| (session, user)))
+    }
+}
+
+/// Adds a user and their first session; false (and nothing written) if the name is taken.
+pub fn register(
+    txn: &WriteTransaction,
+    name: &str,
+    phc: &str,
+    session: &SessionId,
+    now_ms: u64,
+) -> Result<bool, redb::Error> {
+    let key = crate::identity::name_key(name);
+    let mut users = txn.open_table(USERS)?;
+    if users.get(key.as_str())?.is_some() {
+        return Ok(false);
+    }
+    users.insert(key.as_str(), (name, phc, now_ms))?;
+    drop(users);
+    open_session(txn, &key, session, now_ms)?;
+    Ok(true)
+}
+
+/// Adds a session for an existing user.
+pub fn open_session(
+    txn: &WriteTransaction,
+    user_key: &str,
+    session: &SessionId,
+    now_ms: u64,
+) -> Result<(), redb::Error> {
+    txn.open_table(SESSIONS)?
+        .insert(&session.0, (user_key, now_ms, now_ms))?;
+    txn.open_multimap_table(USER_SESSIONS)?
+        .insert(user_key, &session.0)?;
+    Ok(())
+}
+
+/// Removes sessions; returns those that existed.
+pub fn end_sessions(
+    txn: &WriteTransaction,
+    ids: impl IntoIterator<Item = SessionId>,
+) -> Result<Vec<SessionId>, redb::Error> {
+    let mut sessions = txn.open_table(SESSIONS)?;
+    let mut by_user = txn.open_multimap_table(USER_SESSIONS)?;
+    let mut ended = Vec::new();
+    for id in ids {
+        if let Some(row) = sessions.remove(&id.0)? {
+            let (user_key, _, _) = row.value();
+            by_user.remove(user_key, &id.0)?;
+            ended.push(id);
+        }
+    }
+    Ok(ended)
+}
+
+/// Sets a user's password hash and ends every session of theirs but `keep`; returns those ended.
+pub fn set_password(
+    txn: &WriteTransaction,
+    user_key: &str,
+    phc: &str,
+    keep: &SessionId,
+) -> Result<Vec<SessionId>, redb::Error> {
+    let mut users = txn.open_table(USERS)?;
+    let Some(row) = users.get(user_key)? else {
+        return Ok(Vec::new());
+    };
+    let (name, _, created) = row.value();
+    let (name, created) = (name.to_owned(), created);
+    drop(row);
+    users.insert(user_key, (name.as_str(), phc, created))?;
+    drop(users);
+    let others: Vec<SessionId> = txn
+        .open_multimap_table(USER_SESSIONS)?
+        .get(user_key)?
+        .map(|id| id.map(|id| SessionId(*id.value())))
+        .collect::<Result<_, _>>()?;
+    end_sessions(txn, others.into_iter().filter(|id| id != keep))
+}
+
+/// Notes that a session was used now.
+pub fn touch(txn: &WriteTransaction, id: &SessionId, now_ms: u64) -> Result<(), redb::Error> {
+    let mut sessions = txn.open_table(SESSIONS)?;
+    let Some(row) = sessions.get(&id.0)? else {
+        return Ok(());
+    };
+    let (user_key, created, last_used) = row.value();
+    let user_key = user_key.to_owned();
+    drop(row);
+    if now_ms > last_used {
+        sessions.insert(&id.0, (user_key.as_str(), created, now_ms))?;
+    }
+    Ok(())
+}
+
+/// Ends every session unused since `cutoff_ms`; returns them.
+pub fn end_expired(txn: &WriteTransaction, cutoff_ms: u64) -> Result<Vec<SessionId>, redb::Error> {
+    let expired: Vec<SessionId> = txn
+        .open_table(SESSIONS)?
+        .iter()?
+        .filter_map(|row| match row {
+            Ok((id, value)) => (value.value().2 < cutoff_ms).then(|| Ok(SessionId(*id.value()))),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    end_sessions(txn, expired)
+}

@@ -1,0 +1,81 @@
+//! The tables of the store, and how it is opened.
+//!
+//! One redb file, `threadchat.redb`, in the data directory. Names are keyed by `name_key`
+//! (lowercase), so uniqueness ignores case; the name as its owner spelled it is kept in the value.
+
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+
+use redb::{Database, MultimapTableDefinition, ReadableDatabase, TableDefinition};
+
+use super::StoreError;
+
+/// The file in the data directory.
+pub const FILE: &str = "threadchat.redb";
+
+/// The layout this code reads and writes; a store written by another refuses to open.
+const SCHEMA_VERSION: u64 = 1;
+
+/// redb's page cache. Its default, 1 GiB, suits a database server; here the hot data (sessions,
+/// recent messages) is small, and a small machine has better uses for its memory.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// name_key → (name as spelled, PHC string of the password, created ms).
+pub const USERS: TableDefinition<&str, (&str, &str, u64)> = TableDefinition::new("users");
+/// session id (hash of the token) → (owner's name_key, created ms, last used ms).
+pub const SESSIONS: TableDefinition<&[u8; 32], (&str, u64, u64)> = TableDefinition::new("sessions");
+/// owner's name_key → their session ids, to end them all at once.
+pub const USER_SESSIONS: MultimapTableDefinition<&str, &[u8; 32]> =
+    MultimapTableDefinition::new("user_sessions");
+/// Small facts about the store itself, such as the schema version.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// Opens (or creates) the store in `dir`. A directory or file that cannot be opened, a damaged
+/// file or one of another layout is an error that says which and where: never replaced by an
+/// empty store.
+pub fn open(dir: &Path) -> Result<Database, StoreError> {
+    let context = |what: &str| format!("{what} {}", dir.display());
+    // Private to the server's user: the store holds password hashes.
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| StoreError::new(context("cannot create the data directory"), e))?;
+    let path = dir.join(FILE);
+    let mut builder = Database::builder();
+    builder.set_cache_size(CACHE_BYTES);
+    // redb may panic on a file damaged in some ways; that is an error here, not a crash.
+    let opened = panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)))
+        .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
+    let db = opened.map_err(|e| StoreError::new(context("cannot open the store in"), e))?;
+    prepare(&db).map_err(|e| StoreError::new(context("cannot use the store in"), e))?;
+    Ok(db)
+}
+
+/// Creates the tables of a new store and checks the schema version of an old one.
+fn prepare(db: &Database) -> Result<(), redb::Error> {
+    let read = db.begin_read()?;
+    let version = match read.open_table(META) {
+        Ok(meta) => meta.get("schema")?.map(|v| v.value()),
+        Err(redb::TableError::TableDoesNotExist(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    drop(read);
+    match version {
+        Some(SCHEMA_VERSION) => Ok(()),
+        Some(other) => Err(redb::Error::Corrupted(format!(
+            "schema version {other}; this threadchat reads version {SCHEMA_VERSION}"
+        ))),
+        None => {
+            let write = db.begin_write()?;
+            write.open_table(USERS)?;
+            write.open_table(SESSIONS)?;
+            write.open_multimap_table(USER_SESSIONS)?;
+            write.open_table(META)?.insert("schema", SCHEMA_VERSION)?;
+            write.commit()?;
+            Ok(())
+        }
+    }
+}
