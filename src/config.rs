@@ -22,9 +22,35 @@ pub struct Config {
     pub echo: bool,
     /// Where the store lives.
     pub data: PathBuf,
+    pub history: HistorySettings,
     pub accounts: AccountSettings,
     pub limits: Limits,
     pub http: HttpLimits,
+}
+
+/// How much history the store keeps, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct HistorySettings {
+    /// Messages older than this are removed.
+    pub max_age: Duration,
+    /// At most this many messages are kept, if set.
+    pub max_messages: Option<u64>,
+    /// A message's client id is remembered this long, to recognise a retry.
+    pub retry_window: Duration,
+    /// `--in-memory`: keep the store in memory only, nothing on disk (benchmarks, a throwaway
+    /// demo): nothing survives a restart.
+    pub in_memory: bool,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings {
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            max_messages: None,
+            retry_window: Duration::from_secs(24 * 3600),
+            in_memory: false,
+        }
+    }
 }
 
 /// Who may chat, and how sign-ins are paced.
@@ -97,6 +123,14 @@ pub struct Limits {
     pub ping_interval: Duration,
     /// How long a connection may send nothing at all (not even a Pong) before it is dropped.
     pub idle_timeout: Duration,
+    /// Rooms in all; `create` past it is refused.
+    pub max_rooms: usize,
+    /// Rooms one user may be a member of.
+    pub max_rooms_per_user: usize,
+    /// Messages one user may send per second on average, all their connections together...
+    pub send_rate: u32,
+    /// ...and at most this many at once.
+    pub send_burst: u32,
 }
 
 impl Default for Limits {
@@ -108,6 +142,10 @@ impl Default for Limits {
             max_backlog: 256 * 1024,
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),
+            max_rooms: 1000,
+            max_rooms_per_user: 100,
+            send_rate: 10,
+            send_burst: 20,
         }
     }
 }
@@ -121,6 +159,7 @@ impl Default for Config {
             allow_origins: Vec::new(),
             echo: false,
             data: PathBuf::from("data"),
+            history: HistorySettings::default(),
             accounts: AccountSettings::default(),
             limits: Limits::default(),
             http: HttpLimits::default(),
@@ -147,6 +186,10 @@ Options:
                           (port 0 picks a free port; use 0.0.0.0:PORT to open to the LAN)
   --www DIR               folder of the web page         [default: www]
   --data DIR              folder of the store (accounts, rooms, messages) [default: data]
+  --in-memory             keep the store in memory only: nothing survives a restart
+  --history-days DAYS     remove messages older than this [default: 30]
+  --history-messages N    keep at most this many messages [default: no limit]
+  --retry-window SECS     how long a message's id is remembered to spot a retry [default: 86400]
   --guests                no accounts: anyone picks a free name (a quick demo)
   --join-code CODE        registering needs this code
   --session-expiry SECS   a session unused this long ends [default: 604800, 7 days]
@@ -160,6 +203,10 @@ Options:
   --ping-interval SECS    ping a connection silent this long (checked every half interval)
                                                          [default: 30]
   --idle-timeout SECS     drop a connection silent this long [default: 75]
+  --max-rooms N           rooms in all                   [default: 1000]
+  --max-rooms-per-user N  rooms one user may be a member of [default: 100]
+  --send-rate N           messages per second one user may send on average [default: 10]
+  --send-burst N          ...and at most this many at once [default: 20]
   --max-http-connections N  HTTP connections at once; when full, the longest-waiting is closed
                                                          [default: 256]
   --request-timeout SECS  an HTTP request must arrive within this [default: 10]
@@ -185,14 +232,20 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--ws" => config.ws_addr = parse_value(&flag, &value()?)?,
             "--www" => config.www = PathBuf::from(value()?),
             "--data" => config.data = PathBuf::from(value()?),
+            "--in-memory" => config.history.in_memory = true,
+            "--history-days" => {
+                let days = parse_seconds(&flag, &value()?)?;
+                config.history.max_age = days * 24 * 3600;
+            }
+            "--history-messages" => {
+                config.history.max_messages = Some(parse_positive(&flag, &value()?)? as u64)
+            }
+            "--retry-window" => config.history.retry_window = parse_seconds(&flag, &value()?)?,
             "--guests" => config.accounts.guests = true,
             "--join-code" => config.accounts.join_code = Some(value()?),
             "--session-expiry" => config.accounts.session_expiry = parse_seconds(&flag, &value()?)?,
             "--hashers" => config.accounts.hashers = parse_positive(&flag, &value()?)?,
-            "--auth-rate" => {
-                config.accounts.auth_rate = u32::try_from(parse_positive(&flag, &value()?)?)
-                    .map_err(|_| format!("{flag} is too large"))?
-            }
+            "--auth-rate" => config.accounts.auth_rate = parse_count(&flag, &value()?)?,
             "--allow-origin" => config.allow_origins.push(value()?),
             "--max-text" => limits.max_text = parse_positive(&flag, &value()?)?,
             "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
@@ -200,6 +253,10 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
+            "--max-rooms" => limits.max_rooms = parse_positive(&flag, &value()?)?,
+            "--max-rooms-per-user" => limits.max_rooms_per_user = parse_positive(&flag, &value()?)?,
+            "--send-rate" => limits.send_rate = parse_count(&flag, &value()?)?,
+            "--send-burst" => limits.send_burst = parse_count(&flag, &value()?)?,
             "--max-http-connections" => {
                 config.http.max_connections = parse_positive(&flag, &value()?)?
             }
@@ -243,6 +300,11 @@ fn parse_positive(flag: &str, value: &str) -> Result<usize, String> {
         0 => Err(format!("{flag} must be at least 1")),
         n => Ok(n),
     }
+}
+
+/// A positive count that fits a `u32`.
+fn parse_count(flag: &str, value: &str) -> Result<u32, String> {
+    u32::try_from(parse_positive(flag, value)?).map_err(|_| format!("{flag} is too large"))
 }
 
 fn parse_seconds(flag: &str, value: &str) -> Result<Duration, String> {

@@ -12,7 +12,8 @@ use tungstenite::Bytes;
 
 use crate::auth::token::SessionId;
 use crate::end::{End, SignOut};
-use crate::wire::WireError;
+use crate::store::{Page, Stored};
+use crate::wire::{ClientFrame, WireError};
 
 /// Events waiting for the hub. Sized for a burst from every client of a full classroom at once
 /// several times over; a full inbox makes readers wait (see the module doc), it loses nothing.
@@ -31,6 +32,8 @@ pub enum Arrival {
     User {
         name: String,
         session: Option<SessionId>,
+        /// `?since=SEQ`: the last message this client has; it is sent everything after it.
+        since: Option<u64>,
     },
     /// A chat connection refused before it joined: the hub sends this error, then Close 1008.
     Refused(WireError),
@@ -46,12 +49,8 @@ pub enum Event {
         socket: Arc<TcpStream>,
         arrival: Arrival,
     },
-    /// A valid chat message, to stamp and broadcast.
-    Send {
-        conn: ConnId,
-        text: String,
-        id: Option<String>,
-    },
+    /// A valid chat frame from a client (a message, a room change, a request).
+    Frame { conn: ConnId, frame: ClientFrame },
     /// Echo mode: send this message back to its sender unchanged.
     Echo {
         conn: ConnId,
@@ -66,6 +65,16 @@ pub enum Event {
     Gone { conn: ConnId, end: End },
     /// These sessions ended (from the store): close their connections, saying why.
     SessionsEnded(Vec<(SessionId, SignOut)>),
+    /// A user registered (from the store): they can be written to, and are in `general`.
+    UserAdded { name: String },
+    /// Messages the store has made durable (or refused), in `seq` order: now they may be seen.
+    Stored(Vec<Stored>),
+    /// A history page for a connection (from the `history` thread), encoded.
+    History { conn: ConnId, json: String },
+    /// A page of what a reconnecting connection missed (from the `history` thread).
+    Replay { conn: ConnId, page: Page },
+    /// The `history` thread could not answer this connection's query.
+    HistoryFailed { conn: ConnId },
     /// Close every connection with 1001 and stop.
     Shutdown,
 }

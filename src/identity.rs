@@ -22,6 +22,10 @@ pub fn arrival<'a>(
     sessions: &Sessions,
     guests: bool,
 ) -> Arrival {
+    let since = match since(request_target) {
+        Ok(since) => since,
+        Err(error) => return Arrival::Refused(error),
+    };
     let found = match guests {
         true => guest(request_target, sessions),
         false => match sessions.authenticate(token::presented(headers)) {
@@ -34,8 +38,24 @@ pub fn arrival<'a>(
         },
     };
     match found {
-        Ok((name, session)) => Arrival::User { name, session },
+        Ok((name, session)) => Arrival::User {
+            name,
+            session,
+            since,
+        },
         Err(error) => Arrival::Refused(error),
+    }
+}
+
+/// `?since=SEQ`: the `seq` of the last message a reconnecting client has.
+fn since(request_target: &str) -> Result<Option<u64>, WireError> {
+    let query = request_target.split_once('?').map_or("", |(_, q)| q);
+    match percent::query_value(query, "since") {
+        None | Some("") => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| WireError::new(ErrorCode::BadJson, "since must be a seq, a whole number")),
     }
 }
 

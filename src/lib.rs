@@ -77,13 +77,15 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store, binds both ports and starts the threads: `store`, `hub`, the `auth`
-    /// threads (unless `--guests`), `http`, `http-accept` and `ws-accept`.
+    /// Opens the store, binds both ports and starts the threads: `store`, `hub`, `history`, the
+    /// `auth` threads (unless `--guests`), `http`, `http-accept` and `ws-accept`.
     pub fn start(config: Config) -> io::Result<Server> {
         let root = config.www.canonicalize().map_err(|e| {
             io::Error::new(e.kind(), format!("web root {}: {e}", config.www.display()))
         })?;
-        let (store, store_inbox, db) = store::open(&config.data).map_err(io::Error::other)?;
+        let history = config.history;
+        let (store, store_inbox, db) =
+            store::open(&config.data, history.in_memory).map_err(io::Error::other)?;
         let http_listener = bind(config.http_addr, "--http")?;
         let ws_listener = bind(config.ws_addr, "--ws")?;
         let (upstream, pages_listener) = http::Upstream::bind()?;
@@ -104,12 +106,34 @@ impl Server {
         let origins = OriginPolicy::new(http_addr.port(), &config.allow_origins);
         let to_store = to_hub.clone();
         let store_thread = critical::spawn("store", &failed, move || {
-            store::run(db, store_inbox, to_store, expiry)
+            let retention = store::Retention {
+                max_age: history.max_age,
+                max_messages: history.max_messages,
+                retry_window: history.retry_window,
+            };
+            let sweeps = store::Sweeps {
+                session_expiry: expiry,
+                retention,
+            };
+            store::run(db, store_inbox, to_store, sweeps)
         })?;
-        let (limits, hub_store) = (config.limits, store.clone());
-        let mut threads = vec![critical::spawn("hub", &failed, move || {
-            hub::run(inbox, limits, hub_store, expiry)
-        })?];
+        let (to_history, queries) = crossbeam_channel::bounded(store::HISTORY_QUEUE);
+        let limits = config.limits;
+        let setup = hub::HubSetup {
+            limits,
+            store: store.clone(),
+            session_expiry: expiry,
+            snapshot: store.reader.snapshot().map_err(io::Error::other)?,
+            to_history,
+        };
+        let (reader, history_to_hub) = (store.reader.clone(), to_hub.clone());
+        let mut threads = vec![
+            critical::spawn("hub", &failed, move || hub::run(inbox, setup))?,
+            // Ends when the hub, the only sender of its queries, has.
+            critical::spawn("history", &failed, move || {
+                store::run_history(reader, queries, history_to_hub)
+            })?,
+        ];
         let accounts = start_auth(&config, &store, &failed, &mut threads)?;
         let site = http::Site {
             root,

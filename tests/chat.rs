@@ -16,7 +16,7 @@ fn a_message_reaches_every_client_once() {
         .collect();
     for (i, client) in clients.iter_mut().enumerate() {
         for j in i + 1..5 {
-            assert_eq!(client.recv_type("joined")["user"], format!("user{j}"));
+            assert_eq!(client.recv_presence(true)["user"], format!("user{j}"));
         }
     }
     let before = now_ms();
@@ -50,9 +50,9 @@ fn every_client_sees_one_order() {
     let server = start(|_| {});
     let names = ["ann", "ben", "cat"];
     let mut clients: Vec<Client> = names.iter().map(|n| Client::join(&server, n).0).collect();
-    clients[0].recv_type("joined");
-    clients[0].recv_type("joined");
-    clients[1].recv_type("joined");
+    clients[0].recv_presence(true);
+    clients[0].recv_presence(true);
+    clients[1].recv_presence(true);
     for round in 0..20 {
         for (i, client) in clients.iter_mut().enumerate() {
             client.say(&format!("{} {round}", names[i]), &format!("{round}"));
@@ -80,28 +80,38 @@ fn every_client_sees_one_order() {
     assert!(orders.iter().all(|o| *o == orders[0]));
 }
 
-// Joins and leaves are announced to the others, and the welcome lists who is online.
+// Arrivals and departures are announced as presence to those who share a room, and the welcome
+// lists who is online, who is not, and one's rooms.
 #[test]
 fn presence_is_announced() {
     let server = start(|_| {});
     let (mut alice, welcome) = Client::join(&server, "alice");
     assert_eq!(
         welcome,
-        json!({"type": "welcome", "you": "alice", "users": ["alice"]})
+        json!({"type": "welcome", "you": "alice", "users": ["alice"], "offline": [],
+               "rooms": ["general"], "dms": []})
     );
     let (mut bob, welcome) = Client::join(&server, "bob");
     assert_eq!(welcome["users"], json!(["alice", "bob"]));
-    let joined = alice.recv();
+    let came = alice.recv();
     assert_eq!(
-        (joined["type"].as_str(), joined["user"].as_str()),
-        (Some("joined"), Some("bob"))
+        (
+            came["type"].as_str(),
+            came["user"].as_str(),
+            came["online"].as_bool()
+        ),
+        (Some("presence"), Some("bob"), Some(true))
     );
-    assert!(joined["ts"].as_u64().is_some());
+    assert!(came["ts"].as_u64().is_some());
     bob.ws.close(None).unwrap();
-    let left = alice.recv();
+    let went = alice.recv();
     assert_eq!(
-        (left["type"].as_str(), left["user"].as_str()),
-        (Some("left"), Some("bob"))
+        (
+            went["type"].as_str(),
+            went["user"].as_str(),
+            went["online"].as_bool()
+        ),
+        (Some("presence"), Some("bob"), Some(false))
     );
     assert_eq!(
         bob.closed().map(|f| u16::from(f.code)),
@@ -149,7 +159,7 @@ fn a_name_is_released_on_leave() {
     let (mut first, _) = Client::join(&server, "sam");
     let (mut watcher, _) = Client::join(&server, "watcher");
     first.ws.close(None).unwrap();
-    watcher.recv_type("left");
+    watcher.recv_presence(false);
     let (_, welcome) = Client::join(&server, "Sam");
     assert_eq!(welcome["you"], "Sam");
 }

@@ -6,7 +6,7 @@ mod common;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use common::{Client, open, start};
+use common::{Client, open, start, unpaced};
 use serde_json::json;
 use socket2::{Domain, Socket, Type};
 use tungstenite::{Bytes, Message};
@@ -25,12 +25,15 @@ fn stubborn_client(addr: SocketAddr, name: &str) -> tungstenite::WebSocket<TcpSt
 // keeps receiving every message in order.
 #[test]
 fn a_client_that_never_reads_is_evicted_and_nobody_waits() {
-    let server = start(|c| c.limits.max_backlog = 16 * 1024);
+    let server = start(|c| {
+        c.limits.max_backlog = 16 * 1024;
+        unpaced(c);
+    });
     let (mut reader, _) = Client::join(&server, "reader");
     let _stuck = stubborn_client(server.ws_addr(), "stuck");
-    assert_eq!(reader.recv_type("joined")["user"], "stuck");
+    assert_eq!(reader.recv_presence(true)["user"], "stuck");
     let (mut sender, _) = Client::join(&server, "sender");
-    reader.recv_type("joined");
+    reader.recv_presence(true);
     let text = "y".repeat(1000);
     let mut evicted = false;
     for i in 0..300 {
@@ -43,7 +46,7 @@ fn a_client_that_never_reads_is_evicted_and_nobody_waits() {
                     assert_eq!(frame["from"], "sender");
                     break;
                 }
-                Some("left") if frame["user"] == "stuck" => evicted = true,
+                Some("presence") if frame["user"] == "stuck" => evicted = true,
                 _ => panic!("unexpected frame {frame}"),
             }
         }
@@ -60,9 +63,9 @@ fn a_vanished_peer_is_noticed() {
     let server = start(|_| {});
     let (mut alice, _) = Client::join(&server, "alice");
     let (ghost, _) = Client::join(&server, "ghost");
-    alice.recv_type("joined");
+    alice.recv_presence(true);
     drop(ghost);
-    assert_eq!(alice.recv_type("left")["user"], "ghost");
+    assert_eq!(alice.recv_presence(false)["user"], "ghost");
 }
 
 // A silent peer that answers no Ping is dropped at the idle deadline; a quiet peer that answers
@@ -75,8 +78,8 @@ fn heartbeat_drops_the_dead_and_keeps_the_quiet() {
     });
     let (mut quiet, _) = Client::join(&server, "quiet");
     let _dead = stubborn_client(server.ws_addr(), "dead");
-    assert_eq!(quiet.recv_type("joined")["user"], "dead");
-    assert_eq!(quiet.recv_type("left")["user"], "dead");
+    assert_eq!(quiet.recv_presence(true)["user"], "dead");
+    assert_eq!(quiet.recv_presence(false)["user"], "dead");
     quiet.say("still here", "q");
     assert_eq!(quiet.recv_type("message")["id"], "q");
 }
@@ -85,10 +88,10 @@ fn heartbeat_drops_the_dead_and_keeps_the_quiet() {
 // and every frame stays intact: the hub is the one writer of each socket.
 #[test]
 fn pings_in_flight_never_break_the_stream() {
-    let server = start(|_| {});
+    let server = start(unpaced);
     let (mut pinger, _) = Client::join(&server, "pinger");
     let (mut flooder, _) = Client::join(&server, "flooder");
-    pinger.recv_type("joined");
+    pinger.recv_presence(true);
     for i in 0..200 {
         flooder.say(&format!("flood {i}"), "");
         pinger

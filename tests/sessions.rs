@@ -113,7 +113,7 @@ fn one_account_in_three_connections() {
     let bob = register(&server, "bob", PASSWORD);
     let (mut watcher, _) = Client::join_as(&server, &bob);
     let mut tabs: Vec<Client> = (0..3).map(|_| Client::join_as(&server, &alice).0).collect();
-    assert_eq!(watcher.recv_type("joined")["user"], "alice");
+    assert_eq!(watcher.recv_presence(true)["user"], "alice");
     let (mut last, welcome) = Client::join_as(&server, &alice);
     assert_eq!(
         welcome["users"],
@@ -129,9 +129,13 @@ fn one_account_in_three_connections() {
     drop(last);
     let next = watcher.recv();
     assert_eq!(
-        (next["type"].as_str(), next["user"].as_str()),
-        (Some("left"), Some("alice")),
-        "one left, no joined between: {next}"
+        (
+            next["type"].as_str(),
+            next["user"].as_str(),
+            next["online"].as_bool()
+        ),
+        (Some("presence"), Some("alice"), Some(false)),
+        "one presence offline, nothing between: {next}"
     );
 }
 

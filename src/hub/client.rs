@@ -15,6 +15,7 @@ use socket2::SockRef;
 
 use crate::auth::token::SessionId;
 use crate::end::End;
+use crate::event::ConnId;
 use crate::hub::frame;
 
 /// Never block; never raise SIGPIPE for a peer that has gone (the error says so instead).
@@ -25,15 +26,18 @@ const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 pub enum Role {
     /// `--echo`: messages come back to their sender; no name, no chat.
     Echo,
-    /// A chat user: by name, with the session they signed in with (none for a guest).
+    /// A chat user: by name and name_key, with the session they signed in with (none for a
+    /// guest).
     User {
         name: String,
+        key: String,
         session: Option<SessionId>,
     },
 }
 
 #[derive(Debug)]
 pub struct Client {
+    pub conn: ConnId,
     socket: Arc<TcpStream>,
     pub peer: SocketAddr,
     pub role: Role,
@@ -46,8 +50,9 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(socket: Arc<TcpStream>, peer: SocketAddr, role: Role) -> Self {
+    pub fn new(conn: ConnId, socket: Arc<TcpStream>, peer: SocketAddr, role: Role) -> Self {
         Client {
+            conn,
             socket,
             peer,
             role,
@@ -61,6 +66,14 @@ impl Client {
     pub fn name(&self) -> Option<&str> {
         match &self.role {
             Role::User { name, .. } => Some(name),
+            Role::Echo => None,
+        }
+    }
+
+    /// The user's name_key, and whether they are a guest.
+    pub fn user_key(&self) -> Option<(String, bool)> {
+        match &self.role {
+            Role::User { key, session, .. } => Some((key.clone(), session.is_none())),
             Role::Echo => None,
         }
     }

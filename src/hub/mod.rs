@@ -9,19 +9,24 @@
 mod batch;
 mod chat;
 mod client;
+mod clients;
+mod connections;
 mod deliver;
-mod frame;
+mod directory;
+pub(crate) mod frame;
+mod messages;
+mod pace;
+mod replay;
+mod rooms;
 
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use crate::config::Limits;
 use crate::event::Event;
 use crate::log;
-use crate::store::Store;
 
-pub use chat::Hub;
+pub use chat::{Hub, HubSetup};
 
 /// Events applied before the hub stops to write. Large enough that one `sendmsg` per client
 /// carries many messages under load; small enough that the first of them is not kept waiting.
@@ -30,8 +35,8 @@ pub const MAX_BATCH: usize = 256;
 /// How soon the hub tries again to write to clients whose socket was full.
 const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
-pub fn run(inbox: Receiver<Event>, limits: Limits, store: Store, session_expiry: Duration) {
-    let mut hub = Hub::new(limits, store, session_expiry);
+pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
+    let mut hub = Hub::new(setup);
     loop {
         // Blocks until a connection sends an event or the hub's next timer is due.
         let first = match wait(&inbox, hub.next_timer()) {

@@ -5,9 +5,10 @@
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
-use super::schema::{SESSIONS, USER_SESSIONS, USERS};
+use super::schema::{MEMBERS, SESSIONS, USER_SESSIONS, USERS};
 use super::{Reader, StoreError};
 use crate::auth::token::SessionId;
+use crate::wire::GENERAL;
 
 /// A user, as the store keeps them.
 #[derive(Debug, Clone)]
@@ -86,6 +87,9 @@ pub fn register(
     }
     users.insert(key.as_str(), (name, phc, now_ms))?;
     drop(users);
+    // Everyone starts in the room everyone is in.
+    txn.open_multimap_table(MEMBERS)?
+        .insert(key.as_str(), crate::identity::name_key(GENERAL).as_str())?;
     open_session(txn, &key, session, now_ms)?;
     Ok(true)
 }

@@ -14,29 +14,32 @@
 //! [`Reader`], a snapshot of the last commit.
 
 mod accounts;
+mod history;
+mod messages;
+mod retention;
+mod rooms;
 mod schema;
+mod thread;
 
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
+use crossbeam_channel::{Receiver, Sender};
+use redb::{Database, ReadTransaction, ReadableDatabase};
+
+pub use history::run as run_history;
+pub use history::{HISTORY_QUEUE, Page, Query};
+pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
+pub use retention::Retention;
+pub use rooms::{RoomChange, Snapshot};
+pub use thread::{Sweeps, run};
 
 use crate::auth::token::SessionId;
-use crate::end::SignOut;
-use crate::event::Event;
-use crate::log;
-use crate::log::now_ms;
 
 /// Requests waiting for the `store` thread. A full channel makes a sender wait (an `auth` thread)
 /// or drop its request (a `Touch`, see [`Store::touch`]).
 pub const STORE_CAPACITY: usize = 1024;
-
-/// Requests committed together at most: enough to absorb a burst, few enough that the first of
-/// them is not kept waiting long.
-const MAX_GROUP: usize = 256;
 
 /// A failure of the store, with what was being done.
 #[derive(Debug)]
@@ -82,7 +85,7 @@ impl Reader {
 }
 
 /// The answer to one request, sent after the commit.
-type Reply<T> = Sender<Result<T, StoreError>>;
+pub type Reply<T> = Sender<Result<T, StoreError>>;
 
 /// What the `store` thread can be asked to do.
 pub enum Request {
@@ -113,8 +116,18 @@ pub enum Request {
     },
     /// A session was used: it expires that much later.
     Touch { session: SessionId },
+    /// Changes from the hub, in the order it made them: rooms, and messages to append. The
+    /// outcome goes back to the hub as `Event::Stored`.
+    Changes(Vec<Change>),
     /// Stop, once everything sent before is committed and answered.
     Stop,
+}
+
+/// One change from the hub.
+#[derive(Debug)]
+pub enum Change {
+    Room(RoomChange),
+    Post(Post),
 }
 
 /// The handle that other threads use to reach the store.
@@ -124,9 +137,15 @@ pub struct Store {
     to_store: Sender<Request>,
 }
 
-/// Opens the store in `dir`, for the `store` thread to serve with [`run`].
-pub fn open(dir: &Path) -> Result<(Store, Receiver<Request>, Arc<Database>), StoreError> {
-    let db = Arc::new(schema::open(dir)?);
+/// Opens the store in `dir` (or in memory only), for the `store` thread to serve with [`run`].
+pub fn open(
+    dir: &Path,
+    in_memory: bool,
+) -> Result<(Store, Receiver<Request>, Arc<Database>), StoreError> {
+    let db = Arc::new(match in_memory {
+        true => schema::in_memory()?,
+        false => schema::open(dir)?,
+    });
     let (to_store, inbox) = crossbeam_channel::bounded(STORE_CAPACITY);
     let reader = Reader {
         db: Arc::downgrade(&db),
@@ -153,156 +172,18 @@ impl Store {
         let _ = self.to_store.try_send(Request::Touch { session });
     }
 
+    /// Offers the hub's changes without waiting; gives them back if the store is busy.
+    pub fn offer(&self, changes: Vec<Change>) -> Result<(), Vec<Change>> {
+        self.to_store
+            .try_send(Request::Changes(changes))
+            .map_err(|e| match e.into_inner() {
+                Request::Changes(changes) => changes,
+                _ => unreachable!("what was sent comes back"),
+            })
+    }
+
     /// Asks the `store` thread to stop once it has answered everything sent before.
     pub fn stop(&self) {
         let _ = self.to_store.send(Request::Stop);
-    }
-}
-
-/// The `store` thread (see the module doc).
-pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, expiry: Duration) {
-    let sweep_every = (expiry / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
-    let mut next_sweep = Instant::now() + sweep_every;
-    loop {
-        // Blocks until a request arrives or the next sweep is due.
-        match inbox.recv_deadline(next_sweep) {
-            Ok(Request::Stop) => return,
-            Ok(first) => {
-                let mut group = vec![first];
-                // Stop waits for the next round, after this group is answered.
-                while group.len() < MAX_GROUP {
-                    match inbox.try_recv() {
-                        Ok(Request::Stop) => {
-                            commit_group(&db, group, &to_hub);
-                            return;
-                        }
-                        Ok(request) => group.push(request),
-                        Err(_) => break,
-                    }
-                }
-                commit_group(&db, group, &to_hub);
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                sweep(&db, expiry, &to_hub);
-                next_sweep = Instant::now() + sweep_every;
-            }
-            Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
-}
-
-/// An answer to send once the group is durable.
-type Answer = Box<dyn FnOnce(Result<(), &StoreError>)>;
-
-/// Applies a group of requests in one transaction, commits it, then answers each request and
-/// tells the hub about ended sessions.
-fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) {
-    let mut answers: Vec<Answer> = Vec::with_capacity(group.len());
-    let mut signed_out = Vec::new();
-    let outcome = db
-        .begin_write()
-        .map_err(redb::Error::from)
-        .and_then(|txn| {
-            for request in group {
-                answers.push(apply(&txn, request, &mut signed_out)?);
-            }
-            txn.commit()?;
-            Ok(())
-        })
-        .map_err(|e| StoreError::new("committing to the store", e));
-    if let Err(e) = &outcome {
-        log!("store: {e}");
-    }
-    for answer in answers {
-        answer(outcome.as_ref().copied());
-    }
-    if outcome.is_ok() {
-        tell_hub(to_hub, signed_out);
-    }
-}
-
-/// Applies one request inside `txn`; returns how to answer it after the commit.
-fn apply(
-    txn: &WriteTransaction,
-    request: Request,
-    signed_out: &mut Vec<(SessionId, SignOut)>,
-) -> Result<Answer, redb::Error> {
-    let now = now_ms();
-    Ok(match request {
-        Request::Register {
-            name,
-            phc,
-            session,
-            reply,
-        } => {
-            let created = accounts::register(txn, &name, &phc, &session, now)?;
-            answer(reply, created)
-        }
-        Request::OpenSession {
-            user_key,
-            session,
-            reply,
-        } => {
-            accounts::open_session(txn, &user_key, &session, now)?;
-            answer(reply, ())
-        }
-        Request::EndSession { session, reply } => {
-            let ended = accounts::end_sessions(txn, [session])?;
-            signed_out.extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));
-            answer(reply, ())
-        }
-        Request::SetPassword {
-            user_key,
-            phc,
-            keep,
-            reply,
-        } => {
-            let ended = accounts::set_password(txn, &user_key, &phc, &keep)?;
-            signed_out.extend(ended.into_iter().map(|id| (id, SignOut::PasswordChanged)));
-            answer(reply, ())
-        }
-        Request::Touch { session } => {
-            accounts::touch(txn, &session, now)?;
-            Box::new(|_| {})
-        }
-        // `run` takes Stop off the channel itself.
-        Request::Stop => Box::new(|_| {}),
-    })
-}
-
-/// Sends `value` on `reply` once the commit's outcome is known.
-fn answer<T: Send + 'static>(reply: Reply<T>, value: T) -> Answer {
-    Box::new(move |outcome| {
-        let result = match outcome {
-            Ok(()) => Ok(value),
-            Err(e) => Err(StoreError::new(e.context.clone(), &e.detail)),
-        };
-        // The asker may have given up; nothing to do then.
-        let _ = reply.send(result);
-    })
-}
-
-/// Ends the sessions unused for `expiry` and tells the hub.
-fn sweep(db: &Database, expiry: Duration, to_hub: &Sender<Event>) {
-    let cutoff = now_ms().saturating_sub(expiry.as_millis() as u64);
-    let swept = db.begin_write().map_err(redb::Error::from).and_then(|txn| {
-        let ended = accounts::end_expired(&txn, cutoff)?;
-        txn.commit()?;
-        Ok(ended)
-    });
-    match swept {
-        Ok(ended) => tell_hub(
-            to_hub,
-            ended.into_iter().map(|id| (id, SignOut::Expired)).collect(),
-        ),
-        Err(e) => log!("store: sweeping expired sessions: {e}"),
-    }
-}
-
-/// Asks the hub to close the connections of ended sessions. Blocks while the hub's inbox is full;
-/// the hub never waits for the store, so this cannot deadlock.
-fn tell_hub(to_hub: &Sender<Event>, ended: Vec<(SessionId, SignOut)>) {
-    if !ended.is_empty() {
-        let _ = to_hub.send(Event::SessionsEnded(ended));
     }
 }

@@ -8,9 +8,10 @@ use std::os::unix::fs::DirBuilderExt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
-use redb::{Database, MultimapTableDefinition, ReadableDatabase, TableDefinition};
+use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::StoreError;
+use crate::wire::GENERAL;
 
 /// The file in the data directory.
 pub const FILE: &str = "threadchat.redb";
@@ -29,8 +30,42 @@ pub const SESSIONS: TableDefinition<&[u8; 32], (&str, u64, u64)> = TableDefiniti
 /// owner's name_key → their session ids, to end them all at once.
 pub const USER_SESSIONS: MultimapTableDefinition<&str, &[u8; 32]> =
     MultimapTableDefinition::new("user_sessions");
-/// Small facts about the store itself, such as the schema version.
+/// room_key → (name as spelled, created ms).
+pub const ROOMS: TableDefinition<&str, (&str, u64)> = TableDefinition::new("rooms");
+/// An account's name_key → the keys of its rooms. (Guests' memberships are not kept.)
+pub const MEMBERS: MultimapTableDefinition<&str, &str> = MultimapTableDefinition::new("members");
+/// name_key → the keys of the users it has a private conversation with.
+pub const DM_PARTNERS: MultimapTableDefinition<&str, &str> =
+    MultimapTableDefinition::new("dm_partners");
+/// seq → (ts, from, from_key, room or "", to or "", to_key or "", text, client id or "").
+pub const MESSAGES: TableDefinition<u64, MessageRow<'static>> = TableDefinition::new("messages");
+/// A row of [`MESSAGES`].
+pub type MessageRow<'a> = (
+    u64,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+/// (conversation, seq) → (): each conversation's messages in order, for history pages.
+pub const CONVERSATIONS: TableDefinition<(&str, u64), ()> = TableDefinition::new("conversations");
+/// (sender's name_key, client id) → seq: retried messages are recognised.
+pub const CLIENT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new("client_ids");
+/// Small facts about the store itself: `schema` (the layout's version), `last_seq`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// A store in memory only: nothing on disk, nothing survives (`--in-memory`).
+pub fn in_memory() -> Result<Database, StoreError> {
+    let context = "cannot make a store in memory";
+    let db = Database::builder()
+        .create_with_backend(redb::backends::InMemoryBackend::new())
+        .map_err(|e| StoreError::new(context, e))?;
+    prepare(&db).map_err(|e| StoreError::new(context, e))?;
+    Ok(db)
+}
 
 /// Opens (or creates) the store in `dir`. A directory or file that cannot be opened, a damaged
 /// file or one of another layout is an error that says which and where: never replaced by an
@@ -54,7 +89,8 @@ pub fn open(dir: &Path) -> Result<Database, StoreError> {
     Ok(db)
 }
 
-/// Creates the tables of a new store and checks the schema version of an old one.
+/// Checks the schema version of an old store; makes sure every table, and the room `general`,
+/// exist (so that readers never meet a missing table).
 fn prepare(db: &Database) -> Result<(), redb::Error> {
     let read = db.begin_read()?;
     let version = match read.open_table(META) {
@@ -63,19 +99,26 @@ fn prepare(db: &Database) -> Result<(), redb::Error> {
         Err(e) => return Err(e.into()),
     };
     drop(read);
-    match version {
-        Some(SCHEMA_VERSION) => Ok(()),
-        Some(other) => Err(redb::Error::Corrupted(format!(
+    if let Some(other) = version.filter(|&v| v != SCHEMA_VERSION) {
+        return Err(redb::Error::Corrupted(format!(
             "schema version {other}; this threadchat reads version {SCHEMA_VERSION}"
-        ))),
-        None => {
-            let write = db.begin_write()?;
-            write.open_table(USERS)?;
-            write.open_table(SESSIONS)?;
-            write.open_multimap_table(USER_SESSIONS)?;
-            write.open_table(META)?.insert("schema", SCHEMA_VERSION)?;
-            write.commit()?;
-            Ok(())
-        }
+        )));
     }
+    let write = db.begin_write()?;
+    write.open_table(USERS)?;
+    write.open_table(SESSIONS)?;
+    write.open_multimap_table(USER_SESSIONS)?;
+    write.open_multimap_table(MEMBERS)?;
+    write.open_multimap_table(DM_PARTNERS)?;
+    write.open_table(MESSAGES)?;
+    write.open_table(CONVERSATIONS)?;
+    write.open_table(CLIENT_IDS)?;
+    let mut rooms = write.open_table(ROOMS)?;
+    if rooms.get(GENERAL)?.is_none() {
+        rooms.insert(GENERAL, (GENERAL, crate::log::now_ms()))?;
+    }
+    drop(rooms);
+    write.open_table(META)?.insert("schema", SCHEMA_VERSION)?;
+    write.commit()?;
+    Ok(())
 }

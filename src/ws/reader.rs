@@ -16,7 +16,7 @@ use tungstenite::{Message, WebSocket};
 use crate::end::End;
 use crate::event::{ConnId, Event};
 use crate::log_limited;
-use crate::wire::{self, ClientFrame, ErrorCode, WireError};
+use crate::wire::{self, ErrorCode, WireError};
 use crate::ws::handshake::Slot;
 use crate::ws::stream::ReaderStream;
 
@@ -73,7 +73,7 @@ fn interpret(conn: ConnId, peer: SocketAddr, message: Message, mode: Mode) -> St
     match (message, mode) {
         (Message::Text(text), Mode::Chat { max_text }) => {
             match wire::parse_client_frame(text.as_str(), max_text) {
-                Ok(ClientFrame::Send { text, id }) => Step::Tell(Event::Send { conn, text, id }),
+                Ok(frame) => Step::Tell(Event::Frame { conn, frame }),
                 Err(error) => refuse(conn, peer, error),
             }
         }

@@ -61,6 +61,12 @@ pub fn start(adjust: impl FnOnce(&mut Config)) -> TestServer {
     })
 }
 
+/// Lifts the per-user message rate limit, for tests that send floods on purpose.
+pub fn unpaced(config: &mut Config) {
+    config.limits.send_rate = 1_000_000;
+    config.limits.send_burst = 1_000_000;
+}
+
 /// A server with accounts (the default), with `adjust` applied.
 pub fn start_accounts(adjust: impl FnOnce(&mut Config)) -> TestServer {
     start_in(TempDir::new(), adjust)

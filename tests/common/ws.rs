@@ -111,6 +111,22 @@ impl Client {
         }
     }
 
+    /// Skips frames until a `presence` frame saying someone came online (`true`) or went
+    /// offline (`false`) arrives.
+    pub fn recv_presence(&mut self, online: bool) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "no presence frame within {DEADLINE:?}"
+            );
+            let frame = self.recv_type("presence");
+            if frame["online"] == online {
+                return frame;
+            }
+        }
+    }
+
     /// Reads until the server closes; returns its Close frame (`None` for a bare TCP close).
     pub fn closed(&mut self) -> Option<CloseFrame> {
         let deadline = Instant::now() + DEADLINE;

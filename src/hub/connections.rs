@@ -1,0 +1,178 @@
+//! Connections coming and going: the welcome, presence, refusals, and sessions that end.
+//!
+//! A user may have several connections (tabs, devices). Presence is about users, not
+//! connections: `presence online` goes out with a user's first connection and `presence offline`
+//! with their last, to everyone who shares a room with them.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::auth::token::SessionId;
+use crate::end::{End, SignOut};
+use crate::event::{Arrival, ConnId};
+use crate::hub::chat::Hub;
+use crate::hub::client::{Client, Role};
+use crate::hub::clients::Slot;
+use crate::hub::directory::Directory;
+use crate::hub::frame;
+use crate::hub::pace::Pace;
+use crate::identity::name_key;
+use crate::log::now_ms;
+use crate::wire::{ErrorCode, ServerFrame, WireError};
+use crate::{log, log_limited};
+
+impl Hub {
+    /// A handshake finished: welcome the user, or refuse the connection.
+    pub(super) fn arrive(
+        &mut self,
+        conn: ConnId,
+        peer: SocketAddr,
+        socket: Arc<TcpStream>,
+        arrival: Arrival,
+    ) {
+        let (name, session, since) = match arrival {
+            Arrival::Refused(error) => return self.refuse(conn, socket, peer, error),
+            Arrival::Echo => {
+                log!("echo connection from {peer}");
+                self.admit(conn, Client::new(conn, socket, peer, Role::Echo));
+                return;
+            }
+            Arrival::User {
+                name,
+                session,
+                since,
+            } => (name, session, since),
+        };
+        let key = name_key(&name);
+        // Guests hold their name only while connected, so one guest name is one connection.
+        if session.is_none() && self.dir.is_online(&key) {
+            let why = format!("the name {name:?} is already in use");
+            let error = WireError::new(ErrorCode::NameTaken, why);
+            return self.refuse(conn, socket, peer, error);
+        }
+        // An account is known from the store. A guest new to the hub starts in `general`, as an
+        // account does at registration; a returning guest name takes its new holder's spelling.
+        if self.dir.add_user(&name, Pace::default()) && session.is_none() {
+            self.dir.add_member(&Directory::general_key(), &key);
+        } else if session.is_none() {
+            self.dir.respell(&key, &name);
+        }
+        log_limited!("joins", peer.ip(), "{name} joined from {peer}");
+        let role = Role::User {
+            name,
+            key: key.clone(),
+            session,
+        };
+        let slot = self.admit(conn, Client::new(conn, socket, peer, role));
+        if self.dir.connect(&key, slot) {
+            self.presence(&key, true);
+        }
+        self.welcome(slot, &key);
+        if let Some(since) = since {
+            self.start_replay(slot, since);
+        }
+    }
+
+    /// Adds a client and makes sure the heartbeat is running.
+    fn admit(&mut self, conn: ConnId, client: Client) -> Slot {
+        self.next_heartbeat
+            .get_or_insert_with(|| Instant::now() + self.limits.ping_interval / 2);
+        self.clients.insert(conn, client)
+    }
+
+    /// The first frame of a chat connection: who you are, who you can see, your rooms.
+    fn welcome(&mut self, slot: Slot, key: &str) {
+        let dir = &self.dir;
+        let Some(user) = dir.user(key) else { return };
+        let name_of = |k: &str| dir.user(k).map(|u| u.name.as_str());
+        let mates = dir.roommates(key);
+        let (online, offline): (Vec<&str>, Vec<&str>) =
+            mates.into_iter().partition(|k| dir.is_online(k));
+        let welcome = ServerFrame::Welcome {
+            you: &user.name,
+            users: online.into_iter().filter_map(name_of).collect(),
+            offline: offline.into_iter().filter_map(name_of).collect(),
+            rooms: dir.rooms_of(key).map(|r| r.name.as_str()).collect(),
+            dms: user.dms.iter().filter_map(|k| name_of(k)).collect(),
+        };
+        let json = welcome.to_json();
+        self.batch.own(slot, |out| frame::text(out, &json));
+    }
+
+    /// Tells everyone who shares a room with the user (but the user) that they came or went.
+    fn presence(&mut self, key: &str, online: bool) {
+        let Some(user) = self.dir.user(key) else {
+            return;
+        };
+        let json = ServerFrame::Presence {
+            user: &user.name,
+            online,
+            ts: now_ms(),
+        }
+        .to_json();
+        let piece = self.batch.shared(|out| frame::text(out, &json));
+        self.batch.new_audience();
+        for room in self.dir.rooms_of(key) {
+            for &slot in room.live.iter().filter(|s| !user.conns.contains(s)) {
+                self.batch.queue_once(slot, piece);
+            }
+        }
+    }
+
+    /// Removes a client; its user going offline with it is presence news. Its Close frame (and,
+    /// for a refusal or a sign-out, its `error` frame) goes out after this batch (`deliver.rs`).
+    pub(super) fn remove(&mut self, conn: ConnId, end: End) {
+        let Some((slot, client)) = self.clients.remove(conn) else {
+            return;
+        };
+        self.batch.forget(slot);
+        self.lagging.remove(&slot);
+        self.replays.remove(&slot);
+        match client.user_key() {
+            Some((key, _)) => {
+                let name = client.name().unwrap_or("?");
+                log_limited!("leaves", client.peer.ip(), "{name} left ({end})");
+                if self.dir.disconnect(&key, slot) {
+                    self.presence(&key, false);
+                }
+            }
+            None => log!("echo connection from {} ended ({end})", client.peer),
+        }
+        self.closing.push((client, end));
+        if self.clients.is_empty() {
+            self.next_heartbeat = None;
+        }
+    }
+
+    /// Refuses a connection that never joined: it gets the `error` frame, then Close 1008.
+    fn refuse(&mut self, conn: ConnId, socket: Arc<TcpStream>, peer: SocketAddr, error: WireError) {
+        log_limited!("refused names", peer.ip(), "refused {peer}: {}", error.code);
+        let client = Client::new(conn, socket, peer, Role::Echo);
+        self.closing.push((client, End::Refused(error)));
+    }
+
+    /// Closes every connection of the sessions that ended, each told why.
+    pub(super) fn end_sessions(&mut self, ended: &[(SessionId, SignOut)]) {
+        let closing: Vec<(ConnId, SignOut)> = self
+            .clients
+            .iter()
+            .filter_map(|(_, client)| {
+                let session = client.session()?;
+                let (_, why) = ended.iter().find(|(id, _)| *id == session)?;
+                Some((client.conn, *why))
+            })
+            .collect();
+        for (conn, why) in closing {
+            self.remove(conn, End::SignedOut(why));
+        }
+    }
+
+    /// A user registered: they can be written to, and the store has put them in `general`.
+    pub(super) fn user_added(&mut self, name: &str) {
+        if self.dir.add_user(name, Pace::default()) {
+            self.dir
+                .add_member(&Directory::general_key(), &name_key(name));
+        }
+    }
+}

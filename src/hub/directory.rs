@@ -1,0 +1,263 @@
+//! The chat's people and rooms as the hub keeps them: who is a member of what, and which of
+//! everyone's connections are open.
+//!
+//! Membership is kept on both sides (a user's rooms, a room's members), and each room also keeps
+//! the open connections of its members (`live`), so that a message to a room walks only the
+//! sockets that must get it. The functions here are the only ones that change these collections,
+//! so the sides never drift apart.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::hub::clients::Slot;
+use crate::hub::pace::Pace;
+use crate::identity::name_key;
+use crate::wire::GENERAL;
+
+/// A user the hub knows: registered, or a guest seen since start-up.
+#[derive(Debug)]
+pub struct User {
+    /// The name as its owner spelled it.
+    pub name: String,
+    /// Open connections (tabs, devices).
+    pub conns: Vec<Slot>,
+    /// Rooms this user is a member of, by key.
+    pub rooms: BTreeSet<String>,
+    /// Users this one has a private conversation with, by key.
+    pub dms: BTreeSet<String>,
+    pub pace: Pace,
+}
+
+/// A room.
+#[derive(Debug)]
+pub struct Room {
+    /// The name as its creator spelled it.
+    pub name: String,
+    /// Members, by key.
+    pub members: BTreeSet<String>,
+    /// The open connections of its members.
+    pub live: Vec<Slot>,
+}
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    users: HashMap<String, User>,
+    rooms: HashMap<String, Room>,
+}
+
+impl Directory {
+    pub fn user(&self, key: &str) -> Option<&User> {
+        self.users.get(key)
+    }
+
+    pub fn user_mut(&mut self, key: &str) -> Option<&mut User> {
+        self.users.get_mut(key)
+    }
+
+    pub fn room(&self, key: &str) -> Option<&Room> {
+        self.rooms.get(key)
+    }
+
+    pub fn rooms(&self) -> impl Iterator<Item = &Room> {
+        self.rooms.values()
+    }
+
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Whether the user has a connection open.
+    pub fn is_online(&self, key: &str) -> bool {
+        self.users.get(key).is_some_and(|u| !u.conns.is_empty())
+    }
+
+    /// Adds a user the hub did not know yet; `false` if it did.
+    pub fn add_user(&mut self, name: &str, pace: Pace) -> bool {
+        let key = name_key(name);
+        if self.users.contains_key(&key) {
+            return false;
+        }
+        let user = User {
+            name: name.to_owned(),
+            conns: Vec::new(),
+            rooms: BTreeSet::new(),
+            dms: BTreeSet::new(),
+            pace,
+        };
+        self.users.insert(key, user);
+        true
+    }
+
+    /// Changes how a user's name is spelled (a guest name taken anew).
+    pub fn respell(&mut self, key: &str, name: &str) {
+        if let Some(user) = self.users.get_mut(key) {
+            user.name = name.to_owned();
+        }
+    }
+
+    /// Adds a room; `false` if one of that name (ignoring case) exists.
+    pub fn add_room(&mut self, name: &str) -> bool {
+        let key = name_key(name);
+        if self.rooms.contains_key(&key) {
+            return false;
+        }
+        let room = Room {
+            name: name.to_owned(),
+            members: BTreeSet::new(),
+            live: Vec::new(),
+        };
+        self.rooms.insert(key, room);
+        true
+    }
+
+    /// Makes the user a member of the room, with their open connections; `false` if either is
+    /// unknown or they already were.
+    pub fn add_member(&mut self, room_key: &str, user_key: &str) -> bool {
+        let (Some(room), Some(user)) = (self.rooms.get_mut(room_key), self.users.get_mut(user_key))
+        else {
+            return false;
+        };
+        if !room.members.insert(user_key.to_owned()) {
+            return false;
+        }
+        user.rooms.insert(room_key.to_owned());
+        room.live.extend_from_slice(&user.conns);
+        true
+    }
+
+    /// Ends a membership; `false` if there was none.
+    pub fn remove_member(&mut self, room_key: &str, user_key: &str) -> bool {
+        let (Some(room), Some(user)) = (self.rooms.get_mut(room_key), self.users.get_mut(user_key))
+        else {
+            return false;
+        };
+        if !room.members.remove(user_key) {
+            return false;
+        }
+        user.rooms.remove(room_key);
+        room.live.retain(|slot| !user.conns.contains(slot));
+        true
+    }
+
+    /// Notes a private conversation between two users (each sees the other in `dms`).
+    pub fn add_conversation(&mut self, a: &str, b: &str) {
+        for (one, other) in [(a, b), (b, a)] {
+            if let Some(user) = self.users.get_mut(one) {
+                user.dms.insert(other.to_owned());
+            }
+        }
+    }
+
+    /// A connection of the user opened; `true` if it is their first (they came online).
+    pub fn connect(&mut self, user_key: &str, slot: Slot) -> bool {
+        let Some(user) = self.users.get_mut(user_key) else {
+            return false;
+        };
+        user.conns.push(slot);
+        for room_key in &user.rooms {
+            if let Some(room) = self.rooms.get_mut(room_key) {
+                room.live.push(slot);
+            }
+        }
+        user.conns.len() == 1
+    }
+
+    /// A connection of the user closed; `true` if it was their last (they went offline).
+    pub fn disconnect(&mut self, user_key: &str, slot: Slot) -> bool {
+        let Some(user) = self.users.get_mut(user_key) else {
+            return false;
+        };
+        user.conns.retain(|&s| s != slot);
+        for room_key in &user.rooms {
+            if let Some(room) = self.rooms.get_mut(room_key) {
+                room.live.retain(|&s| s != slot);
+            }
+        }
+        user.conns.is_empty()
+    }
+
+    /// The keys of the users who share a room with `user_key` (themselves included).
+    pub fn roommates(&self, user_key: &str) -> BTreeSet<&str> {
+        let mut mates = BTreeSet::new();
+        for room in self.rooms_of(user_key) {
+            mates.extend(room.members.iter().map(String::as_str));
+        }
+        mates
+    }
+
+    /// The rooms `user_key` is a member of.
+    pub fn rooms_of<'a>(&'a self, user_key: &str) -> impl Iterator<Item = &'a Room> + 'a {
+        let keys = self.users.get(user_key).map(|u| &u.rooms);
+        keys.into_iter()
+            .flatten()
+            .filter_map(|key| self.rooms.get(key))
+    }
+
+    /// The room every user is in unless they leave it.
+    pub fn general_key() -> String {
+        name_key(GENERAL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directory() -> Directory {
+        let mut dir = Directory::default();
+        for name in ["Alice", "bob"] {
+            dir.add_user(name, Pace::default());
+        }
+        dir.add_room("general");
+        dir.add_room("Math");
+        dir
+    }
+
+    #[test]
+    fn a_room_reaches_the_open_connections_of_its_members_only() {
+        let mut dir = directory();
+        dir.add_member("math", "alice");
+        assert!(dir.connect("alice", 1), "first connection");
+        assert!(!dir.connect("alice", 2), "second tab");
+        dir.connect("bob", 3);
+        assert_eq!(dir.room("math").unwrap().live, [1, 2]);
+        dir.add_member("math", "bob");
+        assert_eq!(dir.room("math").unwrap().live, [1, 2, 3]);
+        dir.remove_member("math", "alice");
+        assert_eq!(dir.room("math").unwrap().live, [3]);
+        assert!(!dir.disconnect("alice", 1));
+        assert!(dir.disconnect("alice", 2), "last tab");
+        assert!(!dir.is_online("alice"));
+    }
+
+    #[test]
+    fn membership_is_kept_on_both_sides() {
+        let mut dir = directory();
+        assert!(dir.add_member("math", "bob"));
+        assert!(!dir.add_member("math", "bob"), "already a member");
+        assert!(!dir.add_member("nowhere", "bob"));
+        assert!(dir.user("bob").unwrap().rooms.contains("math"));
+        assert!(dir.room("math").unwrap().members.contains("bob"));
+        assert!(dir.remove_member("math", "bob"));
+        assert!(!dir.remove_member("math", "bob"));
+        assert!(dir.user("bob").unwrap().rooms.is_empty());
+        assert!(!dir.add_room("MATH"), "names are unique ignoring case");
+    }
+
+    #[test]
+    fn roommates_are_everyone_in_any_shared_room() {
+        let mut dir = directory();
+        dir.add_user("carol", Pace::default());
+        dir.add_member("general", "alice");
+        dir.add_member("general", "bob");
+        dir.add_member("math", "alice");
+        dir.add_member("math", "carol");
+        assert_eq!(
+            dir.roommates("alice").into_iter().collect::<Vec<_>>(),
+            ["alice", "bob", "carol"]
+        );
+        assert_eq!(
+            dir.roommates("bob").into_iter().collect::<Vec<_>>(),
+            ["alice", "bob"]
+        );
+    }
+}

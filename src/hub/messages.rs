@@ -1,0 +1,249 @@
+//! Messages and typing notices: who may send them, and whom they reach.
+//!
+//! A message is never seen before it is durable. The hub checks it (membership, the sender's
+//! pace), stamps its time and author, and hands it to the store with the next flush; the store
+//! gives it its `seq`, commits, and sends it back (`Event::Stored`). Only then does the hub send it
+//! to its audience: the room's members, or the two sides of a private conversation, on all their
+//! connections. The frame is encoded once for the audience; the sending connection gets its own
+//! copy, which carries its `id` and is its acknowledgement.
+//!
+//! Typing notices are not stored: they go out at once, to the others in the conversation.
+
+use std::time::Instant;
+
+use crate::event::ConnId;
+use crate::hub::chat::{Author, Hub};
+use crate::hub::frame;
+use crate::hub::pace::Rate;
+use crate::identity::name_key;
+use crate::log::now_ms;
+use crate::store::{Change, Destination, Message, Post, Stored};
+use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+
+/// Posts waiting for the store in the hub at most; past this the store is far behind (a stalled
+/// disk), and new messages are refused with `unavailable` rather than held without bound.
+const MAX_WAITING_CHANGES: usize = 100_000;
+
+impl Hub {
+    /// `send`: a message to a room the author is a member of.
+    pub(super) fn send(
+        &mut self,
+        from: &Author,
+        room: &str,
+        text: String,
+        id: Option<String>,
+    ) -> Result<(), WireError> {
+        let refuse = |error: WireError| error.for_id(id.clone());
+        let key = self.existing_room(room).map_err(refuse)?;
+        let Some(room) = self.dir.room(&key) else {
+            return Ok(());
+        };
+        if !room.members.contains(&from.key) {
+            let why = format!("join {:?} before writing to it", room.name);
+            return Err(refuse(WireError::new(ErrorCode::NotAMember, why)));
+        }
+        let to = Destination::Room {
+            key,
+            name: room.name.clone(),
+        };
+        self.post(from, to, text, id)
+    }
+
+    /// `dm`: a private message to a user, connected or not.
+    pub(super) fn dm(
+        &mut self,
+        from: &Author,
+        to: &str,
+        text: String,
+        id: Option<String>,
+    ) -> Result<(), WireError> {
+        let key = name_key(to);
+        let Some(user) = self.dir.user(&key) else {
+            let why = format!("there is no user {to:?}");
+            return Err(WireError::new(ErrorCode::NoSuchUser, why).for_id(id));
+        };
+        let to = Destination::User {
+            key,
+            name: user.name.clone(),
+        };
+        self.post(from, to, text, id)
+    }
+
+    /// Checks the author's pace and queues the message for the store.
+    fn post(
+        &mut self,
+        from: &Author,
+        to: Destination,
+        text: String,
+        id: Option<String>,
+    ) -> Result<(), WireError> {
+        let rate = Rate {
+            per_second: self.limits.send_rate,
+            burst: self.limits.send_burst,
+        };
+        let Some(author) = self.dir.user_mut(&from.key) else {
+            return Ok(());
+        };
+        if let Err(wait) = author.pace.message(rate, Instant::now()) {
+            let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
+            return Err(WireError::new(ErrorCode::RateLimited, why).for_id(id));
+        }
+        if self.changes.len() >= MAX_WAITING_CHANGES {
+            let why = "the server is busy storing messages; try again in a moment";
+            return Err(WireError::new(ErrorCode::Unavailable, why).for_id(id));
+        }
+        let message = Message {
+            seq: 0,
+            ts: now_ms(),
+            from: author.name.clone(),
+            from_key: from.key.clone(),
+            to,
+            text,
+            id,
+        };
+        self.changes.push(Change::Post(Post {
+            conn: from.conn,
+            message,
+        }));
+        Ok(())
+    }
+
+    /// What the store has made durable (or could not), in `seq` order.
+    pub(super) fn stored(&mut self, stored: Vec<Stored>) {
+        for outcome in stored {
+            match outcome {
+                Stored::New { conn, message } => {
+                    // Replays that ended before this message are live from here on.
+                    self.end_replays_up_to(message.seq - 1);
+                    self.deliver_message(conn, &message);
+                    self.durable_seq = message.seq;
+                }
+                // A retry of a message stored before: its sender gets it again, nobody else.
+                Stored::Again { conn, message } => self.again(conn, &message),
+                Stored::Failed { conn, id } => {
+                    if let Some(slot) = self.clients.slot(conn) {
+                        let why = "the message could not be stored; send it again";
+                        let error = WireError::new(ErrorCode::Unavailable, why).for_id(id);
+                        self.refuse_frame(slot, &error);
+                    }
+                }
+            }
+        }
+        self.end_replays_up_to(self.durable_seq);
+    }
+
+    /// Sends a durable message to its audience; the sending connection gets its own copy.
+    fn deliver_message(&mut self, conn: ConnId, message: &Message) {
+        // The sending connection gets the copy with its id instead of the shared one.
+        let sender = self.clients.slot(conn).filter(|_| message.id.is_some());
+        let json = message.frame(false).to_json();
+        let piece = self.batch.shared(|out| frame::text(out, &json));
+        match &message.to {
+            // The hot path: one walk over the room's open connections.
+            // Connections still replaying get this message in their replay instead.
+            Destination::Room { key, .. } => {
+                let live = self.dir.room(key).map(|room| &room.live);
+                let replaying = &self.replays;
+                for &slot in live.into_iter().flatten() {
+                    if Some(slot) != sender
+                        && (replaying.is_empty() || !replaying.contains_key(&slot))
+                    {
+                        self.batch.queue(slot, piece);
+                    }
+                }
+            }
+            Destination::User { key, .. } => {
+                self.batch.new_audience();
+                for user_key in [&message.from_key, key] {
+                    let conns = self.dir.user(user_key).map(|user| &user.conns);
+                    for &slot in conns.into_iter().flatten() {
+                        if Some(slot) != sender && !self.replays.contains_key(&slot) {
+                            self.batch.queue_once(slot, piece);
+                        }
+                    }
+                }
+                self.dir.add_conversation(&message.from_key, key);
+            }
+        }
+        self.ack(conn, message);
+    }
+
+    /// The sending connection's own copy of a message, with its `id` (unless it is replaying:
+    /// the replay brings the message, with its `id`).
+    fn ack(&mut self, conn: ConnId, message: &Message) {
+        let Some(slot) = self.clients.slot(conn) else {
+            return;
+        };
+        if self.replays.contains_key(&slot) {
+            return;
+        }
+        if message.id.is_some() {
+            let json = message.frame(true).to_json();
+            self.batch.own(slot, |out| frame::text(out, &json));
+        }
+    }
+
+    /// The answer to a retried message: the message as stored then, to the retrying connection.
+    fn again(&mut self, conn: ConnId, message: &Message) {
+        if let Some(slot) = self.clients.slot(conn) {
+            let json = message.frame(true).to_json();
+            self.batch.own(slot, |out| frame::text(out, &json));
+        }
+    }
+
+    /// `typing`: "the author is typing" to the others in the conversation, at most every
+    /// `TYPING_EVERY` per conversation (more often is dropped without a word: it is only a hint).
+    pub(super) fn typing(&mut self, from: &Author, target: &Target) -> Result<(), WireError> {
+        let (conversation, frame_json, slots) = match target {
+            Target::Room(name) => {
+                let key = self.existing_room(name)?;
+                let room = self.dir.room(&key).expect("existing_room found it");
+                if !room.members.contains(&from.key) {
+                    let why = format!("you are not in {name:?}");
+                    return Err(WireError::new(ErrorCode::NotAMember, why));
+                }
+                let user = self.display_name(&from.key);
+                let json = ServerFrame::Typing {
+                    room: Some(&room.name),
+                    to: None,
+                    user: &user,
+                }
+                .to_json();
+                (format!("r/{key}"), json, room.live.clone())
+            }
+            Target::User(name) => {
+                let key = name_key(name);
+                let Some(to) = self.dir.user(&key) else {
+                    let why = format!("there is no user {name:?}");
+                    return Err(WireError::new(ErrorCode::NoSuchUser, why));
+                };
+                let user = self.display_name(&from.key);
+                let json = ServerFrame::Typing {
+                    room: None,
+                    to: Some(&to.name),
+                    user: &user,
+                }
+                .to_json();
+                (format!("d/{key}"), json, to.conns.clone())
+            }
+        };
+        let Some(author) = self.dir.user_mut(&from.key) else {
+            return Ok(());
+        };
+        if !author.pace.typing(&conversation, Instant::now()) {
+            return Ok(());
+        }
+        let own = author.conns.clone();
+        let piece = self.batch.shared(|out| frame::text(out, &frame_json));
+        for slot in slots.into_iter().filter(|s| !own.contains(s)) {
+            self.batch.queue(slot, piece);
+        }
+        Ok(())
+    }
+
+    fn display_name(&self, key: &str) -> String {
+        self.dir
+            .user(key)
+            .map_or_else(|| key.to_owned(), |u| u.name.clone())
+    }
+}

@@ -1,0 +1,236 @@
+//! History pages, and catching a reconnecting client up with no gap and no duplicate.
+//!
+//! Reads run on the `history` thread; the hub only checks who may see what, asks, and sends the
+//! answer to the connection. A client that connects with `?since=SEQ` is *replaying* until it
+//! has every message after SEQ that it may see; meanwhile live messages skip it (they reach it in
+//! the replay instead), while other frames (presence, typing, membership) reach it as usual.
+//!
+//! A replay goes page by page, each at most `REPLAY_PAGE` messages and half the client's
+//! `--max-backlog` of bytes, and the next page is asked for only once the client's socket has
+//! taken the last one: a replay of thousands never trips the slow-client eviction, and never
+//! holds the hub for more than a page. When a page ends the replay at `upto` (the store's last
+//! `seq` when it was read), the client waits in `Tail` until the hub has delivered everything up
+//! to `upto`, because messages up to there may still be on their way from the store to the hub;
+//! those skip it too. Then it gets `caught_up` and is live.
+
+use crate::event::ConnId;
+use crate::hub::chat::{Author, Hub};
+use crate::hub::clients::Slot;
+use crate::hub::frame;
+use crate::identity::name_key;
+use crate::store::{Page, Query, private_conversation, room_conversation};
+use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+
+/// Where a replaying client is.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Stage {
+    /// The page after `after` has been asked for.
+    Asked { after: u64 },
+    /// A page went out (or could not be asked for); the next is asked for once the socket has
+    /// taken it.
+    Draining { after: u64 },
+    /// Everything up to `upto` has been sent.
+    Tail { upto: u64 },
+}
+
+/// A replaying client's progress.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Replay {
+    stage: Stage,
+    /// Some of what it missed had been removed by retention.
+    truncated: bool,
+}
+
+/// A page's bytes at most, as a share of `--max-backlog`: the page must fit with room to spare.
+const PAGE_SHARE_OF_BACKLOG: usize = 2;
+/// A page's bytes at most, however large the backlog allowed.
+const MAX_PAGE_BYTES: usize = 64 * 1024;
+
+impl Hub {
+    /// Starts replaying what a new connection missed since `since`.
+    pub(super) fn start_replay(&mut self, slot: Slot, since: u64) {
+        let replay = Replay {
+            stage: Stage::Draining { after: since },
+            truncated: false,
+        };
+        self.replays.insert(slot, replay);
+        self.ask_next_page(slot, since);
+    }
+
+    /// Asks the `history` thread for the page after `after`; if its queue is full, the client
+    /// stays draining and is asked for again after the next flush.
+    fn ask_next_page(&mut self, slot: Slot, after: u64) {
+        let Some(client) = self.clients.get(slot) else {
+            return;
+        };
+        let Some((key, _)) = client.user_key() else {
+            return;
+        };
+        let query = Query::CatchUp {
+            conn: client.conn,
+            conversations: self.conversations_of(&key),
+            me: key,
+            after,
+            max_bytes: (self.limits.max_backlog / PAGE_SHARE_OF_BACKLOG).min(MAX_PAGE_BYTES),
+        };
+        if self.to_history.try_send(query).is_ok()
+            && let Some(replay) = self.replays.get_mut(&slot)
+        {
+            replay.stage = Stage::Asked { after };
+        }
+    }
+
+    /// Every conversation a user may see: their rooms and their private conversations.
+    fn conversations_of(&self, key: &str) -> Vec<String> {
+        let Some(user) = self.dir.user(key) else {
+            return Vec::new();
+        };
+        let rooms = user.rooms.iter().map(|room| room_conversation(room));
+        let dms = user
+            .dms
+            .iter()
+            .map(|other| private_conversation(key, other));
+        rooms.chain(dms).collect()
+    }
+
+    /// A page from the `history` thread: sent to the client, then the next asked for, or the
+    /// replay ends.
+    pub(super) fn replay_page(&mut self, conn: ConnId, page: Page) {
+        let Some(slot) = self.clients.slot(conn) else {
+            return;
+        };
+        let Some(replay) = self.replays.get_mut(&slot) else {
+            return;
+        };
+        replay.truncated |= page.truncated;
+        let Stage::Asked { after } = replay.stage else {
+            return;
+        };
+        replay.stage = match (page.more, page.last) {
+            (true, Some(last)) => Stage::Draining { after: last },
+            (true, None) => Stage::Draining { after },
+            (false, last) => Stage::Tail {
+                upto: page.upto.max(last.unwrap_or(0)),
+            },
+        };
+        if !page.frames.is_empty() {
+            self.batch
+                .own(slot, |out| out.extend_from_slice(&page.frames));
+        }
+        self.end_replays_up_to(self.durable_seq);
+    }
+
+    /// Asks for the next page of every replay whose client's socket has taken the last one.
+    pub(super) fn advance_replays(&mut self) {
+        let ready: Vec<(Slot, u64)> = self
+            .replays
+            .iter()
+            .filter_map(|(&slot, replay)| match replay.stage {
+                Stage::Draining { after } => Some((slot, after)),
+                _ => None,
+            })
+            .filter(|(slot, _)| self.clients.get(*slot).is_some_and(|c| !c.is_lagging()))
+            .collect();
+        for (slot, after) in ready {
+            self.ask_next_page(slot, after);
+        }
+    }
+
+    /// Whether some replay waits for its client's socket or for room in the history queue.
+    pub(super) fn replays_waiting(&self) -> bool {
+        self.replays
+            .values()
+            .any(|r| matches!(r.stage, Stage::Draining { .. }))
+    }
+
+    /// Ends the replays that have everything up to `seq`: the hub has delivered every message up
+    /// to there, so what follows is live. Each client gets `caught_up`.
+    pub(super) fn end_replays_up_to(&mut self, seq: u64) {
+        if self.replays.is_empty() {
+            return;
+        }
+        let done: Vec<(Slot, u64, bool)> = self
+            .replays
+            .iter()
+            .filter_map(|(&slot, replay)| match replay.stage {
+                Stage::Tail { upto } if upto <= seq => Some((slot, upto, replay.truncated)),
+                _ => None,
+            })
+            .collect();
+        for (slot, upto, truncated) in done {
+            self.replays.remove(&slot);
+            let json = ServerFrame::CaughtUp {
+                seq: upto,
+                truncated,
+            }
+            .to_json();
+            self.batch.own(slot, |out| frame::text(out, &json));
+        }
+    }
+
+    /// `history`: a page of a conversation the author may see.
+    pub(super) fn history(
+        &mut self,
+        from: &Author,
+        target: &Target,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(), WireError> {
+        let query = match target {
+            Target::Room(name) => {
+                let key = self.existing_room(name)?;
+                let room = self.dir.room(&key).expect("existing_room found it");
+                if !room.members.contains(&from.key) {
+                    let why = format!("join {:?} to read it", room.name);
+                    return Err(WireError::new(ErrorCode::NotAMember, why));
+                }
+                Query::History {
+                    conn: from.conn,
+                    me: from.key.clone(),
+                    conversation: room_conversation(&key),
+                    room: Some(room.name.clone()),
+                    with: None,
+                    before,
+                    limit,
+                }
+            }
+            Target::User(name) => {
+                let key = name_key(name);
+                let Some(other) = self.dir.user(&key) else {
+                    let why = format!("there is no user {name:?}");
+                    return Err(WireError::new(ErrorCode::NoSuchUser, why));
+                };
+                Query::History {
+                    conn: from.conn,
+                    me: from.key.clone(),
+                    conversation: private_conversation(&from.key, &key),
+                    room: None,
+                    with: Some(other.name.clone()),
+                    before,
+                    limit,
+                }
+            }
+        };
+        self.to_history.try_send(query).map_err(|_| {
+            let why = "too many history requests at once; try again in a moment";
+            WireError::new(ErrorCode::Unavailable, why)
+        })
+    }
+
+    /// A history page from the `history` thread, for one connection.
+    pub(super) fn history_page(&mut self, conn: ConnId, json: &str) {
+        if let Some(slot) = self.clients.slot(conn) {
+            self.batch.own(slot, |out| frame::text(out, json));
+        }
+    }
+
+    /// The `history` thread failed a query: the asker is told, and a replay is given up.
+    pub(super) fn history_failed(&mut self, conn: ConnId) {
+        let Some(slot) = self.clients.slot(conn) else {
+            return;
+        };
+        self.replays.remove(&slot);
+        let why = "the server could not read its history; reconnect in a moment";
+        self.refuse_frame(slot, &WireError::new(ErrorCode::Unavailable, why));
+    }
+}

@@ -1,0 +1,220 @@
+//! The `history` thread: reads of past messages, for history pages and for clients catching up.
+//!
+//! Blocks on its query channel. Woken by the hub, which has checked that the asker may see what
+//! it asks for. Each query is one redb read transaction, a snapshot that never waits for the
+//! store's writer and never runs on the hub; the answer, already encoded as WebSocket frames, goes
+//! back to the hub (`Event::History`, `Event::Replay`), which sends it to the asking connection.
+//! The asker's own messages carry the `id` it gave them, as its own copy of a live message does:
+//! a page reloaded with messages still pending learns from them which went through.
+//! It ends when the hub, the channel's only sender, has stopped.
+
+use crossbeam_channel::{Receiver, Sender};
+use redb::ReadTransaction;
+
+use super::messages::{self, Message};
+use super::schema::{CONVERSATIONS, MESSAGES, META};
+use super::{Reader, StoreError};
+use crate::event::{ConnId, Event};
+use crate::hub::frame;
+use crate::log;
+use crate::wire::ServerFrame;
+
+/// Queries waiting for the `history` thread. When full, the hub answers the asker `unavailable`
+/// at once instead of waiting.
+pub const HISTORY_QUEUE: usize = 1024;
+
+/// Messages in one page of a catch-up at most.
+pub const REPLAY_PAGE: usize = 200;
+
+/// What the hub asks.
+#[derive(Debug)]
+pub enum Query {
+    /// A page of one conversation, before `before` (the newest when `None`).
+    History {
+        conn: ConnId,
+        /// The asker's name_key: its own messages carry their `id`.
+        me: String,
+        conversation: String,
+        /// How the answer names the conversation: a room, or the other user.
+        room: Option<String>,
+        with: Option<String>,
+        before: Option<u64>,
+        limit: usize,
+    },
+    /// The next page of what a reconnecting client missed: messages after `after` in any of its
+    /// conversations, at most [`REPLAY_PAGE`] of them and about `max_bytes` of frames.
+    CatchUp {
+        conn: ConnId,
+        /// The asker's name_key: its own messages carry their `id`.
+        me: String,
+        conversations: Vec<String>,
+        after: u64,
+        max_bytes: usize,
+    },
+}
+
+/// A page of a catch-up.
+#[derive(Debug)]
+pub struct Page {
+    /// The messages, each an encoded WebSocket text frame, back to back.
+    pub frames: Vec<u8>,
+    /// The `seq` of the last message in the page, if any.
+    pub last: Option<u64>,
+    /// The last `seq` of the whole store when the page was read.
+    pub upto: u64,
+    /// More messages follow this page.
+    pub more: bool,
+    /// Some messages after `after` were removed by retention before they could be sent.
+    pub truncated: bool,
+}
+
+/// The `history` thread (see the module doc).
+pub fn run(reader: Reader, queries: Receiver<Query>, to_hub: Sender<Event>) {
+    // Blocks until the hub asks; ends when the hub has stopped.
+    for query in queries {
+        let event = match answer(&reader, query) {
+            Ok(event) => event,
+            Err((conn, e)) => {
+                log!("history: {e}");
+                Event::HistoryFailed { conn }
+            }
+        };
+        if to_hub.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+fn answer(reader: &Reader, query: Query) -> Result<Event, (ConnId, StoreError)> {
+    match query {
+        Query::History {
+            conn,
+            me,
+            conversation,
+            room,
+            with,
+            before,
+            limit,
+        } => {
+            let read = reader.begin("reading history").map_err(|e| (conn, e))?;
+            let page = history(&read, &conversation, before, limit);
+            let (messages, more, truncated) = page.map_err(|e| (conn, fail(e)))?;
+            let json = ServerFrame::History {
+                room: room.as_deref(),
+                with: with.as_deref(),
+                messages: messages.iter().map(|m| m.frame(m.from_key == me)).collect(),
+                more,
+                truncated,
+            }
+            .to_json();
+            Ok(Event::History { conn, json })
+        }
+        Query::CatchUp {
+            conn,
+            me,
+            conversations,
+            after,
+            max_bytes,
+        } => {
+            let read = reader.begin("catching up").map_err(|e| (conn, e))?;
+            let page = catch_up(&read, &me, &conversations, after, max_bytes);
+            Ok(Event::Replay {
+                conn,
+                page: page.map_err(|e| (conn, fail(e)))?,
+            })
+        }
+    }
+}
+
+fn fail(e: redb::Error) -> StoreError {
+    StoreError::new("reading messages", e)
+}
+
+/// Up to `limit` messages of a conversation before `before`, oldest first; whether there are
+/// older ones, and whether older ones may have been removed.
+fn history(
+    read: &ReadTransaction,
+    conversation: &str,
+    before: Option<u64>,
+    limit: usize,
+) -> Result<(Vec<Message>, bool, bool), redb::Error> {
+    let index = read.open_table(CONVERSATIONS)?;
+    let upper = before.unwrap_or(u64::MAX);
+    let mut seqs = Vec::with_capacity(limit + 1);
+    for entry in index
+        .range((conversation, 0)..(conversation, upper))?
+        .rev()
+        .take(limit + 1)
+    {
+        seqs.push(entry?.0.value().1);
+    }
+    let more = seqs.len() > limit;
+    seqs.truncate(limit);
+    seqs.reverse();
+    let messages = load_all(read, &seqs)?;
+    let truncated = !more && first_seq(read)? > 1;
+    Ok((messages, more, truncated))
+}
+
+/// The next page of messages after `after` in any of `conversations`, in `seq` order.
+fn catch_up(
+    read: &ReadTransaction,
+    me: &str,
+    conversations: &[String],
+    after: u64,
+    max_bytes: usize,
+) -> Result<Page, redb::Error> {
+    let index = read.open_table(CONVERSATIONS)?;
+    let mut seqs = Vec::new();
+    for conversation in conversations {
+        let range =
+            index.range((conversation.as_str(), after + 1)..=(conversation.as_str(), u64::MAX))?;
+        for entry in range.take(REPLAY_PAGE + 1) {
+            seqs.push(entry?.0.value().1);
+        }
+    }
+    seqs.sort_unstable();
+    let mut more = seqs.len() > REPLAY_PAGE;
+    seqs.truncate(REPLAY_PAGE);
+    let mut frames = Vec::new();
+    let mut last = None;
+    for message in load_all(read, &seqs)? {
+        if frames.len() >= max_bytes {
+            more = true;
+            break;
+        }
+        frame::text(
+            &mut frames,
+            &message.frame(message.from_key == me).to_json(),
+        );
+        last = Some(message.seq);
+    }
+    let meta = read.open_table(META)?;
+    let upto = meta.get("last_seq")?.map_or(0, |v| v.value());
+    Ok(Page {
+        frames,
+        last,
+        upto,
+        more,
+        truncated: after + 1 < first_seq(read)?,
+    })
+}
+
+/// The messages with these `seq`s, in the same order (any that retention removed meanwhile are
+/// left out).
+fn load_all(read: &ReadTransaction, seqs: &[u64]) -> Result<Vec<Message>, redb::Error> {
+    let table = read.open_table(MESSAGES)?;
+    let mut messages = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        messages.extend(messages::load_from(&table, seq)?);
+    }
+    Ok(messages)
+}
+
+/// The oldest `seq` retention has kept (1 when nothing was ever removed).
+fn first_seq(read: &ReadTransaction) -> Result<u64, redb::Error> {
+    Ok(read
+        .open_table(META)?
+        .get("first_seq")?
+        .map_or(1, |v| v.value()))
+}

@@ -1,0 +1,213 @@
+//! Messages in the store: how one is kept, appended with its `seq`, and found again.
+//!
+//! `seq` is assigned here, in the `store` thread's transaction, and nowhere else: one server-wide
+//! sequence that a commit makes permanent, so no client ever sees a `seq` that a crash could take
+//! back, and `seq` never repeats or skips across restarts. Each message is also indexed under its
+//! conversation (`r/ROOM` or `d/ALICE/BOB`) for history pages, and under its sender's client `id`
+//! so that a retried message is recognised (see `append`).
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::schema::{CLIENT_IDS, CONVERSATIONS, DM_PARTNERS, MESSAGES, META, MessageRow};
+use crate::event::ConnId;
+use crate::wire::ServerFrame;
+
+/// Where a message goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Room { key: String, name: String },
+    User { key: String, name: String },
+}
+
+/// A chat message as stored and sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// 0 until the store assigns it.
+    pub seq: u64,
+    pub ts: u64,
+    /// The sender, as spelled and as a key.
+    pub from: String,
+    pub from_key: String,
+    pub to: Destination,
+    pub text: String,
+    /// The sender's client id, if it gave one.
+    pub id: Option<String>,
+}
+
+/// A message for the store to append, from a connection.
+#[derive(Debug)]
+pub struct Post {
+    pub conn: ConnId,
+    pub message: Message,
+}
+
+/// What became of a post.
+#[derive(Debug)]
+pub enum Stored {
+    /// Appended: its `seq` is durable.
+    New { conn: ConnId, message: Message },
+    /// Its sender had already used this client id: this is the message stored then.
+    Again { conn: ConnId, message: Message },
+    /// The store could not append it; the sender should try again.
+    Failed { conn: ConnId, id: Option<String> },
+}
+
+impl Message {
+    /// The `message` frame; `with_id` for the sending connection's copy.
+    pub fn frame(&self, with_id: bool) -> ServerFrame<'_> {
+        let (room, to) = match &self.to {
+            Destination::Room { name, .. } => (Some(name.as_str()), None),
+            Destination::User { name, .. } => (None, Some(name.as_str())),
+        };
+        ServerFrame::Message {
+            seq: self.seq,
+            from: &self.from,
+            room,
+            to,
+            text: &self.text,
+            ts: self.ts,
+            id: self.id.as_deref().filter(|_| with_id),
+        }
+    }
+
+    /// The key of its conversation in the store's index.
+    pub fn conversation(&self) -> String {
+        match &self.to {
+            Destination::Room { key, .. } => room_conversation(key),
+            Destination::User { key, .. } => private_conversation(&self.from_key, key),
+        }
+    }
+}
+
+/// The conversation key of a room.
+pub fn room_conversation(room_key: &str) -> String {
+    format!("r/{room_key}")
+}
+
+/// The conversation key of two users' private conversation: the same whoever writes.
+pub fn private_conversation(a: &str, b: &str) -> String {
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    format!("d/{first}/{second}")
+}
+
+/// Appends a post: gives it the next `seq`, unless its sender already used its client id, in
+/// which case the message stored then is returned instead and nothing is written.
+pub fn append(txn: &WriteTransaction, post: Post) -> Result<Stored, redb::Error> {
+    let Post { conn, mut message } = post;
+    if let Some(id) = message.id.as_deref() {
+        let ids = txn.open_table(CLIENT_IDS)?;
+        let seen = ids
+            .get((message.from_key.as_str(), id))?
+            .map(|seq| seq.value());
+        drop(ids);
+        if let Some(stored) = seen.map(|seq| load(txn, seq)).transpose()?.flatten() {
+            return Ok(Stored::Again {
+                conn,
+                message: stored,
+            });
+        }
+    }
+    let mut meta = txn.open_table(META)?;
+    let seq = meta.get("last_seq")?.map_or(0, |v| v.value()) + 1;
+    meta.insert("last_seq", seq)?;
+    drop(meta);
+    message.seq = seq;
+    txn.open_table(MESSAGES)?.insert(seq, row(&message))?;
+    txn.open_table(CONVERSATIONS)?
+        .insert((message.conversation().as_str(), seq), ())?;
+    if let Some(id) = message.id.as_deref() {
+        txn.open_table(CLIENT_IDS)?
+            .insert((message.from_key.as_str(), id), seq)?;
+    }
+    if let Destination::User { key, .. } = &message.to {
+        let mut partners = txn.open_multimap_table(DM_PARTNERS)?;
+        partners.insert(message.from_key.as_str(), key.as_str())?;
+        partners.insert(key.as_str(), message.from_key.as_str())?;
+    }
+    Ok(Stored::New { conn, message })
+}
+
+/// The row of a message (see `schema::MESSAGES`).
+fn row(message: &Message) -> MessageRow<'_> {
+    let (room, to, to_key) = match &message.to {
+        Destination::Room { name, .. } => (name.as_str(), "", ""),
+        Destination::User { key, name } => ("", name.as_str(), key.as_str()),
+    };
+    (
+        message.ts,
+        &message.from,
+        &message.from_key,
+        room,
+        to,
+        to_key,
+        &message.text,
+        message.id.as_deref().unwrap_or(""),
+    )
+}
+
+/// The message with this `seq`, from a table of messages (in a read or a write transaction).
+pub fn load_from(
+    messages: &impl ReadableTable<u64, MessageRow<'static>>,
+    seq: u64,
+) -> Result<Option<Message>, redb::Error> {
+    let Some(found) = messages.get(seq)? else {
+        return Ok(None);
+    };
+    let (ts, from, from_key, room, to, to_key, text, id) = found.value();
+    let to = match room.is_empty() {
+        false => Destination::Room {
+            key: crate::identity::name_key(room),
+            name: room.to_owned(),
+        },
+        true => Destination::User {
+            key: to_key.to_owned(),
+            name: to.to_owned(),
+        },
+    };
+    Ok(Some(Message {
+        seq,
+        ts,
+        from: from.to_owned(),
+        from_key: from_key.to_owned(),
+        to,
+        text: text.to_owned(),
+        id: (!id.is_empty()).then(|| id.to_owned()),
+    }))
+}
+
+fn load(txn: &WriteTransaction, seq: u64) -> Result<Option<Message>, redb::Error> {
+    load_from(&txn.open_table(MESSAGES)?, seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_conversation_has_one_key_whoever_writes() {
+        assert_eq!(private_conversation("bob", "alice"), "d/alice/bob");
+        assert_eq!(private_conversation("alice", "bob"), "d/alice/bob");
+        assert_eq!(room_conversation("math"), "r/math");
+    }
+
+    #[test]
+    fn the_senders_copy_alone_carries_the_id() {
+        let message = Message {
+            seq: 4,
+            ts: 9,
+            from: "Alice".into(),
+            from_key: "alice".into(),
+            to: Destination::User {
+                key: "bob".into(),
+                name: "Bob".into(),
+            },
+            text: "psst".into(),
+            id: Some("c1".into()),
+        };
+        assert_eq!(
+            message.frame(false).to_json(),
+            r#"{"type":"message","seq":4,"from":"Alice","to":"Bob","text":"psst","ts":9}"#
+        );
+        assert!(message.frame(true).to_json().contains(r#""id":"c1""#));
+    }
+}

@@ -1,0 +1,118 @@
+//! Forgetting, on purpose and in the background: messages past the retention, client ids past
+//! the retry window, sessions past their expiry.
+//!
+//! The `store` thread sweeps about once a second, in a write transaction of its own that is
+//! committed only if it removed something. Each sweep removes at most [`MAX_SWEPT`] messages, so
+//! a large backlog of old history is worked off over several sweeps without ever holding the
+//! writer for long. Messages go from the oldest: the ones kept are always `first_seq..=last_seq`,
+//! so their number needs no counting.
+
+use std::time::Duration;
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::messages::load_from;
+use super::schema::{CLIENT_IDS, CONVERSATIONS, MESSAGES, META};
+
+/// Messages removed by one sweep at most.
+const MAX_SWEPT: u64 = 10_000;
+
+/// How much history is kept, and for how long a client id is remembered.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Messages older than this are removed.
+    pub max_age: Duration,
+    /// At most this many messages are kept, if set.
+    pub max_messages: Option<u64>,
+    /// A client id (for recognising retries) is remembered this long.
+    pub retry_window: Duration,
+}
+
+/// Removes what the retention and the retry window no longer keep; `true` if anything went.
+pub fn sweep(
+    txn: &WriteTransaction,
+    retention: &Retention,
+    now_ms: u64,
+) -> Result<bool, redb::Error> {
+    let removed = remove_old_messages(txn, retention, now_ms)?;
+    let forgotten = forget_old_ids(txn, retention.retry_window, now_ms)?;
+    Ok(removed || forgotten)
+}
+
+fn meta(txn: &WriteTransaction, key: &str, default: u64) -> Result<u64, redb::Error> {
+    Ok(txn
+        .open_table(META)?
+        .get(key)?
+        .map_or(default, |v| v.value()))
+}
+
+/// Removes the oldest messages while there are too many or they are too old.
+fn remove_old_messages(
+    txn: &WriteTransaction,
+    retention: &Retention,
+    now_ms: u64,
+) -> Result<bool, redb::Error> {
+    let last = meta(txn, "last_seq", 0)?;
+    let first = meta(txn, "first_seq", 1)?;
+    let cutoff = now_ms.saturating_sub(retention.max_age.as_millis() as u64);
+    let mut messages = txn.open_table(MESSAGES)?;
+    let mut index = txn.open_table(CONVERSATIONS)?;
+    let mut ids = txn.open_table(CLIENT_IDS)?;
+    let mut seq = first;
+    while seq <= last && seq - first < MAX_SWEPT {
+        let kept = last - seq + 1;
+        let too_many = retention.max_messages.is_some_and(|max| kept > max);
+        let Some(message) = load_from(&messages, seq)? else {
+            seq += 1;
+            continue;
+        };
+        if !too_many && message.ts >= cutoff {
+            break;
+        }
+        messages.remove(seq)?;
+        index.remove((message.conversation().as_str(), seq))?;
+        if let Some(id) = message.id.as_deref() {
+            ids.remove((message.from_key.as_str(), id))?;
+        }
+        seq += 1;
+    }
+    drop((messages, index, ids));
+    if seq == first {
+        return Ok(false);
+    }
+    txn.open_table(META)?.insert("first_seq", seq)?;
+    Ok(true)
+}
+
+/// Forgets the client ids of messages older than the retry window: a retry after that long is a
+/// new message.
+fn forget_old_ids(
+    txn: &WriteTransaction,
+    window: Duration,
+    now_ms: u64,
+) -> Result<bool, redb::Error> {
+    let last = meta(txn, "last_seq", 0)?;
+    let from = meta(txn, "ids_from", 1)?.max(meta(txn, "first_seq", 1)?);
+    let cutoff = now_ms.saturating_sub(window.as_millis() as u64);
+    let messages = txn.open_table(MESSAGES)?;
+    let mut ids = txn.open_table(CLIENT_IDS)?;
+    let mut seq = from;
+    while seq <= last && seq - from < MAX_SWEPT {
+        match load_from(&messages, seq)? {
+            Some(message) if message.ts >= cutoff => break,
+            Some(message) => {
+                if let Some(id) = message.id.as_deref() {
+                    ids.remove((message.from_key.as_str(), id))?;
+                }
+            }
+            None => {}
+        }
+        seq += 1;
+    }
+    drop((messages, ids));
+    if seq == from {
+        return Ok(false);
+    }
+    txn.open_table(META)?.insert("ids_from", seq)?;
+    Ok(true)
+}

@@ -1,0 +1,103 @@
+//! Rooms and memberships in the store, and the snapshot the hub starts from.
+//!
+//! The hub keeps rooms and memberships in memory and changes them there at once; each change also
+//! comes here, in order with the messages around it, to be committed with the next group (see
+//! `mod.rs`). At start-up the hub is given everything it keeps, read once.
+
+use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
+
+use super::schema::{DM_PARTNERS, MEMBERS, META, ROOMS, USERS};
+use super::{Reader, StoreError};
+
+/// A change to rooms, from the hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomChange {
+    Create { key: String, name: String },
+    Join { room_key: String, user_key: String },
+    Leave { room_key: String, user_key: String },
+}
+
+/// What the hub knows at start-up.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Every account's name as spelled.
+    pub users: Vec<String>,
+    /// Every room's name as spelled.
+    pub rooms: Vec<String>,
+    /// (user key, room key) for every membership.
+    pub members: Vec<(String, String)>,
+    /// (user key, user key) for every private conversation, once each way.
+    pub conversations: Vec<(String, String)>,
+    /// The last `seq` given out.
+    pub last_seq: u64,
+}
+
+/// Applies one room change.
+pub fn apply(txn: &WriteTransaction, change: &RoomChange, now_ms: u64) -> Result<(), redb::Error> {
+    match change {
+        RoomChange::Create { key, name } => {
+            txn.open_table(ROOMS)?
+                .insert(key.as_str(), (name.as_str(), now_ms))?;
+        }
+        RoomChange::Join { room_key, user_key } => {
+            txn.open_multimap_table(MEMBERS)?
+                .insert(user_key.as_str(), room_key.as_str())?;
+        }
+        RoomChange::Leave { room_key, user_key } => {
+            txn.open_multimap_table(MEMBERS)?
+                .remove(user_key.as_str(), room_key.as_str())?;
+        }
+    }
+    Ok(())
+}
+
+impl Reader {
+    /// Everything the hub keeps, in one read transaction. Reads only what is small (users, rooms,
+    /// memberships): never the messages, so start-up does not grow with history.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let context = "reading the store at start-up";
+        let fail = |e: redb::Error| StoreError::new(context, e);
+        let read = self.begin(context)?;
+        let users = read.open_table(USERS).map_err(|e| fail(e.into()))?;
+        let rooms = read.open_table(ROOMS).map_err(|e| fail(e.into()))?;
+        let members = read
+            .open_multimap_table(MEMBERS)
+            .map_err(|e| fail(e.into()))?;
+        let partners = read
+            .open_multimap_table(DM_PARTNERS)
+            .map_err(|e| fail(e.into()))?;
+        let meta = read.open_table(META).map_err(|e| fail(e.into()))?;
+        let mut snapshot = Snapshot {
+            last_seq: meta
+                .get("last_seq")
+                .map_err(|e| fail(e.into()))?
+                .map_or(0, |v| v.value()),
+            ..Snapshot::default()
+        };
+        for row in users.iter().map_err(|e| fail(e.into()))? {
+            let (_, value) = row.map_err(|e| fail(e.into()))?;
+            snapshot.users.push(value.value().0.to_owned());
+        }
+        for row in rooms.iter().map_err(|e| fail(e.into()))? {
+            let (_, value) = row.map_err(|e| fail(e.into()))?;
+            snapshot.rooms.push(value.value().0.to_owned());
+        }
+        snapshot.members = pairs(&members).map_err(fail)?;
+        snapshot.conversations = pairs(&partners).map_err(fail)?;
+        Ok(snapshot)
+    }
+}
+
+/// Every (key, value) of a multimap of names.
+fn pairs(
+    table: &impl ReadableMultimapTable<&'static str, &'static str>,
+) -> Result<Vec<(String, String)>, redb::Error> {
+    let mut pairs = Vec::new();
+    for entry in table.iter()? {
+        let (key, values) = entry?;
+        for value in values {
+            pairs.push((key.value().to_owned(), value?.value().to_owned()));
+        }
+    }
+    Ok(pairs)
+}

@@ -1,0 +1,246 @@
+//! The `store` thread: the only writer of the database, one group commit at a time.
+//!
+//! Blocks on its channel until a request arrives, or until the next sweep (expired sessions,
+//! retention, see `retention.rs`) is due. Woken by the `auth` threads (registrations, sign-ins, sign-outs, password changes), the
+//! hub (room changes and messages, as `Changes`), and any thread that saw a session in use
+//! (`Touch`). It takes everything waiting (up to [`MAX_GROUP`] requests) into one write
+//! transaction and commits it durably once, then answers each request and tells the hub what is
+//! now durable: messages (`Event::Stored`), new users, ended sessions. Before the commit nobody
+//! hears anything, so nothing a client is told can be undone by a crash. It ends on `Stop`, after
+//! answering what came before, and closes the database.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use redb::{Database, WriteTransaction};
+
+use super::messages::{self, Stored};
+use super::retention::{self, Retention};
+use super::{Change, Reply, Request, StoreError, accounts, rooms};
+use crate::auth::token::SessionId;
+use crate::end::SignOut;
+use crate::event::Event;
+use crate::log;
+use crate::log::now_ms;
+
+/// Requests committed together at most: enough to absorb a burst, few enough that the first of
+/// them is not kept waiting long.
+const MAX_GROUP: usize = 256;
+
+/// What the sweeps remove.
+#[derive(Debug, Clone, Copy)]
+pub struct Sweeps {
+    /// A session unused this long ends.
+    pub session_expiry: Duration,
+    pub retention: Retention,
+}
+
+/// The `store` thread (see the module doc).
+pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
+    // Often enough that an expired session closes within a quarter of the expiry, at most a
+    // second late.
+    let sweep_every =
+        (sweeps.session_expiry / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut next_sweep = Instant::now() + sweep_every;
+    loop {
+        // Blocks until a request arrives or the next sweep is due.
+        let first = match inbox.recv_deadline(next_sweep) {
+            Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(first) => first,
+            Err(RecvTimeoutError::Timeout) => {
+                sweep(&db, &sweeps, &to_hub);
+                next_sweep = Instant::now() + sweep_every;
+                continue;
+            }
+        };
+        let (group, stop) = gather(first, &inbox);
+        commit_group(&db, group, &to_hub);
+        if stop {
+            return;
+        }
+    }
+}
+
+/// `first` and whatever else is waiting, up to [`MAX_GROUP`]; `true` if a `Stop` came among them
+/// (it takes effect once they are committed).
+fn gather(first: Request, inbox: &Receiver<Request>) -> (Vec<Request>, bool) {
+    let mut group = vec![first];
+    while group.len() < MAX_GROUP {
+        match inbox.try_recv() {
+            Ok(Request::Stop) => return (group, true),
+            Ok(request) => group.push(request),
+            Err(_) => break,
+        }
+    }
+    (group, false)
+}
+
+/// An answer to an `auth` thread, to send once the group's outcome is known.
+type Answer = Box<dyn FnOnce(Result<(), &StoreError>)>;
+
+/// What a group's commit leads to, once it is durable (or has failed).
+#[derive(Default)]
+struct Aftermath {
+    answers: Vec<Answer>,
+    signed_out: Vec<(SessionId, SignOut)>,
+    registered: Vec<String>,
+    stored: Vec<Stored>,
+}
+
+/// Applies a group of requests in one transaction, commits it, then tells everyone concerned.
+fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) {
+    let mut after = Aftermath::default();
+    let outcome = db
+        .begin_write()
+        .map_err(redb::Error::from)
+        .and_then(|txn| {
+            for request in group {
+                apply(&txn, request, &mut after)?;
+            }
+            txn.commit()?;
+            Ok(())
+        })
+        .map_err(|e| StoreError::new("committing to the store", e));
+    if let Err(e) = &outcome {
+        log!("store: {e}");
+    }
+    after.deliver(outcome.as_ref().copied(), to_hub);
+}
+
+/// Applies one request inside `txn`, noting what to do after the commit.
+fn apply(
+    txn: &WriteTransaction,
+    request: Request,
+    after: &mut Aftermath,
+) -> Result<(), redb::Error> {
+    let now = now_ms();
+    match request {
+        Request::Register {
+            name,
+            phc,
+            session,
+            reply,
+        } => {
+            let created = accounts::register(txn, &name, &phc, &session, now)?;
+            if created {
+                after.registered.push(name);
+            }
+            after.answers.push(answer(reply, created));
+        }
+        Request::OpenSession {
+            user_key,
+            session,
+            reply,
+        } => {
+            accounts::open_session(txn, &user_key, &session, now)?;
+            after.answers.push(answer(reply, ()));
+        }
+        Request::EndSession { session, reply } => {
+            let ended = accounts::end_sessions(txn, [session])?;
+            after
+                .signed_out
+                .extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));
+            after.answers.push(answer(reply, ()));
+        }
+        Request::SetPassword {
+            user_key,
+            phc,
+            keep,
+            reply,
+        } => {
+            let ended = accounts::set_password(txn, &user_key, &phc, &keep)?;
+            after
+                .signed_out
+                .extend(ended.into_iter().map(|id| (id, SignOut::PasswordChanged)));
+            after.answers.push(answer(reply, ()));
+        }
+        Request::Touch { session } => accounts::touch(txn, &session, now)?,
+        Request::Changes(changes) => {
+            for change in changes {
+                match change {
+                    Change::Room(change) => rooms::apply(txn, &change, now)?,
+                    Change::Post(post) => after.stored.push(messages::append(txn, post)?),
+                }
+            }
+        }
+        // `run` takes Stop off the channel itself.
+        Request::Stop => {}
+    }
+    Ok(())
+}
+
+impl Aftermath {
+    /// Answers every request and tells the hub: what is durable, or, if the commit failed, which
+    /// messages to report as failed to their senders.
+    fn deliver(self, outcome: Result<(), &StoreError>, to_hub: &Sender<Event>) {
+        let stored = match outcome {
+            Ok(()) => self.stored,
+            Err(_) => self.stored.into_iter().map(failed).collect(),
+        };
+        // The hub hears first: a client told "registered" may connect at once, and its
+        // handshake's event must find the hub already knowing the new user. These sends block
+        // while the hub's inbox is full; the hub never waits for the store, so this cannot
+        // deadlock.
+        if outcome.is_ok() {
+            if !self.signed_out.is_empty() {
+                let _ = to_hub.send(Event::SessionsEnded(self.signed_out));
+            }
+            for name in self.registered {
+                let _ = to_hub.send(Event::UserAdded { name });
+            }
+        }
+        if !stored.is_empty() {
+            let _ = to_hub.send(Event::Stored(stored));
+        }
+        for answer in self.answers {
+            answer(outcome);
+        }
+    }
+}
+
+/// A message that was not stored after all.
+fn failed(stored: Stored) -> Stored {
+    match stored {
+        Stored::New { conn, message } | Stored::Again { conn, message } => Stored::Failed {
+            conn,
+            id: message.id,
+        },
+        failed => failed,
+    }
+}
+
+/// Sends `value` on `reply` once the commit's outcome is known.
+fn answer<T: Send + 'static>(reply: Reply<T>, value: T) -> Answer {
+    Box::new(move |outcome| {
+        let result = match outcome {
+            Ok(()) => Ok(value),
+            Err(e) => Err(StoreError::new("the store", e)),
+        };
+        // The asker may have given up; nothing to do then.
+        let _ = reply.send(result);
+    })
+}
+
+/// Ends the sessions unused for their expiry (and tells the hub), and removes what the retention
+/// no longer keeps. Committed only if something was removed.
+fn sweep(db: &Database, sweeps: &Sweeps, to_hub: &Sender<Event>) {
+    let now = now_ms();
+    let cutoff = now.saturating_sub(sweeps.session_expiry.as_millis() as u64);
+    let swept = db.begin_write().map_err(redb::Error::from).and_then(|txn| {
+        let ended = accounts::end_expired(&txn, cutoff)?;
+        let removed = retention::sweep(&txn, &sweeps.retention, now)?;
+        if removed || !ended.is_empty() {
+            txn.commit()?;
+        }
+        Ok(ended)
+    });
+    match swept {
+        Ok(ended) if !ended.is_empty() => {
+            let ended = ended.into_iter().map(|id| (id, SignOut::Expired)).collect();
+            let _ = to_hub.send(Event::SessionsEnded(ended));
+        }
+        Ok(_) => {}
+        Err(e) => log!("store: sweeping: {e}"),
+    }
+}

@@ -1,0 +1,178 @@
+//! What the server sends: serde types, tagged by `type`, encoded once and sent as they are.
+
+use serde::Serialize;
+
+use super::ErrorCode;
+
+/// A frame the server sends. Serialized with `"type"` naming the variant; optional fields are
+/// left out when empty.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    Welcome {
+        you: &'a str,
+        /// Users online who share a room with you, you included.
+        users: Vec<&'a str>,
+        /// Users who share a room with you and are not online.
+        offline: Vec<&'a str>,
+        /// Your rooms.
+        rooms: Vec<&'a str>,
+        /// The users you have a private conversation with.
+        dms: Vec<&'a str>,
+    },
+    Message {
+        seq: u64,
+        from: &'a str,
+        /// The room, for a room message.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        /// The recipient, for a private message.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<&'a str>,
+        text: &'a str,
+        ts: u64,
+        /// The sender's id, on the sending connection's copy only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+    },
+    /// A user became a member of a room.
+    Joined {
+        room: &'a str,
+        user: &'a str,
+        ts: u64,
+    },
+    /// A user stopped being a member of a room.
+    Left {
+        room: &'a str,
+        user: &'a str,
+        ts: u64,
+    },
+    /// A user's first connection opened, or their last one closed.
+    Presence {
+        user: &'a str,
+        online: bool,
+        ts: u64,
+    },
+    Typing {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<&'a str>,
+        user: &'a str,
+    },
+    Rooms {
+        rooms: Vec<RoomInfo<'a>>,
+    },
+    /// A page of a conversation's history, oldest first.
+    History {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        with: Option<&'a str>,
+        messages: Vec<ServerFrame<'a>>,
+        /// Older messages exist.
+        more: bool,
+        /// Older messages existed but were removed (retention).
+        #[serde(skip_serializing_if = "is_false")]
+        truncated: bool,
+    },
+    /// Every message after a reconnect's `since` has been sent; live traffic follows.
+    CaughtUp {
+        seq: u64,
+        /// Some of what was missed had been removed (retention): reload recent history.
+        #[serde(skip_serializing_if = "is_false")]
+        truncated: bool,
+    },
+    Error {
+        code: ErrorCode,
+        message: &'a str,
+        /// The `id` of the refused message, when it had a readable one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+    },
+}
+
+/// One room in a `rooms` frame.
+#[derive(Debug, Serialize)]
+pub struct RoomInfo<'a> {
+    pub room: &'a str,
+    pub members: usize,
+    pub online: usize,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+impl ServerFrame<'_> {
+    /// The frame as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server frames hold only strings and integers")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_frames_have_the_documented_shape() {
+        let message = ServerFrame::Message {
+            seq: 17,
+            from: "alice",
+            room: Some("general"),
+            to: None,
+            text: "hello",
+            ts: 5,
+            id: None,
+        };
+        assert_eq!(
+            message.to_json(),
+            r#"{"type":"message","seq":17,"from":"alice","room":"general","text":"hello","ts":5}"#
+        );
+        let dm = ServerFrame::Message {
+            seq: 18,
+            from: "alice",
+            room: None,
+            to: Some("bob"),
+            text: "psst",
+            ts: 6,
+            id: Some("c2"),
+        };
+        assert_eq!(
+            dm.to_json(),
+            r#"{"type":"message","seq":18,"from":"alice","to":"bob","text":"psst","ts":6,"id":"c2"}"#
+        );
+        let welcome = ServerFrame::Welcome {
+            you: "bob",
+            users: vec!["alice", "bob"],
+            offline: vec!["carol"],
+            rooms: vec!["general"],
+            dms: vec![],
+        };
+        assert_eq!(
+            welcome.to_json(),
+            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[]}"#
+        );
+        let typing = ServerFrame::Typing {
+            room: None,
+            to: Some("bob"),
+            user: "alice",
+        };
+        assert_eq!(
+            typing.to_json(),
+            r#"{"type":"typing","to":"bob","user":"alice"}"#
+        );
+        let rooms = ServerFrame::Rooms {
+            rooms: vec![RoomInfo {
+                room: "general",
+                members: 12,
+                online: 9,
+            }],
+        };
+        assert_eq!(
+            rooms.to_json(),
+            r#"{"type":"rooms","rooms":[{"room":"general","members":12,"online":9}]}"#
+        );
+    }
+}
