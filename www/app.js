@@ -1,25 +1,39 @@
-// app.js: the glue. On load it asks the server how people get in (/api/info): with accounts, it
-// asks whether this browser's session is still alive (/api/me) and goes straight to the chat if
-// so, else to the sign-in form (account.js); under --guests, to the name prompt. Then it wires the
-// connection (socket.js) to the page (view.js, messages.js, composer.js), and the header's Sign
-// out and Change password (password.js) to the account API (api.js).
+// app.js: the entry point, and the way in. On load it asks the server how people get in
+// (/api/info): with accounts, it asks whether this browser's session is still alive (/api/me) and
+// goes straight to the chat if so, else to the sign-in form (account.js); under --guests, to the
+// name prompt. Then it opens the connection (socket.js) and hands its frames to chat.js, and wires
+// the header's Sign out and Change password (password.js) to the account API (api.js).
 //
-// It holds the little state the page needs: who you are, whether this server has accounts, and
-// the connection. A session that ends (signed out here or elsewhere, password changed elsewhere,
-// expired) always comes back to the sign-in form with the reason, and never reconnects.
+// The chat itself is split by concern:
+//   chat.js          what each frame does, and the order of things on each (re)connection
+//   link.js          the current connection as the rest of the page sees it (ready or not)
+//   conversations.js the per-conversation store: seqs held, unread counts, the open one
+//   people.js        who is online
+//   sidebar.js       the rooms and people lists, the phone drawer, Alt+Arrow switching
+//   navigate.js      opening a conversation (its header, its list, its history)
+//   rooms.js         creating, joining and leaving rooms
+//   messages.js      the message lists; items.js builds their items
+//   history.js       older messages, page by page
+//   pending.js       the outbox, kept in localStorage until the server acknowledges
+//   typing.js        "alice is typing…", both ways
+//   composer.js      the message box
+//   storage.js       what is remembered between visits
+//   view.js          the screens, the header, the banner
+//
+// A session that ends (signed out here or elsewhere, password changed elsewhere, expired) always
+// comes back to the sign-in form with the reason, and never reconnects. Messages still pending
+// then stay in the outbox, and go out when the same person signs in again.
 
 import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';
 import * as account from './account.js';
+import * as chat from './chat.js';
 import * as composer from './composer.js';
+import * as link from './link.js';
 import * as passwordDialog from './password.js';
 import * as view from './view.js';
-import * as messages from './messages.js';
 import { nameProblem, sentence } from './rules.js';
-
-// Error codes that mean "the send you just made was refused" (PROTOCOL.md §5).
-const SEND_REFUSALS = new Set(['bad_json', 'missing_field', 'text_empty', 'text_too_long', 'id_too_long']);
-const NAME_KEY = 'threadchat.name'; // localStorage: the last name used, to prefill the forms
+import { lastName, rememberName } from './storage.js';
 
 let conn = null; // the current ChatConnection, or null when signed out
 let me = ''; // your name as the server spells it
@@ -27,35 +41,32 @@ let accounts = false; // /api/info's `accounts`: false under --guests (and from 
 let welcomed = false; // a welcome arrived since you came in: a later loss is a *lost* connection
 let signingOut = false; // our own sign-out is under way: the server's "signed out" is expected
 
-function remember(name) {
-  try {
-    localStorage.setItem(NAME_KEY, name);
-  } catch {
-    // storage may be disabled; the form just starts empty next time
-  }
-}
-
-function recall() {
-  try {
-    return localStorage.getItem(NAME_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
-
 /** Opens a connection as `me` (the session cookie says who, with accounts). */
 function connect() {
   conn?.close();
-  conn = new ChatConnection(accounts ? null : me, { onFrame, onState, onRefused, onInfo: composer.useInfo });
-  composer.useConnection(conn);
+  conn = new ChatConnection(accounts ? null : me, {
+    onFrame: chat.onFrame, onState, onRefused, onInfo: composer.useInfo, since: chat.sinceForConnection,
+  });
+  link.use(conn);
   conn.start();
+}
+
+/** Each welcome: who you are, as the server spells it; the first one shows the chat. */
+function onWelcome(name, first) {
+  me = name;
+  composer.setAuthor(me);
+  if (accounts) view.setAccount(me);
+  welcomed = true;
+  if (!view.isChatShown()) view.showChat();
+  if (first) document.getElementById('text').focus();
 }
 
 /** With accounts: signed in as `name` (by the form, or a session that was still alive). */
 function enterChat(name) {
   me = name;
   welcomed = false;
-  remember(name);
+  rememberName(name);
+  chat.start(name, { welcomed: onWelcome });
   view.setAccount(name);
   view.showChat();
   view.setStatus('connecting', 'Connecting…');
@@ -66,7 +77,8 @@ function enterChat(name) {
 function joinAsGuest(name) {
   me = name;
   welcomed = false;
-  remember(name);
+  rememberName(name);
+  chat.start(name, { welcomed: onWelcome });
   view.setJoining(true);
   view.setGuestError('');
   connect();
@@ -78,13 +90,12 @@ function signedOut(message) {
   conn = null;
   me = '';
   passwordDialog.close();
-  messages.clear();
+  chat.reset();
   composer.reset();
-  view.setOnline([], '');
   view.setAccount(null);
   view.setStatus('offline', 'Not signed in');
   view.showEntry();
-  account.prompt({ name: recall(), message });
+  account.prompt({ name: lastName(), message });
 }
 
 async function signOut() {
@@ -98,6 +109,7 @@ async function signOut() {
 }
 
 function onState(state, detail) {
+  if (state !== 'connected') chat.onLost();
   if (state === 'connected') {
     view.setStatus('connected', 'Connected');
     view.hideBanner();
@@ -106,12 +118,10 @@ function onState(state, detail) {
   } else if (state === 'connecting') {
     view.setStatus('connecting', 'Connecting…');
   } else if (state === 'reconnecting') {
-    messages.failAllPending('The connection was lost before the server confirmed this message.');
     view.setStatus('reconnecting', 'Reconnecting…');
     const text = welcomed ? 'Connection lost — reconnecting…' : 'Cannot reach the chat server yet — retrying…';
     view.showBanner(text, 'Retry now', () => conn?.retryNow());
   } else if (state === 'closed') {
-    messages.failAllPending('The server closed the connection before confirming this message.');
     view.setStatus('disconnected', 'Disconnected');
     view.showBanner(`Disconnected by the server (${detail.reason}).`, 'Reconnect', connect);
   }
@@ -134,8 +144,8 @@ function onStateOnPrompt(state, detail) {
 
 function onRefused({ code, message }) {
   conn = null;
+  chat.onLost();
   if (signingOut) return; // our own sign-out: signOut() finishes the job
-  messages.failAllPending('You were signed out before the server confirmed this message.');
   if (accounts && code === 'unavailable') {
     // The session may well be fine; the server could not check it. Offer to try again.
     view.setStatus('disconnected', 'Disconnected');
@@ -146,43 +156,6 @@ function onRefused({ code, message }) {
     view.setStatus('offline', 'Not joined');
     view.showGuestPrompt(undefined, message);
   }
-}
-
-function onFrame(frame) {
-  switch (frame.type) {
-    case 'welcome':
-      return onWelcome(frame);
-    case 'message':
-      if (!messages.confirm(frame)) messages.addMessage(frame, frame.from === me);
-      return;
-    case 'joined':
-      view.addOnline(frame.user);
-      return messages.addNotice(`${frame.user} joined`, frame.ts);
-    case 'left':
-      view.removeOnline(frame.user);
-      return messages.addNotice(`${frame.user} left`, frame.ts);
-    case 'error':
-      view.showSendError(frame.message || `The server refused that (${frame.code}).`);
-      if (typeof frame.id === 'string') messages.failPending(frame.id, frame.message);
-      else if (SEND_REFUSALS.has(frame.code)) messages.failIfOnlyOnePending(frame.message);
-      return;
-    default:
-      return; // unknown frame types are ignored, so the protocol can grow (PROTOCOL.md §4)
-  }
-}
-
-function onWelcome(frame) {
-  me = String(frame.you);
-  composer.setAuthor(me);
-  view.setOnline(Array.isArray(frame.users) ? frame.users : [me], me);
-  if (accounts) view.setAccount(me);
-  if (welcomed) {
-    messages.addNotice('Reconnected', Date.now());
-    return;
-  }
-  welcomed = true;
-  if (!view.isChatShown()) view.showChat();
-  messages.addNotice(`You joined as ${me}`, Date.now());
 }
 
 document.getElementById('guest-form').addEventListener('submit', (event) => {
@@ -215,7 +188,7 @@ async function start() {
   accounts = info.accounts === true;
   view.useAccounts(accounts);
   view.setStatus('offline', accounts ? 'Not signed in' : 'Not joined');
-  if (!accounts) return view.showGuestPrompt(recall());
+  if (!accounts) return view.showGuestPrompt(lastName());
 
   account.configure({ joinCode: info.join_code === true, signedIn: enterChat });
   passwordDialog.configure({ signedOut });
@@ -223,7 +196,7 @@ async function start() {
   if (who.ok) return enterChat(String(who.data.name));
   view.showEntry();
   // 401 is the ordinary "not signed in"; anything else is worth saying.
-  account.prompt({ name: recall(), message: who.code === 'unauthenticated' ? '' : api.explain(who) });
+  account.prompt({ name: lastName(), message: who.code === 'unauthenticated' ? '' : api.explain(who) });
 }
 
 start();

@@ -1,20 +1,22 @@
-// composer.js: the message box under the chat. It checks a message against the server's limit
-// (/api/info's max_text_bytes, counted in UTF-8 bytes as the server counts them), gives it an id,
-// sends it on the current connection and shows it at once as pending (messages.js) until the
-// server's echo with that id confirms it. A message that cannot go out stays in the box.
+// composer.js: the message box under the open conversation, and your messages until they are
+// delivered. It checks a message against the server's limit (/api/info's max_text_bytes, counted
+// in UTF-8 bytes as the server counts them), puts it in the outbox (pending.js), which sends it
+// with an id as soon as the connection is ready, and shows it at once as pending (messages.js).
+// A lost connection never fails a message: it stays pending and goes out again after the
+// reconnect. Only the server's refusal fails it, and then its Retry and Discard buttons land
+// here. While you type, `typing` notices go out (typing.js decides how often).
 
-import * as view from './view.js';
+import * as conversations from './conversations.js';
+import * as link from './link.js';
 import * as messages from './messages.js';
+import * as pending from './pending.js';
+import * as typing from './typing.js';
+import * as view from './view.js';
 
 const textInput = document.getElementById('text');
 const encoder = new TextEncoder();
 
-// Ids for your messages: a random prefix per page load, then c1, c2... (PROTOCOL.md §4 `send`).
-const ID_PREFIX = Math.random().toString(36).slice(2, 8);
-let nextId = 1;
-
 let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
-let conn = null; // where messages go: the app's current ChatConnection
 let author = ''; // your name, shown on your pending messages
 
 /** The server's facts (from /api/info): the text limit. */
@@ -24,10 +26,6 @@ export function useInfo(info) {
     // A UTF-16 unit is at least one UTF-8 byte, so this cap never blocks a valid message.
     textInput.maxLength = maxTextBytes;
   }
-}
-
-export function useConnection(connection) {
-  conn = connection;
 }
 
 export function setAuthor(name) {
@@ -40,6 +38,8 @@ export function reset() {
   checkLength();
 }
 
+const openConversation = () => conversations.get(conversations.currentKey());
+
 function tooLongMessage(bytes) {
   return `Too long: ${bytes} bytes; the limit is ${maxTextBytes}.`;
 }
@@ -48,20 +48,19 @@ document.getElementById('composer').addEventListener('submit', (event) => {
   event.preventDefault();
   textInput.focus(); // keep typing after clicking Send
   const text = textInput.value;
-  if (text.trim() === '') return;
+  const conversation = openConversation();
+  if (text.trim() === '' || !conversation) return;
   const bytes = encoder.encode(text).length;
   if (bytes > maxTextBytes) {
     view.showSendError(tooLongMessage(bytes), { sticky: true });
     return;
   }
-  const id = `${ID_PREFIX}-c${nextId++}`;
-  if (!conn?.send({ type: 'send', text, id })) {
-    view.showSendError('Not connected; your message is still in the box.');
-    return;
-  }
-  messages.addPending(id, author, text);
+  const entry = pending.submit({ kind: conversation.kind, name: conversation.name, text });
+  messages.addPending(conversation.key, entry, author);
+  typing.noteSent(conversation.key);
   textInput.value = '';
   checkLength();
+  if (!link.isReady()) view.showSendError('Not connected: your message will be sent when the connection is back.');
 });
 
 function checkLength() {
@@ -73,4 +72,23 @@ function checkLength() {
   else if (wasTooLong) view.clearSendError();
 }
 
-textInput.addEventListener('input', checkLength);
+textInput.addEventListener('input', () => {
+  checkLength();
+  const conversation = openConversation();
+  if (conversation && textInput.value.trim() !== '') typing.noteInput(conversation);
+});
+
+// A failed message's buttons (messages.js finds which message; the outbox knows where it goes).
+messages.configure({
+  retry(id) {
+    const entry = pending.get(id);
+    if (!entry) return;
+    messages.setPending(conversations.keyOf(entry.kind, entry.name), id);
+    pending.retry(id);
+  },
+  discard(id) {
+    const entry = pending.get(id);
+    if (entry) messages.removePending(conversations.keyOf(entry.kind, entry.name), id);
+    pending.remove(id);
+  },
+});

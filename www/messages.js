@@ -1,167 +1,198 @@
-// messages.js: the message list, <ul id="messages">: chat messages, your own pending ones,
-// quiet join/leave notices, and the scrolling rule (follow the newest line only if the reader
-// was already at the bottom; otherwise offer a "New messages" button).
+// messages.js: the message lists. Each conversation has its own <ul>, kept in memory while another
+// is shown, so that switching back finds its messages (and its scroll position) as they were;
+// only the open one is in the page, inside #message-area.
 //
-// Your own message is shown at once as *pending*, then marked delivered when the server's echo
-// with the same `id` arrives, or *failed* if the connection drops first. Pending items always stay
-// last, and every delivered item is inserted before them, so the list stays in `seq` order.
-// User text only ever goes in through textContent, never innerHTML.
+// In each list: the edge at the top (items.js), then delivered items in `seq` order (an item is
+// placed by its seq, so history pages, replays and live traffic may arrive in any order), then
+// your own pending and failed items in the order you wrote them. Scrolling: the list follows new
+// lines only if the reader was already at the bottom, else a "New messages" button appears; a
+// reader near the top asks for older messages (history.js, through `nearTop`).
 
-const list = document.getElementById('messages');
+import * as items from './items.js';
+
+const area = document.getElementById('message-area');
 const jump = document.getElementById('jump');
 const AT_BOTTOM_PX = 48; // within this distance of the end counts as "at the bottom"
+const NEAR_TOP_PX = 80; // within this distance of the top, older messages are asked for
 
-const pad = (n) => String(n).padStart(2, '0');
+const lists = new Map(); // conversation key → its <ul>
+let shown = null; // the key of the list in the page
+let handlers = { nearTop() {}, older() {}, retry() {}, discard() {} };
 
-/** Local wall-clock time of a server timestamp (ms since the epoch), as HH:MM. */
-export function formatTime(ts) {
-  const date = new Date(ts);
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+/** nearTop(key), older(key): wants older messages; retry(id), discard(id): a failed message. */
+export function configure(given) {
+  handlers = { ...handlers, ...given };
 }
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+function listFor(key) {
+  let list = lists.get(key);
+  if (list) return list;
+  list = items.el('ul', 'messages');
+  list.dataset.testid = 'messages';
+  list.dataset.key = key;
+  list.tabIndex = 0; // so that the keyboard can scroll it
+  list.setAttribute('aria-live', 'polite');
+  list.setAttribute('aria-relevant', 'additions');
+  list.append(items.edgeItem());
+  list.addEventListener('scroll', () => onScroll(key, list));
+  list.addEventListener('click', (event) => onClick(key, event));
+  lists.set(key, list);
+  return list;
 }
 
-function timeEl(ts) {
-  const time = el('time', 'time');
-  time.dataset.testid = 'message-time';
-  if (ts !== undefined) setTime(time, ts);
-  return time;
+function onScroll(key, list) {
+  if (key !== shown) return;
+  if (isAtBottom(list)) jump.hidden = true;
+  if (list.scrollTop <= NEAR_TOP_PX) handlers.nearTop(key);
 }
 
-function setTime(time, ts) {
-  if (!Number.isFinite(ts)) return; // the server always sets ts; stay calm if it did not
-  const date = new Date(ts);
-  time.dateTime = date.toISOString();
-  time.title = date.toLocaleString();
-  time.textContent = formatTime(ts);
+function onClick(key, event) {
+  const button = event.target.closest('button[data-action]');
+  if (!button) return;
+  const id = button.closest('li')?.dataset.id;
+  if (button.dataset.action === 'older') handlers.older(key);
+  else if (button.dataset.action === 'retry' && id) handlers.retry(id);
+  else if (button.dataset.action === 'discard' && id) handlers.discard(id);
 }
 
-function isAtBottom() {
-  return list.scrollHeight - list.scrollTop - list.clientHeight <= AT_BOTTOM_PX;
-}
+const isAtBottom = (list) => list.scrollHeight - list.scrollTop - list.clientHeight <= AT_BOTTOM_PX;
 
-export function scrollToEnd() {
-  list.scrollTop = list.scrollHeight;
+function scrollToEnd() {
+  const list = lists.get(shown);
+  if (list) list.scrollTop = list.scrollHeight;
   jump.hidden = true;
 }
 
-/** Inserts a delivered item before the first pending one, keeping the reader's place. */
-function place(li, { follow = false } = {}) {
-  const follows = follow || isAtBottom();
-  list.insertBefore(li, list.querySelector(':scope > [data-state="pending"]'));
-  if (follows) scrollToEnd();
-  else jump.hidden = false;
+/** Puts `key`'s list in the page; `saved` ({top, atBottom}) is where its reader had scrolled. */
+export function show(key, saved) {
+  const list = listFor(key);
+  area.replaceChildren(list);
+  shown = key;
+  jump.hidden = true;
+  if (saved && !saved.atBottom) list.scrollTop = saved.top;
+  else scrollToEnd();
 }
 
-function messageItem(from, text, mine) {
-  const li = el('li', mine ? 'msg mine' : 'msg');
-  li.dataset.testid = 'message';
-  li.dataset.from = from;
-  const bubble = el('div', 'bubble');
-  const meta = el('p', 'meta');
-  const sender = el('span', 'from', from);
-  sender.dataset.testid = 'message-from';
-  const state = el('span', 'state');
-  state.dataset.testid = 'message-state';
-  meta.append(sender, ' ', timeEl(), state);
-  const body = el('p', 'text', text);
-  body.dataset.testid = 'message-text';
-  bubble.append(meta, body);
-  li.append(bubble);
-  return li;
+/** An empty page: no conversation open. */
+export function showNone() {
+  area.replaceChildren();
+  shown = null;
+  jump.hidden = true;
 }
 
-function setState(li, state, label) {
-  li.dataset.state = state;
-  li.querySelector('.state').textContent = label;
+/** Where the open list's reader is, to come back to it later. */
+export function scrollPlace(key) {
+  const list = lists.get(key);
+  return list ? { top: list.scrollTop, atBottom: isAtBottom(list) } : null;
 }
 
-function markDelivered(li, frame) {
-  li.dataset.seq = frame.seq;
-  setTime(li.querySelector('time'), frame.ts);
-  setState(li, 'delivered', '');
+/** Runs `change` (which adds items above), then keeps what the reader was looking at in place. */
+export function keepingPlace(key, change) {
+  const list = listFor(key);
+  const fromBottom = list.scrollHeight - list.scrollTop;
+  change();
+  list.scrollTop = list.scrollHeight - fromBottom;
 }
 
-/** A message from the server (anyone's, or yours without a matching pending item). */
-export function addMessage(frame, mine) {
-  const li = messageItem(String(frame.from), String(frame.text), mine);
-  markDelivered(li, frame);
-  place(li, { follow: mine });
+/** Whether `key`'s list is too short to scroll (so that nobody can scroll to its top). */
+export function fillsNoScreen(key) {
+  const list = lists.get(key);
+  return key === shown && list !== undefined && list.scrollHeight <= list.clientHeight;
 }
 
-/** Your own message, shown at once and dimmed until its echo arrives. */
-export function addPending(id, from, text) {
-  const li = messageItem(from, text, true);
-  li.dataset.id = id;
-  setState(li, 'pending', 'sending…');
-  list.append(li);
-  scrollToEnd();
-}
-
-function pendingItem(id) {
-  for (const li of list.querySelectorAll(':scope > [data-state="pending"]')) {
-    if (li.dataset.id === id) return li;
+/** Inserts a delivered item at its seq's place: after the last item with a lower seq. */
+function insertBySeq(list, li, seq) {
+  let before = list.querySelector(':scope > .outbox');
+  let node = before ? before.previousElementSibling : list.lastElementChild;
+  for (; node && !node.classList.contains('edge'); node = node.previousElementSibling) {
+    if (node.dataset.seq === undefined) continue; // a notice keeps its place
+    if (Number(node.dataset.seq) < seq) break;
+    before = node;
   }
-  return null;
+  list.insertBefore(li, before);
 }
 
-/** The echo of your message `frame.id` arrived: mark it delivered. False if none was pending. */
-export function confirm(frame) {
-  const li = typeof frame.id === 'string' ? pendingItem(frame.id) : null;
-  if (!li) return false;
-  const follows = isAtBottom();
-  markDelivered(li, frame);
-  list.insertBefore(li, list.querySelector(':scope > [data-state="pending"]'));
+/** Places a new item, following it if the reader was at the bottom (or `follow`). */
+function place(key, insert, follow) {
+  const list = listFor(key);
+  const follows = key === shown && (follow || isAtBottom(list));
+  insert(list);
   if (follows) scrollToEnd();
+  else if (key === shown) jump.hidden = isAtBottom(list);
+}
+
+/** A delivered message; `quiet` ones (older history) never move the reader. */
+export function addMessage(key, frame, { mine = false, quiet = false } = {}) {
+  const li = items.messageItem(String(frame.from), String(frame.text), mine);
+  items.markDelivered(li, frame);
+  if (quiet) insertBySeq(listFor(key), li, frame.seq);
+  else place(key, (list) => insertBySeq(list, li, frame.seq), mine);
+}
+
+/** One of your messages from the outbox: pending, or failed with `entry.failed` as the reason. */
+export function addPending(key, entry, author) {
+  const li = items.messageItem(author, entry.text, true);
+  items.markPending(li, entry.id);
+  if (entry.failed) items.markFailed(li, entry.failed);
+  place(key, (list) => list.append(li), true);
+}
+
+function outboxItem(key, id) {
+  const list = lists.get(key);
+  if (!list) return null;
+  return [...list.querySelectorAll(':scope > .outbox')].find((li) => li.dataset.id === id) ?? null;
+}
+
+/** The server acknowledged `id` with `frame`: the item becomes delivered, at its seq. */
+export function confirm(key, id, frame) {
+  const li = outboxItem(key, id);
+  if (!li) return false;
+  items.markDelivered(li, frame);
+  place(key, (list) => insertBySeq(list, li, frame.seq), false);
   return true;
 }
 
-function markFailed(li, why) {
-  setState(li, 'failed', 'not sent');
-  li.title = why;
+export function fail(key, id, why) {
+  const li = outboxItem(key, id);
+  if (li) items.markFailed(li, why);
 }
 
-/** Every message still pending will never be echoed (the connection is gone). */
-export function failAllPending(why) {
-  for (const li of list.querySelectorAll(':scope > [data-state="pending"]')) markFailed(li, why);
+export function setPending(key, id) {
+  const li = outboxItem(key, id);
+  if (li) items.markPending(li, id);
 }
 
-/** The server refused your message `id` (its error frame names it). */
-export function failPending(id, why) {
-  const li = pendingItem(id);
-  if (li) markFailed(li, why);
+export function removePending(key, id) {
+  outboxItem(key, id)?.remove();
 }
 
-/**
- * The server refused one of your sends without naming it (a frame with no readable id), so only
- * when exactly one message is pending can we tell that it was that one.
- */
-export function failIfOnlyOnePending(why) {
-  const items = list.querySelectorAll(':scope > [data-state="pending"]');
-  if (items.length === 1) markFailed(items[0], why);
+export function addNotice(key, text, ts) {
+  place(key, (list) => list.insertBefore(items.noticeItem(text, ts), list.querySelector(':scope > .outbox')));
 }
 
-/** A quiet, centred line such as "bob joined". */
-export function addNotice(text, ts) {
-  const li = el('li', 'notice');
-  li.dataset.testid = 'notice';
-  li.append(el('span', 'notice-text', text));
-  if (ts !== undefined) li.append(' ', timeEl(ts));
-  place(li);
+/** What the top of `key`'s list says (items.setEdge). */
+export function setEdge(key, state) {
+  items.setEdge(listFor(key).querySelector(':scope > .edge'), state);
 }
 
-/** Empties the list: after a sign-out, one person's chat must not stay for whoever signs in next. */
-export function clear() {
-  list.replaceChildren();
-  jump.hidden = true;
+/** Forgets `key`'s list (a room you left). */
+export function forget(key) {
+  lists.delete(key);
+  if (shown === key) showNone();
 }
 
-list.addEventListener('scroll', () => {
-  if (isAtBottom()) jump.hidden = true;
-});
+/** Drops `key`'s delivered messages and notices, keeping your pending ones (reloaded next). */
+export function clearDelivered(key) {
+  const list = lists.get(key);
+  if (!list) return;
+  for (const li of list.querySelectorAll(':scope > :not(.outbox, .edge)')) li.remove();
+  setEdge(key, 'idle');
+}
+
+/** Empties everything: after a sign-out, one person's chat must not stay for whoever signs in next. */
+export function clearAll() {
+  lists.clear();
+  showNone();
+}
+
 jump.addEventListener('click', scrollToEnd);

@@ -3,16 +3,19 @@
 // It asks GET /api/info where the WebSocket listens (so nothing is configured by hand) and opens
 // ws://<this page's host>:<ws_port>/. With accounts that is all: the browser sends the session
 // cookie by itself (same host, other port). Under --guests the name goes in the URL, ?name=...
-// It parses each text frame as JSON and hands it to `onFrame`. When the connection is lost it
+// Before each attempt it asks `since()` for the seq to catch up from, and adds ?since=... when
+// there is one (PROTOCOL.md §3). It parses each text frame as JSON and hands it to `onFrame`. When the connection is lost it
 // reconnects by itself, following docs/PROTOCOL.md §6:
 //   - 1001 (server restarting): once at once, then with backoff;
-//   - 1006 (no Close frame: network lost, server killed), 1013 (fell behind), anything else:
+//   - 1006 (no Close frame: network lost, server killed), 1011 (a catch-up the server could not
+//     read), 1013 (fell behind), anything else:
 //     exponential backoff with jitter, from ~0.5 s up to ~10 s, reset by the next welcome;
 //   - 1000, 1002, 1007, 1009: never.
 // Who you are is not something a retry can fix: an `error` frame with an identity code (a
-// session that has ended, `unauthenticated`; a refused guest name, `name_*`; a store that cannot
-// be read, `unavailable`), followed by Close 1008, stops the connection for good and is reported
-// through `onRefused({code, message})`, never retried (PROTOCOL.md §3).
+// session that has ended, `unauthenticated`; a refused guest name, `name_*`; before the welcome, a
+// store that cannot be read, `unavailable`), followed by Close 1008, stops the connection for good
+// and is reported through `onRefused({code, message})`, never retried (PROTOCOL.md §3). After the
+// welcome, `unavailable` is about a message or a catch-up, and is the page's to handle.
 // It reports its state through `onState(state, detail)`:
 //   'connecting'   an attempt under way, before any welcome
 //   'connected'    the server's welcome arrived
@@ -38,12 +41,16 @@ export async function fetchInfo() {
 
 /**
  * The chat URL on the host this page was itself loaded from: with a guest's `name` in the query,
- * or with none (null) for an account, whose session cookie says who it is.
+ * or with none (null) for an account, whose session cookie says who it is; and with `since` (a
+ * seq, or null for none) to catch up from.
  */
-export function chatUrl(wsPort, name) {
+export function chatUrl(wsPort, name, since = null) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = name === null ? '' : `?name=${encodeURIComponent(name)}`;
-  return `${scheme}://${location.hostname}:${wsPort}/${query}`;
+  const query = new URLSearchParams();
+  if (name !== null) query.set('name', name);
+  if (since !== null) query.set('since', String(since));
+  const search = String(query);
+  return `${scheme}://${location.hostname}:${wsPort}/${search ? `?${search}` : ''}`;
 }
 
 /** How long to wait before attempt number `attempt` (0, 1, 2...): "equal jitter". */
@@ -67,7 +74,8 @@ export class ChatConnection {
 
   /**
    * name: a guest's name, or null with accounts (the session cookie says who you are).
-   * handlers: { onFrame(frame), onState(state, detail), onRefused({code, message}), onInfo(info) }
+   * handlers: { onFrame(frame), onState(state, detail), onRefused({code, message}), onInfo(info),
+   *             since() → the seq to catch up from, or null }
    */
   constructor(name, handlers) {
     this.#name = name;
@@ -113,7 +121,7 @@ export class ChatConnection {
     this.#handlers.onInfo?.(info);
     let ws;
     try {
-      ws = new WebSocket(chatUrl(info.ws_port, this.#name));
+      ws = new WebSocket(chatUrl(info.ws_port, this.#name, this.#handlers.since?.() ?? null));
     } catch (err) {
       this.#retryLater(`bad WebSocket address (${err.message})`); // e.g. no ws_port in /api/info
       return;
@@ -141,7 +149,8 @@ export class ChatConnection {
       this.#nameHeld = true;
       return;
     }
-    if (frame.type === 'error' && IDENTITY_REFUSALS.has(frame.code)) {
+    if (frame.type === 'error' && IDENTITY_REFUSALS.has(frame.code)
+        && !(frame.code === 'unavailable' && this.#welcomed)) {
       // The server closes with 1008 next; stop now so that close cannot schedule a retry. This
       // also comes on a live connection whose session ended (signed out elsewhere, say).
       this.#stopped = true;

@@ -1,8 +1,7 @@
-// view.js: everything on the page except the message list (messages.js) and the account forms
-// (account.js, password.js): which screen shows (the way in, or the chat), the guest name
-// prompt, the header (connection status, and with accounts who is signed in with the Sign out and
-// Change password buttons), the lost-connection banner, the online list (a sidebar on wide
-// screens, a collapsible panel behind the "N online" button on phones) and the line under the
+// view.js: the page's frame, around the chat itself (sidebar.js, navigate.js, messages.js) and
+// the account forms (account.js, password.js): which screen shows (the way in, or the chat), the
+// guest name prompt, the header (connection status, and with accounts who is signed in with the
+// Sign out and Change password buttons), the lost-connection banner, and the line under the
 // input where the server's errors appear. Names only ever go in through textContent.
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +19,7 @@ export function useAccounts(accounts) {
 export function showEntry() {
   $('chat').hidden = true;
   $('login').hidden = false;
-  $('online-toggle').hidden = true;
+  $('sidebar-toggle').hidden = true;
   hideBanner();
 }
 
@@ -37,10 +36,10 @@ export function showGuestPrompt(name, error) {
 export function showChat() {
   $('login').hidden = true;
   $('chat').hidden = false;
-  $('online-toggle').hidden = false;
+  $('sidebar-toggle').hidden = false;
   setGuestError('');
   setJoining(false);
-  textInput.focus();
+  if (!textInput.disabled) textInput.focus();
 }
 
 export function isChatShown() {
@@ -101,58 +100,6 @@ export function hideBanner() {
 }
 
 $('banner-action').addEventListener('click', () => bannerAction?.());
-
-// The online list: names keyed by their lower-case form, as the server compares them.
-const online = new Map();
-let myName = '';
-
-function renderOnline() {
-  const names = [...online.values()].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
-  const items = names.map((name) => {
-    const li = document.createElement('li');
-    li.dataset.testid = 'online-user';
-    li.dataset.name = name;
-    const label = document.createElement('span');
-    label.className = 'name';
-    label.textContent = name;
-    li.append(label);
-    if (name === myName) {
-      li.classList.add('me');
-      const you = document.createElement('span');
-      you.className = 'you';
-      you.textContent = 'you';
-      li.append(you);
-    }
-    return li;
-  });
-  $('online-users').replaceChildren(...items);
-  $('online-count').textContent = String(names.length);
-}
-
-/** A welcome: everyone online now, replacing whatever the list showed before. */
-export function setOnline(users, me) {
-  myName = me;
-  online.clear();
-  for (const name of users) online.set(String(name).toLowerCase(), String(name));
-  renderOnline();
-}
-
-export function addOnline(name) {
-  online.set(String(name).toLowerCase(), String(name));
-  renderOnline();
-}
-
-export function removeOnline(name) {
-  online.delete(String(name).toLowerCase());
-  renderOnline();
-}
-
-$('online-toggle').addEventListener('click', () => {
-  const toggle = $('online-toggle');
-  const open = toggle.getAttribute('aria-expanded') !== 'true';
-  toggle.setAttribute('aria-expanded', String(open));
-  $('online').classList.toggle('open', open);
-});
 
 let sendErrorTimer = 0;
 

@@ -1,12 +1,12 @@
-// chat.test.mjs: people chatting through the real server in headless Chromium: delivery between
-// two pages, pending → delivered, the online list and notices, user text rendered as text, the
-// byte limit and the scrolling rule. Each person is a registered account in a browser context of
-// their own. One server (with accounts) and one browser for the whole file.
+// chat.test.mjs: people chatting in #general through the real server in headless Chromium:
+// delivery between two pages, pending → delivered, presence in the People list, user text rendered
+// as text, the byte limit and the scrolling rule. Each person is a registered account in a browser
+// context of their own. One server (with accounts) and one browser for the whole file.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  messageItem, onlineNames, openPage, register, send, shot, useServerAndBrowser,
+  messageItem, openPage, register, send, shot, useServerAndBrowser, waitForPeople,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -32,20 +32,21 @@ function recordMessageStates(page) {
         if (record.type === 'attributes') note(record.target.dataset.state);
         for (const node of record.addedNodes) if (node.dataset?.testid === 'message') note(node.dataset.state);
       }
-    }).observe(document.getElementById('messages'), {
+    }).observe(document.getElementById('message-area'), {
       childList: true, subtree: true, attributes: true, attributeFilter: ['data-state'],
     });
   });
 }
 
 // A message typed in one page reaches the other with sender and HH:MM time, and turns from pending to delivered for its sender.
-test('two pages chat: delivery, pending then delivered, online list, join notice', async (t) => {
+test('two pages chat: delivery, pending then delivered, presence', async (t) => {
   const [alice, bob] = await twoPeople(t, 'alice', 'bob');
 
-  await alice.locator('[data-testid="notice"]', { hasText: 'bob joined' }).waitFor();
+  // bob registered after alice was in: his arrival reaches her as presence (you are listed first).
+  await waitForPeople(alice, [['alice', true], ['bob', true]]);
+  await waitForPeople(bob, [['bob', true], ['alice', true]]);
   for (const page of [alice, bob]) {
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="online-user"]').length === 2);
-    assert.deepEqual(await onlineNames(page), ['alice', 'bob']);
+    assert.equal(await page.getByTestId('conversation-title').textContent(), '# general');
   }
 
   await recordMessageStates(alice);
@@ -98,11 +99,12 @@ test('a message over the byte limit is stopped in the page', async (t) => {
   await dora.locator('[data-testid="send-error"]', { hasText: /Too long/ }).waitFor();
   assert.equal(await dora.getByTestId('send').isDisabled(), true);
   await input.press('Enter');
-  assert.equal(await dora.locator('[data-testid="message"]').count(), 0);
+  // (#general shows the earlier tests' messages too: only dora's own count here.)
+  assert.equal(await dora.locator('[data-testid="message"][data-from="dora"]').count(), 0);
   await input.fill('é'.repeat(limit / 2)); // exactly at the limit: allowed
   await dora.locator('[data-testid="send-error"]').waitFor({ state: 'hidden' });
   await input.press('Enter');
-  await dora.locator('[data-testid="message"][data-state="delivered"]').waitFor();
+  await dora.locator('[data-testid="message"][data-from="dora"][data-state="delivered"]').waitFor();
 });
 
 // The list follows new messages only when the reader is at the bottom; a reader scrolled up keeps their place.

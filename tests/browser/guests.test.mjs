@@ -27,6 +27,14 @@ test('guest mode: a marked name prompt, chat without accounts', async (t) => {
   await joinAsGuest(other, env.server.pageUrl, 'gil');
   await send(other, 'hello from a guest');
   await messageItem(page, 'gil', 'hello from a guest').waitFor();
+
+  // A reload reconnects with the name and the catch-up point in the URL (PROTOCOL.md §3).
+  const urls = [];
+  other.on('websocket', (ws) => urls.push(new URL(ws.url())));
+  const seq = await messageItem(other, 'gil', 'hello from a guest').getAttribute('data-seq');
+  await joinAsGuest(other, env.server.pageUrl, 'gil');
+  assert.equal(urls.at(-1).searchParams.get('name'), 'gil');
+  assert.equal(urls.at(-1).searchParams.get('since'), seq);
   for (const p of [page, other]) assert.equal(await p.getByTestId('account-bar').isVisible(), false, 'no account controls');
   await shot(other, 'guest-phone-chat.png');
   assert.deepEqual([...page.problems, ...other.problems], []);

@@ -10,7 +10,9 @@
 //   download); openPage() gives a page in a fresh context (like another person's browser: its
 //   own cookies) that records page errors and HTTP errors, so a test can assert there were none.
 // - register() and signIn() go in through the sign-in form, joinAsGuest() through the guest
-//   prompt; shot() and friends keep the tests short. Every wait has a deadline; none sleeps.
+//   prompt; openConversation(), createRoom() and joinRoom() go through the sidebar (opening the
+//   drawer first on a phone); shot() and friends keep the tests short. Every wait has a deadline;
+//   none sleeps.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -246,9 +248,124 @@ export function exactly(text) {
   return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 }
 
-/** Names in the online list, in the order shown. */
-export function onlineNames(page) {
-  return page.locator('[data-testid="online-user"]').evaluateAll((items) => items.map((li) => li.dataset.name));
+/** The People list as shown: [{ name, online: 'true' | 'false' | 'null' }], in order. */
+export function people(page) {
+  return page.locator('[data-testid="person"]').evaluateAll((buttons) =>
+    buttons.map((b) => ({ name: b.dataset.name, online: b.dataset.online })));
+}
+
+/**
+ * Waits until the People list shows exactly `expected` ([name, online] pairs, in order), counting
+ * only the names in `among` if given (other tests' people may share #general too).
+ */
+export async function waitForPeople(page, expected, { among = null } = {}) {
+  const want = JSON.stringify(expected.map(([name, online]) => `${name}:${online}`));
+  try {
+    await page.waitForFunction(([names, w]) => JSON.stringify([...document.querySelectorAll('[data-testid="person"]')]
+      .filter((b) => !names || names.includes(b.dataset.name))
+      .map((b) => `${b.dataset.name}:${b.dataset.online}`)) === w, [among, want]);
+  } catch (err) {
+    const seen = (await people(page)).filter((p) => !among || among.includes(p.name));
+    throw new Error(`People list is ${JSON.stringify(seen)}, not ${want}: ${err.message}`);
+  }
+}
+
+/** The sidebar entry of a conversation: key 'r/math' (a room) or 'd/bob' (a person). */
+export function sidebarEntry(page, key) {
+  return page.locator(`#sidebar button.conv[data-key="${key}"]`);
+}
+
+/** The unread count the sidebar shows for `key`. */
+export async function unread(page, key) {
+  return Number(await sidebarEntry(page, key).getAttribute('data-unread'));
+}
+
+/** Waits until the sidebar shows `count` unread for `key`. */
+export function waitForUnread(page, key, count) {
+  return page.locator(`#sidebar button.conv[data-key="${key}"][data-unread="${count}"]`).waitFor();
+}
+
+/** On a phone, opens the drawer (if closed); on a wide screen the sidebar is always there. */
+export async function showSidebar(page) {
+  const toggle = page.getByTestId('sidebar-toggle');
+  if (await toggle.isVisible() && (await toggle.getAttribute('aria-expanded')) !== 'true') {
+    await toggle.click();
+    await page.locator('#sidebar.open').waitFor();
+  }
+}
+
+/** Opens a conversation from the sidebar, and waits until it is the one shown. */
+export async function openConversation(page, key) {
+  await showSidebar(page);
+  await sidebarEntry(page, key).click();
+  await page.locator(`[data-testid="conversation-title"][data-key="${key}"]`).waitFor();
+  await page.locator(`[data-testid="messages"][data-key="${key}"]`).waitFor();
+}
+
+/** Creates the room `name` through the sidebar's panel; it opens. */
+export async function createRoom(page, name) {
+  await showSidebar(page);
+  if ((await page.getByTestId('room-panel-toggle').getAttribute('aria-expanded')) !== 'true') {
+    await page.getByTestId('room-panel-toggle').click();
+  }
+  await page.getByTestId('room-name').fill(name);
+  await page.locator('[data-testid="room-submit"]', { hasText: 'Create' }).waitFor();
+  await page.getByTestId('room-name').press('Enter');
+  await page.locator(`[data-testid="conversation-title"][data-key="r/${name.toLowerCase()}"]`).waitFor();
+}
+
+/** Joins the existing room `name` with its Join button in the list of all rooms; it opens. */
+export async function joinRoom(page, name) {
+  await showSidebar(page);
+  if ((await page.getByTestId('room-panel-toggle').getAttribute('aria-expanded')) !== 'true') {
+    await page.getByTestId('room-panel-toggle').click();
+  }
+  await page.locator(`[data-testid="directory-room"][data-name="${name}"] [data-testid="room-join"]`).click();
+  await page.locator(`[data-testid="conversation-title"][data-key="r/${name.toLowerCase()}"]`).waitFor();
+}
+
+/** The seqs of the items in the open list whose text is exactly `text`. */
+export function seqsOf(page, text) {
+  return page.locator('[data-testid="messages"] [data-testid="message"]')
+    .filter({ has: page.locator('[data-testid="message-text"]', { hasText: exactly(text) }) })
+    .evaluateAll((items) => items.map((li) => li.dataset.seq ?? `(${li.dataset.state})`));
+}
+
+/**
+ * Sends `count` messages to `room` from inside `page` (signed in: its cookie opens the socket),
+ * through a WebSocket of its own, and resolves when the server has acknowledged each. Quicker
+ * than typing them, and it is the protocol's own way in. Texts are `${prefix} ${i}`, i from 1.
+ */
+export function postMany(page, wsPort, room, prefix, count) {
+  return page.evaluate(async ({ wsPort, room, prefix, count, waitMs }) => {
+    const ws = new WebSocket(`ws://${location.hostname}:${wsPort}/`);
+    const acked = new Set();
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${acked.size} of ${count} acknowledged`)), waitMs);
+      ws.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === 'welcome') {
+          for (let i = 1; i <= count; i++) ws.send(JSON.stringify({ type: 'send', room, text: `${prefix} ${i}`, id: `bulk-${prefix}-${i}` }));
+        } else if (frame.type === 'error') {
+          reject(new Error(`refused: ${event.data}`));
+        } else if (frame.type === 'message' && frame.id?.startsWith('bulk-')) {
+          acked.add(frame.id);
+          if (acked.size === count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      };
+      ws.onclose = () => reject(new Error('the socket closed'));
+    });
+    ws.onclose = null;
+    ws.close();
+  }, { wsPort, room, prefix, count, waitMs: WAIT_MS });
+}
+
+/** The outbox the page keeps in localStorage for `account`. */
+export function outbox(page, account) {
+  return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '[]'), `threadchat.${account}.pending`);
 }
 
 /** Saves a PNG into <repo>/target/browser-artifacts/. */

@@ -1,14 +1,16 @@
 // layout.test.mjs: how the page looks: light and dark at 1280x800, and a 360x740 phone. It pins
-// that dark mode really is dark, that the online list is a sidebar on wide screens and behind a
-// button on phones, that the header's account controls fit, and that nothing overflows sideways
-// at 360 px; it saves the screenshots into target/browser-artifacts/: the chat (light.png,
-// dark.png, phone.png, phone-online.png, header-*.png, password-*.png) and the sign-in form
-// (signin-*.png, create-*.png).
+// that dark mode really is dark, that the sidebar (rooms, people) stands beside the conversation
+// on wide screens and is a drawer on phones, that the header's account controls fit, and that
+// nothing overflows sideways at 360 px; it saves the screenshots into target/browser-artifacts/:
+// the chat (light.png, dark.png, phone.png, phone-drawer.png), the room panel (rooms-light.png,
+// rooms-dark.png, phone-rooms.png), the header and password dialog (header-*.png,
+// password-*.png) and the sign-in form (signin-*.png, create-*.png).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  messageItem, openPage, openSignIn, register, send, shot, useServerAndBrowser,
+  createRoom, joinRoom, messageItem, openConversation, openPage, openSignIn, register, send, shot,
+  useServerAndBrowser, waitForPeople, waitForUnread,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -27,43 +29,103 @@ const CONVERSATION = [
   ['sam', 'yes: the server kept the old port for a moment, so the rebind now retries for a couple of seconds'],
   ['lee', 'nice, thanks!'],
   ['maya', 'and the page keeps its history across the restart?'],
-  ['sam', 'it does, and anything still "sending…" is marked as not sent'],
+  ['sam', 'it does, and anything still "sending…" goes out again once it is back'],
 ];
 
-// The page is usable and good-looking in light mode, dark mode and on a 360 px phone.
+const noSidewaysScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= 360);
+
+// The chat with its sidebar: light, dark, and a 360 px phone with the drawer closed and open.
 test('light, dark and phone layouts', async (t) => {
   const light = await openPage(env.browser);
   const dark = await openPage(env.browser, { colorScheme: 'dark' });
   const phone = await openPage(env.browser, { width: 360, height: 740 });
   const pages = { maya: light, sam: dark, lee: phone };
   t.after(() => Promise.all(Object.values(pages).map((page) => page.context().close())));
+  const zoe = await openPage(env.browser); // someone who was here and left: offline
+  await register(zoe, env.server.pageUrl, 'zoe');
+  await zoe.context().close();
   for (const [name, page] of Object.entries(pages)) await register(page, env.server.pageUrl, name);
 
   for (const [from, text] of CONVERSATION) {
     await send(pages[from], text);
     for (const page of Object.values(pages)) await messageItem(page, from, text).waitFor();
   }
-  for (const page of Object.values(pages)) {
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="online-user"]').length === 3);
-  }
+  await createRoom(light, 'design');
+  await openConversation(light, 'r/general');
+  await joinRoom(dark, 'design');
+  await send(dark, 'the new mockups are up, have a look');
+  await openConversation(dark, 'd/maya');
+  await send(dark, 'got a minute after lunch?');
+  await openConversation(dark, 'd/lee');
+  await send(dark, 'welcome aboard, lee!');
+  await openConversation(dark, 'r/general');
+  await waitForUnread(light, 'r/design', 1);
+  await waitForUnread(light, 'd/sam', 1);
+  await waitForPeople(light, [['maya', true], ['lee', true], ['sam', true], ['zoe', false]]);
+  await phone.getByTestId('unread-total').filter({ hasText: '1' }).waitFor();
+  // Typed at a person's pace, so that a notice goes out even if the last was under 2 s ago.
+  await light.getByTestId('message-input').pressSequentially('sounds good', { delay: 250 });
+  await dark.locator('[data-testid="typing"]', { hasText: 'maya is typing…' }).waitFor();
 
   assert.ok((await backgroundLuminance(light, 'body')) > 0.8, 'light mode has a light background');
   assert.ok((await backgroundLuminance(dark, 'body')) < 0.2, 'dark mode has a dark background');
   for (const page of [light, dark]) {
-    assert.equal(await page.getByTestId('online-list').isVisible(), true, 'sidebar on wide screens');
-    assert.equal(await page.locator('#online-toggle').isVisible(), false);
+    assert.equal(await page.getByTestId('sidebar').isVisible(), true, 'sidebar on wide screens');
+    assert.equal(await page.getByTestId('sidebar-toggle').isVisible(), false);
   }
   await shot(light, 'light.png');
   await shot(dark, 'dark.png');
 
-  assert.equal(await phone.getByTestId('online-list').isVisible(), false, 'online list folded on phones');
-  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 360), 'no sideways scroll');
-  await assertInside(phone, '[data-testid="account-bar"]', 360);
+  // The phone: the conversation fills the screen; the sidebar waits behind the header's button.
+  assert.equal(await phone.getByTestId('sidebar').isVisible(), false, 'a closed drawer on phones');
+  assert.ok(await noSidewaysScroll(phone), 'no sideways scroll');
+  await assertInside(phone, '.topbar', 360);
   await shot(phone, 'phone.png');
-  await phone.locator('#online-toggle').click();
-  await phone.getByTestId('online-list').waitFor({ state: 'visible' });
-  assert.equal(await phone.getByTestId('online-count').textContent(), '3');
-  await shot(phone, 'phone-online.png');
+  await phone.getByTestId('sidebar-toggle').click();
+  await phone.getByTestId('sidebar').waitFor({ state: 'visible' });
+  await phone.locator('#sidebar.open').evaluate((nav) => Promise.all(nav.getAnimations().map((a) => a.finished)));
+  assert.equal(await phone.getByTestId('sidebar-toggle').getAttribute('aria-expanded'), 'true');
+  assert.equal(await phone.evaluate(() => document.activeElement?.dataset.key), 'r/general', 'focus moves into the drawer');
+  assert.ok(await noSidewaysScroll(phone));
+  await shot(phone, 'phone-drawer.png');
+  await phone.keyboard.press('Escape');
+  await phone.getByTestId('sidebar').waitFor({ state: 'hidden' });
+  assert.equal(await phone.evaluate(() => document.activeElement?.dataset.testid), 'sidebar-toggle', 'focus comes back');
+  await openConversation(phone, 'd/sam'); // through the drawer, which closes behind it
+  await messageItem(phone, 'sam', 'welcome aboard, lee!').waitFor();
+  await phone.getByTestId('sidebar').waitFor({ state: 'hidden' });
+  assert.deepEqual([...light.problems, ...dark.problems, ...phone.problems], []);
+});
+
+// The panel that creates and joins rooms: every room with its counts, in light, dark and on a phone.
+test('the room panel', async (t) => {
+  const light = await openPage(env.browser);
+  const dark = await openPage(env.browser, { colorScheme: 'dark' });
+  const phone = await openPage(env.browser, { width: 360, height: 740 });
+  t.after(() => Promise.all([light, dark, phone].map((page) => page.context().close())));
+  await register(light, env.server.pageUrl, 'nora');
+  await register(dark, env.server.pageUrl, 'omar');
+  await register(phone, env.server.pageUrl, 'pia');
+  for (const room of ['book-club', 'release-planning', 'a-room-name-of-32-characters_xyz']) await createRoom(light, room);
+  for (const page of [light, dark, phone]) {
+    await openConversation(page, 'r/general');
+    if (page === phone) await phone.getByTestId('sidebar-toggle').click();
+    await page.getByTestId('room-panel-toggle').click();
+    await page.locator('[data-testid="directory-room"][data-name="release-planning"]').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'room-name', 'the field has focus');
+  }
+  assert.match(await light.locator('[data-testid="directory-room"][data-name="design"]').textContent(), /2 members · \d+ online/);
+  await dark.getByTestId('room-name').fill('book');
+  await dark.locator('[data-testid="directory-room"]').first().waitFor();
+  assert.equal(await dark.locator('[data-testid="directory-room"]').count(), 1, 'filtered by the field');
+  await phone.getByTestId('room-name').fill('bad name');
+  await phone.getByTestId('room-name').press('Enter');
+  await phone.getByTestId('room-error').waitFor();
+  assert.ok(await noSidewaysScroll(phone));
+  await assertInside(phone, '#room-panel .row', 360);
+  await shot(light, 'rooms-light.png');
+  await shot(dark, 'rooms-dark.png');
+  await shot(phone, 'phone-rooms.png');
   assert.deepEqual([...light.problems, ...dark.problems, ...phone.problems], []);
 });
 

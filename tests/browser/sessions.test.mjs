@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, createAccount, messageItem, onlineNames, openPage, register, send, shot, signIn,
-  startServer, useServerAndBrowser, waitForSignInForm, waitForStatus,
+  PASSWORD, createAccount, messageItem, openPage, register, send, shot, signIn,
+  startServer, useServerAndBrowser, waitForPeople, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -40,7 +40,7 @@ test('two tabs of one session; signing out in one ends the other', async (t) => 
   const second = await first.context().newPage();
   await second.goto(env.server.pageUrl);
   await waitForStatus(second, 'connected');
-  assert.deepEqual(await onlineNames(second), ['fay']);
+  await waitForPeople(second, [['fay', true]]);
 
   await first.getByTestId('sign-out').click();
   await waitForSignInForm(first);

@@ -1,0 +1,213 @@
+// chat.js: what the page does with each frame of the chat connection (PROTOCOL.md §4), and the
+// order of things on each (re)connection:
+//   1. The connection opens with `?since=` the highest seq received so far (storage.js), so that
+//      the server replays what was missed, in seq order, then says `caught_up`.
+//   2. `welcome`: the people, your rooms and private conversations; the open conversation
+//      reopened. (The outbox, pending.js, is shown from the start, before any connection.)
+//   3. Ready (at `caught_up`, or at `welcome` when there was no since): every pending message is
+//      sent again with its own id; the server answers a retry with the message it stored.
+// A message is added to its conversation once, whatever brought it (live, replay, history: each
+// seq is kept once), and counts as unread when it arrives live elsewhere than the open
+// conversation. The highest seq is advanced only from live and replayed messages, never from
+// history pages, which may run ahead of a replay still under way.
+
+import * as conversations from './conversations.js';
+import * as history from './history.js';
+import * as link from './link.js';
+import * as messages from './messages.js';
+import * as navigate from './navigate.js';
+import * as pending from './pending.js';
+import * as people from './people.js';
+import * as rooms from './rooms.js';
+import * as sidebar from './sidebar.js';
+import * as storage from './storage.js';
+import * as typing from './typing.js';
+import * as view from './view.js';
+import { sentence } from './rules.js';
+
+let account = ''; // the signed-in name, as typed: the storage key (in lower case)
+let me = ''; // your name as the server spells it (from welcome)
+let since = null; // the since the current connection was opened with, or null for none
+let welcomedOnce = false; // since sign-in: the next welcome is a reconnection
+let onWelcomed = () => {}; // the app's: (name as the server spells it, first welcome since sign-in)
+
+/**
+ * A new sign-in (or guest name): whose outbox and catch-up point to use. `welcomed(me, first)`
+ * is called at each welcome.
+ */
+export function start(name, { welcomed }) {
+  reset();
+  onWelcomed = welcomed;
+  account = String(name);
+  me = account;
+  pending.useAccount(account);
+  navigate.useAccount(account);
+  // Shown at once, before any connection: they are there even while the server is unreachable.
+  restorePending();
+  if (conversations.keys().length) navigate.openDefault();
+}
+
+/** The `?since=` for the connection about to open (socket.js asks before each attempt). */
+export function sinceForConnection() {
+  // Without a stored point (a first visit), the newest message held is the next best.
+  since = storage.since(account) ?? conversations.highestSeq();
+  return since;
+}
+
+export function onFrame(frame) {
+  switch (frame.type) {
+    case 'welcome': return onWelcome(frame);
+    case 'message': return onMessage(frame, true);
+    case 'caught_up': return onCaughtUp(frame);
+    case 'history': return history.onHistory(frame);
+    case 'joined': return onMembership(frame, true);
+    case 'left': return onMembership(frame, false);
+    case 'presence': return people.setOnline(frame.user, frame.online);
+    case 'typing': return typing.onTyping(frame);
+    case 'rooms': return rooms.onRooms(frame);
+    case 'error': return onError(frame);
+    default: return undefined; // unknown frame types are ignored, so the protocol can grow (§4)
+  }
+}
+
+/** The connection was lost: nothing may be sent until the next welcome. */
+export function onLost() {
+  link.setState({ welcomed: false, ready: false });
+}
+
+function onWelcome(frame) {
+  me = String(frame.you);
+  onWelcomed(me, !welcomedOnce);
+  people.reset(frame);
+  const mine = new Set((Array.isArray(frame.rooms) ? frame.rooms : []).map(conversations.roomKey));
+  for (const room of conversations.rooms()) {
+    if (!mine.has(room.key)) forgetRoom(room.key); // left elsewhere while we were away
+  }
+  for (const name of frame.rooms ?? []) conversations.ensure('room', name);
+  for (const name of frame.dms ?? []) conversations.ensure('dm', name);
+  history.resume();
+  link.setState({ welcomed: true, ready: since === null });
+  // A reconnection without a catch-up point (nothing ever received live) replays nothing: what
+  // was missed can only come from history, read again.
+  if (welcomedOnce && since === null) forgetAllMessages();
+  if (!welcomedOnce || !conversations.has(conversations.currentKey())) navigate.openDefault();
+  else history.openFirst(conversations.currentKey());
+  welcomedOnce = true;
+  if (since === null) pending.flush();
+}
+
+/**
+ * Drops every message held (your pending ones stay); the conversations that had been read ask
+ * for their recent history again, the others will when they are opened.
+ */
+function forgetAllMessages() {
+  const read = conversations.keys().filter((key) => conversations.get(key).history.asked);
+  for (const key of conversations.keys()) {
+    conversations.forgetMessages(key);
+    messages.clearDelivered(key);
+  }
+  for (const key of read) history.openFirst(key);
+}
+
+function onCaughtUp(frame) {
+  // A server whose last seq is below ours has a new store (its data was reset): our point
+  // means nothing there, and what we hold is from another history.
+  const reset = Number.isSafeInteger(frame.seq) && since !== null && frame.seq < since;
+  if (reset) storage.resetSince(account, frame.seq);
+  else storage.advanceSince(account, frame.seq);
+  // What we hold may have holes (retention removed some of what we missed), or be another
+  // store's: then it is all read again.
+  ready({ holes: frame.truncated === true || reset });
+}
+
+/** The replay is over: the outbox goes out. With `holes`, every conversation is read again. */
+function ready({ holes }) {
+  if (holes) forgetAllMessages();
+  link.setState({ welcomed: true, ready: true });
+  pending.flush();
+}
+
+/** Your outbox after a reload: shown in its conversations, pending or failed as it was. */
+function restorePending() {
+  for (const entry of pending.all()) {
+    conversations.ensure(entry.kind, entry.name);
+    messages.addPending(conversations.keyOf(entry.kind, entry.name), entry, me);
+  }
+}
+
+/** A message: live or replayed (`live`), or from a history page. */
+function onMessage(frame, live) {
+  const target = conversations.targetOf(frame, me);
+  if (!target || !Number.isSafeInteger(frame.seq)) return;
+  if (target.kind === 'dm') people.saw(target.name);
+  const { key } = conversations.ensure(target.kind, target.name);
+  if (live) storage.advanceSince(account, frame.seq);
+  typing.stopped(key, frame.from);
+  const fresh = conversations.remember(key, frame.seq);
+  if (typeof frame.id === 'string') {
+    // Our own message, acknowledged (live, in a replay, or in a history page after a reload).
+    pending.remove(frame.id);
+    if (!fresh) messages.removePending(key, frame.id);
+    else if (messages.confirm(key, frame.id, frame)) return;
+  }
+  if (!fresh) return;
+  const mine = people.isMe(frame.from);
+  messages.addMessage(key, frame, { mine, quiet: !live });
+  if (live && !mine) conversations.addUnread(key);
+}
+
+history.configure({ onMessage: (frame) => onMessage(frame, false) });
+
+function onMembership(frame, joined) {
+  if (typeof frame.room !== 'string' || typeof frame.user !== 'string') return;
+  const key = conversations.roomKey(frame.room);
+  if (joined) people.saw(frame.user, { active: true });
+  rooms.refresh();
+  if (!people.isMe(frame.user)) {
+    if (conversations.has(key)) messages.addNotice(key, `${frame.user} ${joined ? 'joined' : 'left'}`, frame.ts);
+  } else if (joined) {
+    conversations.ensure('room', frame.room);
+    if (rooms.answered(frame.room)) navigate.open(key);
+  } else {
+    forgetRoom(key);
+  }
+}
+
+/** A room you are no longer in: gone from the sidebar, and closed if it was open. */
+function forgetRoom(key) {
+  const wasOpen = conversations.currentKey() === key;
+  conversations.remove(key);
+  messages.forget(key);
+  if (wasOpen) navigate.openDefault();
+}
+
+function onError(frame) {
+  const why = sentence(frame.message) || `The server refused that (${frame.code}).`;
+  if (typeof frame.id === 'string') {
+    const entry = pending.markFailed(frame.id, why);
+    if (entry) messages.fail(conversations.keyOf(entry.kind, entry.name), frame.id, why);
+    return;
+  }
+  if (rooms.expectsAnswer() && rooms.ROOM_ERRORS.has(frame.code)) return rooms.showError(why);
+  // A replay the server could not read ends with this error and Close 1011 instead of
+  // `caught_up`: the socket reconnects and the replay starts again from the same point.
+  if (frame.code === 'unavailable' && link.isWelcomed() && !link.isReady()) return;
+  if (history.waiting() && history.HISTORY_ERRORS.has(frame.code)) return history.failed();
+  view.showSendError(why);
+}
+
+/** Forgets this person's chat (a sign-out): nothing stays for whoever signs in next. */
+export function reset() {
+  conversations.clear();
+  people.clear();
+  messages.clearAll();
+  typing.clear();
+  history.resume();
+  sidebar.closeDrawer(); // (a phone's drawer may be open as the session ends)
+  link.use(null);
+  account = '';
+  me = '';
+  since = null;
+  welcomedOnce = false;
+  navigate.renderHeader();
+}

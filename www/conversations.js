@@ -1,0 +1,140 @@
+// conversations.js: the per-conversation store, in memory, and nothing about the DOM. A
+// conversation is a room you are in ("r/math") or a private conversation with a person
+// ("d/bob"): keys use the name in lower case, as the server compares names, while `name` keeps
+// the server's spelling. For each it keeps the seqs it holds (to drop what it already has: history,
+// replay and live traffic overlap), the oldest of them (where the next older history page
+// starts), the unread count, how far its history has been read, and where its reader had
+// scrolled. Which conversation is open is kept here too, so that "unread" has one definition:
+// a message that arrives anywhere else.
+//
+// Whoever draws the sidebar subscribes with onChange(); changes made in one go (a replay of 200
+// messages) reach it as one call.
+
+const all = new Map(); // key → conversation
+let current = null; // the open conversation's key, or null
+const listeners = new Set();
+let notifying = false;
+
+export const roomKey = (name) => `r/${String(name).toLowerCase()}`;
+export const dmKey = (name) => `d/${String(name).toLowerCase()}`;
+export const keyOf = (kind, name) => (kind === 'room' ? roomKey(name) : dmKey(name));
+
+/** The conversation (kind, name) a `message` frame belongs to, seen by `me`; null if neither. */
+export function targetOf(frame, me) {
+  if (typeof frame.room === 'string') return { kind: 'room', name: frame.room };
+  if (typeof frame.to !== 'string' || typeof frame.from !== 'string') return null;
+  // Both sides of a private conversation get each message: its other side is whoever is not me.
+  const mine = frame.from.toLowerCase() === me.toLowerCase();
+  return { kind: 'dm', name: mine ? frame.to : frame.from };
+}
+
+function changed() {
+  if (notifying) return;
+  notifying = true;
+  queueMicrotask(() => {
+    notifying = false;
+    for (const listener of listeners) listener();
+  });
+}
+
+/** Calls `listener()` after any change (rooms, unread counts, the open conversation). */
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+function fresh(kind, name) {
+  return {
+    key: keyOf(kind, name),
+    kind,
+    name: String(name),
+    unread: 0,
+    seqs: new Set(),
+    oldest: null, // the lowest seq held, where older history pages start
+    history: { asked: false, loading: false, more: true, truncated: false },
+    scroll: null, // { top, atBottom } saved when the reader left it
+  };
+}
+
+/** The conversation (creating it if new); a known one takes the server's latest spelling. */
+export function ensure(kind, name) {
+  const key = keyOf(kind, name);
+  let conversation = all.get(key);
+  if (!conversation) {
+    conversation = fresh(kind, name);
+    all.set(key, conversation);
+    changed();
+  } else if (conversation.name !== name) {
+    conversation.name = String(name);
+    changed();
+  }
+  return conversation;
+}
+
+export const get = (key) => all.get(key) ?? null;
+export const has = (key) => all.has(key);
+
+export function remove(key) {
+  if (!all.delete(key)) return;
+  if (current === key) current = null;
+  changed();
+}
+
+const byName = (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' });
+
+/** Your rooms, by name. */
+export const rooms = () => [...all.values()].filter((c) => c.kind === 'room').sort(byName);
+
+export const currentKey = () => current;
+
+/** Opens `key` (null for none): it is read, so its unread count goes. */
+export function setCurrent(key) {
+  current = key;
+  const conversation = all.get(key);
+  if (conversation) conversation.unread = 0;
+  changed();
+}
+
+/** Notes that `seq` is held in `key`; false if it already was (a duplicate to drop). */
+export function remember(key, seq) {
+  const conversation = all.get(key);
+  if (!conversation || conversation.seqs.has(seq)) return false;
+  conversation.seqs.add(seq);
+  if (conversation.oldest === null || seq < conversation.oldest) conversation.oldest = seq;
+  return true;
+}
+
+/** A message for someone not reading `key` right now. */
+export function addUnread(key) {
+  const conversation = all.get(key);
+  if (!conversation || key === current) return;
+  conversation.unread += 1;
+  changed();
+}
+
+export const totalUnread = () => [...all.values()].reduce((sum, c) => sum + c.unread, 0);
+
+/** The highest seq held anywhere (history included), or null. */
+export function highestSeq() {
+  let highest = null;
+  for (const conversation of all.values()) {
+    for (const seq of conversation.seqs) if (highest === null || seq > highest) highest = seq;
+  }
+  return highest;
+}
+
+/** Forgets what `key` holds (its messages are to be read again), keeping its unread count. */
+export function forgetMessages(key) {
+  const conversation = all.get(key);
+  if (!conversation) return;
+  const { unread } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread });
+}
+
+export const keys = () => [...all.keys()];
+
+/** Forgets everything (a sign-out). */
+export function clear() {
+  all.clear();
+  current = null;
+  changed();
+}

@@ -1,0 +1,137 @@
+// items.js: the elements of a message list, built and changed here and nowhere else: a message
+// (delivered, pending or failed), a quiet notice ("bob joined"), and the *edge* at the top of each
+// list that says whether older messages can be loaded. User text only ever goes in through
+// textContent, never innerHTML.
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** Local wall-clock time of a server timestamp (ms since the epoch), as HH:MM. */
+function formatTime(ts) {
+  const date = new Date(ts);
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function timeEl(ts) {
+  const time = el('time', 'time');
+  time.dataset.testid = 'message-time';
+  if (ts !== undefined) setTime(time, ts);
+  return time;
+}
+
+function setTime(time, ts) {
+  if (!Number.isFinite(ts)) return; // the server always sets ts; stay calm if it did not
+  const date = new Date(ts);
+  time.dateTime = date.toISOString();
+  time.title = date.toLocaleString();
+  time.textContent = formatTime(ts);
+}
+
+/** A message bubble from `from`; `mine` puts it on the right. Its state is set by the caller. */
+export function messageItem(from, text, mine) {
+  const li = el('li', mine ? 'msg mine' : 'msg');
+  li.dataset.testid = 'message';
+  li.dataset.from = from;
+  const bubble = el('div', 'bubble');
+  const meta = el('p', 'meta');
+  const sender = el('span', 'from', from);
+  sender.dataset.testid = 'message-from';
+  const state = el('span', 'state');
+  state.dataset.testid = 'message-state';
+  meta.append(sender, ' ', timeEl(), state);
+  const body = el('p', 'text', text);
+  body.dataset.testid = 'message-text';
+  bubble.append(meta, body);
+  li.append(bubble);
+  return li;
+}
+
+function setState(li, state, label) {
+  li.dataset.state = state;
+  li.querySelector('.state').textContent = label;
+  li.querySelector('.failure')?.remove();
+  // Pending and failed items stay below the delivered ones, in the order they were written.
+  li.classList.toggle('outbox', state !== 'delivered');
+}
+
+/** Stored for good: it has its seq and the server's time. */
+export function markDelivered(li, frame) {
+  li.dataset.seq = String(frame.seq);
+  delete li.dataset.id;
+  setTime(li.querySelector('time'), frame.ts);
+  setState(li, 'delivered', '');
+  li.removeAttribute('title');
+}
+
+/** Written here, not yet acknowledged: `id` is its outbox id. */
+export function markPending(li, id) {
+  li.dataset.id = id;
+  setState(li, 'pending', 'sending…');
+  li.title = 'Waiting for the server; it is sent again by itself after a reconnect.';
+}
+
+/** Refused by the server: says why, and offers to send it again or to drop it. */
+export function markFailed(li, why) {
+  setState(li, 'failed', 'not sent');
+  li.title = why;
+  const failure = el('p', 'failure');
+  const reason = el('span', 'why', why);
+  reason.dataset.testid = 'message-failure';
+  const retry = el('button', 'quiet', 'Retry');
+  retry.type = 'button';
+  retry.dataset.action = 'retry';
+  retry.dataset.testid = 'message-retry';
+  const discard = el('button', 'quiet', 'Discard');
+  discard.type = 'button';
+  discard.dataset.action = 'discard';
+  discard.dataset.testid = 'message-discard';
+  failure.append(reason, retry, discard);
+  li.querySelector('.bubble').append(failure);
+}
+
+/** A quiet, centred line such as "bob joined". */
+export function noticeItem(text, ts) {
+  const li = el('li', 'notice');
+  li.dataset.testid = 'notice';
+  li.append(el('span', 'notice-text', text));
+  if (ts !== undefined) li.append(' ', timeEl(ts));
+  return li;
+}
+
+// What the top of a list says: loading, a button for older messages, or that there are none.
+const EDGES = {
+  idle: null,
+  loading: 'Loading older messages…',
+  more: 'Load older messages',
+  start: 'Beginning of the conversation',
+  truncated: 'Older messages are no longer kept',
+  failed: 'Could not load older messages. Try again',
+};
+
+export function edgeItem() {
+  const li = el('li', 'edge');
+  li.dataset.testid = 'history-edge';
+  setEdge(li, 'idle');
+  return li;
+}
+
+/** state: idle | loading | more | start | truncated | failed. */
+export function setEdge(li, state) {
+  li.dataset.state = state;
+  const text = EDGES[state];
+  if (state === 'more' || state === 'failed') {
+    // A button, so that keyboard users reach older messages without scrolling.
+    const button = el('button', 'quiet', text);
+    button.type = 'button';
+    button.dataset.action = 'older';
+    li.replaceChildren(button);
+  } else {
+    li.replaceChildren(...(text ? [el('span', 'edge-text', text)] : []));
+  }
+}

@@ -1,0 +1,101 @@
+// navigate.js: which conversation is open, and opening another. Opening one keeps where the
+// reader of the previous one had scrolled, shows the new one's list (messages.js) where its
+// reader left it, names it at the top ("# math", "@ bob", with the person's presence) with a
+// Leave button for rooms, shows who is typing there, asks for its history the first time
+// (history.js), and clears its unread count (conversations.js). The open conversation is
+// remembered per account, so that a reload comes back to it.
+
+import * as conversations from './conversations.js';
+import * as history from './history.js';
+import * as link from './link.js';
+import * as messages from './messages.js';
+import * as people from './people.js';
+import * as sidebar from './sidebar.js';
+import * as typing from './typing.js';
+import { readJson, writeJson } from './storage.js';
+
+const $ = (id) => document.getElementById(id);
+const PRESENCE = { true: 'online', false: 'offline', null: '' };
+
+let account = ''; // whose last open conversation is remembered
+
+export function useAccount(name) {
+  account = String(name);
+}
+
+/** The conversation name at the top, and what goes with it. */
+export function renderHeader() {
+  const conversation = conversations.get(conversations.currentKey());
+  const title = $('conversation-title');
+  const info = $('conversation-info');
+  const input = $('text');
+  // "You are in no room" is news only once the server has said so (in its welcome).
+  $('no-conversation').hidden = conversation !== null || !link.isWelcomed();
+  $('leave-room').hidden = conversation?.kind !== 'room';
+  input.disabled = conversation === null;
+  $('send').disabled = conversation === null;
+  if (!conversation) {
+    title.textContent = link.isWelcomed() ? 'No conversation' : '';
+    delete title.dataset.key;
+    info.textContent = '';
+    delete info.dataset.online;
+    input.placeholder = '';
+    return;
+  }
+  const sigil = conversation.kind === 'room' ? '#' : '@';
+  const mark = document.createElement('span');
+  mark.className = 'sigil';
+  mark.textContent = sigil;
+  title.replaceChildren(mark, ` ${conversation.name}`);
+  title.dataset.key = conversation.key;
+  const online = conversation.kind === 'dm' ? people.onlineState(conversation.name) : undefined;
+  info.textContent = conversation.kind === 'dm' ? (people.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online]) : '';
+  if (online === undefined) delete info.dataset.online;
+  else info.dataset.online = String(online);
+  input.placeholder = `Message ${sigil}${conversation.name}`;
+}
+
+/** Opens `key` (a known conversation), or shows that none is open. */
+export function open(key) {
+  const previous = conversations.get(conversations.currentKey());
+  const next = conversations.get(key);
+  if (previous && previous !== next) previous.scroll = messages.scrollPlace(previous.key);
+  conversations.setCurrent(next ? next.key : null);
+  if (next) messages.show(next.key, next.scroll);
+  else messages.showNone();
+  renderHeader();
+  typing.render();
+  if (next) {
+    history.openFirst(next.key);
+    writeJson(account, 'open', next.key);
+  }
+}
+
+/** A conversation picked in the sidebar (a private one is created on the way). */
+export function choose(key) {
+  if (key.startsWith('d/') && !conversations.has(key)) {
+    const person = people.list().find((p) => conversations.dmKey(p.name) === key);
+    if (!person) return;
+    conversations.ensure('dm', person.name);
+  }
+  open(key);
+  sidebar.closeDrawer({ refocus: true });
+}
+
+/**
+ * Opens something sensible: the conversation open before (kept across reloads), else general,
+ * else your first room, else nothing.
+ */
+export function openDefault() {
+  const remembered = readJson(account, 'open', null);
+  const candidates = [conversations.currentKey(), remembered, conversations.roomKey('general')];
+  const key = candidates.find((k) => typeof k === 'string' && conversations.has(k))
+    ?? conversations.rooms()[0]?.key ?? null;
+  open(key);
+}
+
+sidebar.configure({ choose });
+people.onChange(() => {
+  // The open private conversation's "online" / "offline" follows presence.
+  if (conversations.currentKey()?.startsWith('d/')) renderHeader();
+});

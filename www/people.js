@@ -1,0 +1,73 @@
+// people.js: who is online, as far as this page knows, and nothing about the DOM. The server tells
+// each user about the people who share a room with them: `welcome` lists them (`users` online,
+// `offline` the others) and `presence` frames follow them. People you only have a private
+// conversation with (`dms`) share no room with you, so their presence is never sent: they are
+// kept as *unknown* rather than shown offline when they may not be (PROTOCOL.md §4).
+//
+// Names are keyed in lower case, as the server compares them, and shown as the server spells them.
+
+const people = new Map(); // lower-case name → { name, online: true | false | null (unknown) }
+const listeners = new Set();
+let me = '';
+
+const changed = () => listeners.forEach((listener) => listener());
+
+/** Calls `listener()` after any change. */
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+function put(name, online) {
+  people.set(String(name).toLowerCase(), { name: String(name), online });
+}
+
+/** A welcome: the whole list again, replacing what it showed before (a reconnect). */
+export function reset({ you, users, offline, dms }) {
+  people.clear();
+  me = String(you);
+  const asList = (value) => (Array.isArray(value) ? value : []);
+  for (const name of asList(dms)) put(name, null);
+  for (const name of asList(offline)) put(name, false);
+  for (const name of asList(users)) put(name, true);
+  put(me, true);
+  changed();
+}
+
+/** A `presence` frame: someone came online or went offline. */
+export function setOnline(name, online) {
+  put(name, online === true);
+  changed();
+}
+
+/**
+ * Someone appeared in one of your rooms (`joined`), or wrote to you. Whoever joins a room is
+ * connected at that moment; a name already known keeps what presence said of it.
+ */
+export function saw(name, { active = false } = {}) {
+  const known = people.get(String(name).toLowerCase());
+  if (known && (known.online !== null || !active)) return;
+  put(name, active ? true : null);
+  changed();
+}
+
+export const isMe = (name) => String(name).toLowerCase() === me.toLowerCase();
+
+/** true, false, or null when unknown (no shared room). */
+export const onlineState = (name) => people.get(String(name).toLowerCase())?.online ?? null;
+
+const RANK = { true: 0, false: 1, null: 2 }; // online, then offline, then unknown
+
+/** Everyone, you first, then online, offline and unknown, each by name. */
+export function list() {
+  return [...people.values()].sort((a, b) =>
+    Number(isMe(b.name)) - Number(isMe(a.name))
+    || RANK[a.online] - RANK[b.online]
+    || a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
+}
+
+/** Forgets everyone (a sign-out). */
+export function clear() {
+  people.clear();
+  me = '';
+  changed();
+}
