@@ -33,6 +33,9 @@ pub enum End {
     Evicted,
     /// The connection's session ended: signed out, password changed, or expired.
     SignedOut(SignOut),
+    /// The server could not read what the connection missed (`?since=`): rather than go on with
+    /// a gap, it is closed, to reconnect and try again.
+    CatchUpFailed,
     /// The server is stopping.
     ServerStopping,
     /// Any other I/O failure.
@@ -90,6 +93,10 @@ impl End {
         match self {
             End::Refused(error) => Some(error.clone()),
             End::SignedOut(why) => Some(WireError::new(ErrorCode::Unauthenticated, why.reason())),
+            End::CatchUpFailed => Some(WireError::new(
+                ErrorCode::Unavailable,
+                "the server could not read the messages you missed; reconnect in a moment",
+            )),
             _ => None,
         }
     }
@@ -108,6 +115,7 @@ impl End {
             End::Refused(error) => Some((1008, &error.message)),
             End::Evicted => Some((1013, "too slow: backlog over limit")),
             End::SignedOut(why) => Some((1008, why.reason())),
+            End::CatchUpFailed => Some((1011, "could not catch up: reconnect in a moment")),
             End::ServerStopping => Some((1001, "server shutting down")),
         }
     }
@@ -126,6 +134,7 @@ impl fmt::Display for End {
             End::Refused(error) => write!(f, "refused: {}", error.code),
             End::Evicted => write!(f, "evicted: over --max-backlog bytes waiting"),
             End::SignedOut(why) => f.write_str(why.reason()),
+            End::CatchUpFailed => write!(f, "could not read what it missed"),
             End::ServerStopping => write!(f, "server stopping"),
             End::Failed(why) => write!(f, "I/O error: {why}"),
         }

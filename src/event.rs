@@ -67,7 +67,8 @@ pub enum Event {
     SessionsEnded(Vec<(SessionId, SignOut)>),
     /// A user registered (from the store): they can be written to, and are in `general`.
     UserAdded { name: String },
-    /// Messages the store has made durable (or refused), in `seq` order: now they may be seen.
+    /// The store's answer to the hub's changes: the messages it made durable (or could not), in
+    /// `seq` order, now to be seen. Sent for every group of changes, even without messages.
     Stored(Vec<Stored>),
     /// A history page for a connection (from the `history` thread), encoded.
     History { conn: ConnId, json: String },

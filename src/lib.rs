@@ -276,7 +276,7 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
 /// The body of `GET /api/info` (docs/PROTOCOL.md §1), but for the account fields the API adds.
 fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
-        "protocol": 1,
+        "protocol": 2,
         "version": env!("CARGO_PKG_VERSION"),
         "ws_port": ws_addr.port(),
         "max_text_bytes": config.limits.max_text,

@@ -7,6 +7,7 @@ mod common;
 use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::{Binary, DEADLINE, http_get, wait_until};
@@ -31,7 +32,19 @@ fn flood_size() -> usize {
     (limit as usize).saturating_sub(200).min(2500)
 }
 
-fn server() -> Binary {
+/// One flood at a time: floods run side by side on two cores would measure each other (the page
+/// load time above all), not the server.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A server for one flood, and the lock that keeps the other floods waiting meanwhile.
+fn server() -> (MutexGuard<'static, ()>, Binary) {
+    let turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    (turn, start())
+}
+
+fn start() -> Binary {
     let cap = HTTP_CONNECTIONS.to_string();
     Binary::guests(&["--max-http-connections", &cap], Stdio::null())
 }
@@ -44,7 +57,7 @@ fn page_loads(server: &Binary) -> bool {
 // was (tiny_http alone grew by the size of the line: 295 MB for 512 MiB sent), and the page loads.
 #[test]
 fn an_endless_header_line_costs_no_memory() {
-    let server = server();
+    let (_turn, server) = server();
     assert!(page_loads(&server));
     let rss_before = server.status("VmRSS");
     let mut hostile = TcpStream::connect(&server.http).unwrap();
@@ -72,7 +85,7 @@ fn an_endless_header_line_costs_no_memory() {
 // longest-waiting connection makes room for each newcomer.
 #[test]
 fn half_sent_requests_leave_threads_bounded_and_the_page_served() {
-    let server = server();
+    let (_turn, server) = server();
     assert!(page_loads(&server));
     let bound = server.status("Threads") + flood_threads(HTTP_CONNECTIONS);
     let mut flood = Vec::new();
@@ -107,7 +120,7 @@ fn half_sent_requests_leave_threads_bounded_and_the_page_served() {
 #[test]
 fn silent_sockets_leave_handshake_threads_bounded() {
     const MAX_HANDSHAKES: u64 = 256; // ws/accept.rs
-    let server = server();
+    let (_turn, server) = server();
     let bound = server.status("Threads") + flood_threads(MAX_HANDSHAKES);
     let mut silent = Vec::new();
     let mut most = 0;

@@ -299,4 +299,16 @@ fn retention_removes_old_messages_and_says_so() {
     let (replayed, caught_up) = replay(&mut bob);
     assert_eq!(replayed, sent[20..]);
     assert_eq!(caught_up["truncated"], true);
+    // Only what retention touched says so: a newer starting point, or another room, does not.
+    let mut carol = rejoin(&server, "carol", sent[25]);
+    let (replayed, caught_up) = replay(&mut carol);
+    assert_eq!(replayed, sent[26..]);
+    assert_eq!(caught_up.get("truncated"), None);
+    alice.send_json(json!({"type": "create", "room": "quiet"}));
+    alice.recv_type("joined");
+    let page = history(&mut alice, json!({"type": "history", "room": "quiet"}));
+    assert_eq!(
+        (page["more"].as_bool(), page.get("truncated")),
+        (Some(false), None)
+    );
 }

@@ -46,6 +46,22 @@ fn a_session_joins_as_its_owner() {
     assert_eq!(welcome["you"], "Alice");
 }
 
+// A new account joins `general`: its members hear `joined`, and the newcomer's welcome says so.
+#[test]
+fn a_new_account_is_announced_in_general() {
+    let server = start_accounts(|_| {});
+    let token = register(&server, "alice", PASSWORD);
+    let (mut alice, _) = Client::join_as(&server, &token);
+    let bob = register(&server, "Bob", PASSWORD);
+    let joined = alice.recv_type("joined");
+    assert_eq!(
+        (joined["room"].as_str(), joined["user"].as_str()),
+        (Some("general"), Some("Bob"))
+    );
+    let (_, welcome) = Client::join_as(&server, &bob);
+    assert_eq!(welcome["rooms"], json!(["general"]));
+}
+
 // No token, a malformed or forged one, and a signed-out one are refused before any chat frame.
 #[test]
 fn without_a_live_session_nobody_gets_in() {

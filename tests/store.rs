@@ -1,5 +1,6 @@
-//! The store on disk: a crash loses no confirmed account, and a data directory that cannot be used
-//! stops the server with a clear message instead of being replaced by an empty one.
+//! The store on disk: a crash loses no confirmed account, and a data directory that cannot be used,
+//! or a store file damaged in any way, stops the server with a clear message instead of being
+//! replaced by an empty one or read wrong.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use common::{Binary, TempDir, login, start_accounts, try_api, wait_until};
+use common::{Binary, TempDir, login, open, start, start_accounts, try_api, unpaced, wait_until};
 use serde_json::json;
 use threadchat::Server;
 use threadchat::config::Config;
@@ -113,4 +114,61 @@ fn a_damaged_store_is_reported_and_kept() {
         stderr.contains("threadchat.redb") || stderr.contains("store"),
         "{stderr}"
     );
+}
+
+// A store file cut short (to half, or to nothing) or with damaged pages in the middle is found at
+// start-up: the server refuses to start, says so, and leaves the file as it was.
+#[test]
+fn a_cut_short_or_corrupted_store_is_reported_and_kept() {
+    let server = start(unpaced);
+    let mut client = open(&server, "/?name=alice", &[]).unwrap();
+    assert_eq!(client.recv()["type"], "welcome");
+    for i in 0..300 {
+        client.say(
+            &format!("message {i} {}", "x".repeat(200)),
+            &format!("c{i}"),
+        );
+    }
+    for _ in 0..300 {
+        client.recv_type("message");
+    }
+    drop(client);
+    let dir = server.stop();
+    let path = dir.path().join("threadchat.redb");
+    let good = std::fs::read(&path).unwrap();
+    let half = good.len() / 2;
+    // Some bytes of every page but the header: wherever the data lies, it is hit.
+    let mut flipped = good.clone();
+    for page in flipped[4096..].chunks_mut(4096) {
+        page.iter_mut().take(64).for_each(|b| *b ^= 0x5A);
+    }
+    let damages = [
+        ("cut to half", good[..half].to_vec()),
+        ("cut to nothing", Vec::new()),
+        ("pages overwritten", flipped),
+    ];
+    for (damage, bytes) in damages {
+        std::fs::write(&path, &bytes).unwrap();
+        // Twice: a refused start must not leave the file in a state the next one accepts.
+        for attempt in 1..=2 {
+            let mut config = config_for(dir.path());
+            config.accounts.guests = true;
+            let error = Server::start(config)
+                .err()
+                .unwrap_or_else(|| panic!("{damage}: start-up {attempt} fails"));
+            assert!(error.to_string().contains("damaged"), "{damage}: {error}");
+        }
+        let after = std::fs::read(&path).unwrap();
+        assert_eq!(
+            after.len(),
+            bytes.len(),
+            "{damage}: the file keeps its length"
+        );
+        // redb notes in its header that the file was opened; nothing past the header changes.
+        let header = 512.min(bytes.len());
+        assert!(
+            after[header..] == bytes[header..],
+            "{damage}: the data is untouched"
+        );
+    }
 }

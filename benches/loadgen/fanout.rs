@@ -37,15 +37,20 @@ pub struct Load {
     pub secs: f64,
     /// Extra clients that never read.
     pub stuck: usize,
+    /// The store in memory only (`--in-memory`): the same load without the disk.
+    pub memory: bool,
 }
 
 /// Runs `load` once on a fresh server.
 pub fn run(ctx: &Ctx, load: &Load) -> Result<Figures, String> {
-    let extra: &[&str] = match load.stuck {
-        0 => &[],
-        _ => &["--max-backlog", STUCK_BACKLOG],
-    };
-    let mut stage = common::stage(ctx, load.clients, extra)?;
+    let mut extra = Vec::new();
+    if load.stuck > 0 {
+        extra.extend(["--max-backlog", STUCK_BACKLOG]);
+    }
+    if load.memory {
+        extra.push("--in-memory");
+    }
+    let mut stage = common::stage(ctx, load.clients, &extra)?;
     let mut stuck = match load.stuck {
         0 => None,
         n => Some(Stuck::open(stage.server.ws, n)?),

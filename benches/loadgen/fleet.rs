@@ -63,6 +63,8 @@ pub struct Fleet {
     conns: Vec<Conn>,
     addr: SocketAddr,
     prefix: &'static str,
+    /// More of each handshake's query string, such as `&since=0`.
+    query: String,
     clock: Instant,
     next_planned: usize,
     in_flight: usize,
@@ -100,6 +102,7 @@ impl Fleet {
             conns,
             addr,
             prefix,
+            query: String::new(),
             clock,
             next_planned: 0,
             in_flight: 0,
@@ -110,6 +113,26 @@ impl Fleet {
             errors: Vec::new(),
             last_rx_us: 0,
         })
+    }
+
+    /// The same fleet, its clients asking for `query` too (`&since=0`).
+    pub fn with_query(mut self, query: &str) -> Fleet {
+        self.query = query.to_owned();
+        self
+    }
+
+    /// Sends a frame of JSON from client `i`; false if that client is not open.
+    pub fn send_json(&mut self, i: usize, json: &str) -> bool {
+        let Some(conn) = self
+            .conns
+            .get_mut(i)
+            .filter(|c| c.phase == Phase::Open && c.welcomed)
+        else {
+            return false;
+        };
+        ws::encode_masked(&mut conn.outbuf, ws::OP_TEXT, json.as_bytes());
+        self.flush(i);
+        true
     }
 
     /// Microseconds since the fleet's clock started.
@@ -166,22 +189,10 @@ impl Fleet {
         Ok(())
     }
 
-    /// Sends a chat message with marker `m` from client `i`; false if that client is not open.
+    /// Sends a chat message with marker `m` from client `i` to `general`; false if that client
+    /// is not open.
     pub fn send(&mut self, i: usize, m: Marker) -> bool {
-        let Some(conn) = self
-            .conns
-            .get_mut(i)
-            .filter(|c| c.phase == Phase::Open && c.welcomed)
-        else {
-            return false;
-        };
-        ws::encode_masked(
-            &mut conn.outbuf,
-            ws::OP_TEXT,
-            marker::send_json(m).as_bytes(),
-        );
-        self.flush(i);
-        true
+        self.send_json(i, &marker::send_json(m))
     }
 
     fn fail(&mut self, i: usize, reason: String) -> bool {

@@ -2,7 +2,8 @@
 //! scenario run, loads it from 127.0.0.1, and prints one JSON line and one human row per scenario.
 //!
 //! Run as `cargo bench --bench loadgen -- [quick] [SCENARIO...]` after `cargo build --release`.
-//! Scenarios: `idle`, `fanout`, `saturate`, `stuck`, `connections` (all when none is named).
+//! Scenarios: `idle`, `fanout`, `saturate`, `stuck`, `connections`, `rooms`, `joinstorm`,
+//! `reconnect`, `startup` (all when none is named).
 //! Environment: `THREADCHAT_BIN` (default `target/release/threadchat`), `BENCH_RUNS` (runs per
 //! scenario; default 3, 1 in quick mode), `BENCH_QUICK=1` (same as the `quick` argument: shorter
 //! scenarios, for a try in a minute or two).
@@ -25,10 +26,12 @@ mod common;
 mod connections;
 mod fanout;
 mod fleet;
+mod history;
 mod idle;
 mod marker;
 mod procfs;
 mod report;
+mod rooms;
 mod saturate;
 mod server;
 mod stats;
@@ -41,7 +44,17 @@ use report::{Setting, Variant};
 use serde_json::json;
 use std::process::{Command, ExitCode};
 
-const SCENARIOS: [&str; 5] = ["idle", "fanout", "saturate", "stuck", "connections"];
+const SCENARIOS: [&str; 9] = [
+    "idle",
+    "fanout",
+    "saturate",
+    "stuck",
+    "connections",
+    "rooms",
+    "joinstorm",
+    "reconnect",
+    "startup",
+];
 /// Open files the generator needs: 10,000 clients plus its own few, with room to spare.
 const NOFILE: u64 = 20_000;
 
@@ -176,7 +189,7 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
     // Long enough for the server to give up on the stuck clients (see fanout::STUCK_BACKLOG).
     let stuck_s = if q { 12.0 } else { 20.0 };
     let v = |scenario, params: Vec<(&'static str, serde_json::Value)>| Variant { scenario, params };
-    let fan = |clients: usize, rate: f64, secs: f64, stuck: usize| -> Job {
+    let fan = |clients: usize, rate: f64, secs: f64, stuck: usize, memory: bool| -> Job {
         Box::new(move |c| {
             fanout::run(
                 c,
@@ -185,10 +198,43 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
                     rate,
                     secs,
                     stuck,
+                    memory,
                 },
             )
         })
     };
+    // Messages are stored on disk unless a variant says `"store":"memory"` (`--in-memory`): the
+    // pairs show what durability costs.
+    let store = |memory: bool| ("store", json!(if memory { "memory" } else { "disk" }));
+    let fanout = |clients: usize, rate: f64, memory: bool| {
+        let params = vec![
+            ("clients", json!(clients)),
+            ("rate", json!(rate)),
+            ("secs", json!(fanout_s)),
+            store(memory),
+        ];
+        (v("fanout", params), fan(clients, rate, fanout_s, 0, memory))
+    };
+    let saturate = |clients: usize, memory: bool| -> (Variant, Job) {
+        let params = vec![
+            ("clients", json!(clients)),
+            ("secs", json!(saturate_s)),
+            store(memory),
+        ];
+        let extra: &'static [&'static str] = if memory { &["--in-memory"] } else { &[] };
+        (
+            v("saturate", params),
+            Box::new(move |c| saturate::run(c, clients, saturate_s, extra)),
+        )
+    };
+    let storm = |rooms: usize| -> (Variant, Job) {
+        let params = vec![("clients", json!(1000)), ("rooms", json!(rooms))];
+        (
+            v("joinstorm", params),
+            Box::new(move |c| rooms::storm(c, 1000, rooms)),
+        )
+    };
+    let startup_n: u64 = if q { 100_000 } else { 1_000_000 };
     vec![
         (
             v(
@@ -204,42 +250,13 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
             ),
             Box::new(move |c| idle::run(c, 5000, idle_s)),
         ),
-        (
-            v(
-                "fanout",
-                vec![
-                    ("clients", json!(100)),
-                    ("rate", json!(200)),
-                    ("secs", json!(fanout_s)),
-                ],
-            ),
-            fan(100, 200.0, fanout_s, 0),
-        ),
-        (
-            v(
-                "fanout",
-                vec![
-                    ("clients", json!(1000)),
-                    ("rate", json!(50)),
-                    ("secs", json!(fanout_s)),
-                ],
-            ),
-            fan(1000, 50.0, fanout_s, 0),
-        ),
-        (
-            v(
-                "saturate",
-                vec![("clients", json!(100)), ("secs", json!(saturate_s))],
-            ),
-            Box::new(move |c| saturate::run(c, 100, saturate_s)),
-        ),
-        (
-            v(
-                "saturate",
-                vec![("clients", json!(1000)), ("secs", json!(saturate_s))],
-            ),
-            Box::new(move |c| saturate::run(c, 1000, saturate_s)),
-        ),
+        fanout(100, 200.0, false),
+        fanout(100, 200.0, true),
+        fanout(1000, 50.0, false),
+        fanout(1000, 50.0, true),
+        saturate(100, false),
+        saturate(1000, false),
+        saturate(1000, true),
         (
             v(
                 "stuck",
@@ -251,11 +268,41 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
                     ("secs", json!(stuck_s)),
                 ],
             ),
-            fan(1000, 50.0, stuck_s, 10),
+            fan(1000, 50.0, stuck_s, 10, false),
         ),
         (
             v("connections", vec![("clients", json!(10_000))]),
             Box::new(|c| connections::run(c, 10_000)),
+        ),
+        (
+            v(
+                "rooms",
+                vec![
+                    ("clients", json!(1000)),
+                    ("room_size", json!(rooms::ROOM_SIZE)),
+                    ("rate", json!(50)),
+                    ("secs", json!(fanout_s)),
+                ],
+            ),
+            Box::new(move |c| rooms::run(c, 1000, 50.0, fanout_s)),
+        ),
+        storm(1),
+        storm(50),
+        (
+            v(
+                "reconnect",
+                vec![
+                    ("live", json!(100)),
+                    ("late", json!(100)),
+                    ("behind", json!(1000)),
+                    ("rate", json!(50)),
+                ],
+            ),
+            Box::new(|c| history::reconnect(c, 100, 100, 1000, 50.0)),
+        ),
+        (
+            v("startup", vec![("messages", json!(startup_n))]),
+            Box::new(move |c| history::startup(c, startup_n)),
         ),
     ]
 }

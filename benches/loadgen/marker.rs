@@ -19,10 +19,18 @@ pub struct Marker {
     pub send_us: u64,
 }
 
-/// The `send` frame's JSON for `m`. Digits and spaces need no JSON escaping.
+/// The `send` frame's JSON for `m`, to `general`. Digits and spaces need no JSON escaping.
 pub fn send_json(m: Marker) -> String {
     format!(
         r#"{{"type":"send","text":"~B{} {} {}~"}}"#,
+        m.sender, m.k, m.send_us
+    )
+}
+
+/// The `send` frame's JSON for `m`, to the room `room` (letters and digits only).
+pub fn send_to_room_json(m: Marker, room: &str) -> String {
+    format!(
+        r#"{{"type":"send","room":"{room}","text":"~B{} {} {}~"}}"#,
         m.sender, m.k, m.send_us
     )
 }
@@ -32,8 +40,14 @@ pub fn send_json(m: Marker) -> String {
 pub enum Kind {
     Bench(Marker),
     Welcome,
+    /// A user came online (`presence`, `online: true`).
     Joined,
+    /// A user went offline.
     Left,
+    /// A user became a member of a room (`joined`).
+    Member,
+    /// A replay after `?since=` is over.
+    CaughtUp,
     Error,
     Other,
 }
@@ -48,10 +62,16 @@ pub fn classify(payload: &[u8]) -> Kind {
     let is = |name: &[u8]| rest.starts_with(name) && rest.get(name.len()) == Some(&b'"');
     if is(b"message") {
         find_marker(payload).map_or(Kind::Other, Kind::Bench)
+    } else if is(b"presence") {
+        // Someone arriving (or going) is a presence frame; `joined` is room membership.
+        match find(payload, br#""online":true"#) {
+            Some(_) => Kind::Joined,
+            None => Kind::Left,
+        }
     } else if is(b"joined") {
-        Kind::Joined
-    } else if is(b"left") {
-        Kind::Left
+        Kind::Member
+    } else if is(b"caught_up") {
+        Kind::CaughtUp
     } else if is(b"welcome") {
         Kind::Welcome
     } else if is(b"error") {
@@ -114,13 +134,18 @@ mod tests {
             Kind::Welcome
         );
         assert_eq!(
-            classify(br#"{"type":"joined","user":"b","ts":1}"#),
+            classify(br#"{"type":"presence","user":"b","online":true,"ts":1}"#),
             Kind::Joined
         );
         assert_eq!(
-            classify(br#"{"type":"left","user":"b","ts":1}"#),
+            classify(br#"{"type":"presence","user":"b","online":false,"ts":1}"#),
             Kind::Left
         );
+        assert_eq!(
+            classify(br#"{"type":"joined","room":"r","user":"b","ts":1}"#),
+            Kind::Member
+        );
+        assert_eq!(classify(br#"{"type":"caught_up","seq":3}"#), Kind::CaughtUp);
         assert_eq!(
             classify(br#"{"type":"error","code":"name_taken"}"#),
             Kind::Error

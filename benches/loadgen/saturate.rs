@@ -10,14 +10,16 @@
 use crate::common::{self, CpuMeter, Ctx, Figures, TICK};
 use crate::fanout::SENDERS;
 use crate::marker::Marker;
+use crate::server::Server;
 use std::time::{Duration, Instant};
 
 /// How long to wait for the last deliveries after the window.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Saturates a fresh server with `clients` clients for `secs` seconds.
-pub fn run(ctx: &Ctx, clients: usize, secs: f64) -> Result<Figures, String> {
-    let mut stage = common::stage(ctx, clients, &[])?;
+/// Saturates a fresh server with `clients` clients for `secs` seconds; `extra` flags (such as
+/// `--in-memory`) go to the server.
+pub fn run(ctx: &Ctx, clients: usize, secs: f64, extra: &[&str]) -> Result<Figures, String> {
+    let mut stage = common::stage(ctx, clients, extra)?;
     let fleet = &mut stage.fleet;
     let receivers = fleet.open();
     let meter = CpuMeter::start(stage.server.pid)?;
@@ -94,5 +96,30 @@ pub fn run(ctx: &Ctx, clients: usize, secs: f64) -> Result<Figures, String> {
     fig.put("other_cpu_pct", cpu.other_pct);
     common::note_generator(&mut fig, &cpu);
     common::note_trouble(&mut fig, &stage.fleet);
+    note_store(&mut fig, &mut stage.server, sent, secs)?;
     Ok(fig)
+}
+
+/// Stops the server and reads the store's tally: its group commits a second over the window,
+/// messages per commit, and whether every message sent was stored (`stored_all` 1).
+fn note_store(fig: &mut Figures, server: &mut Server, sent: u64, secs: f64) -> Result<(), String> {
+    server.stop_gracefully()?;
+    let lines = server.stderr_lines();
+    let Some(tally) = lines.iter().find_map(|l| parse_tally(l)) else {
+        return Err(server.failure("printed no store tally when stopped"));
+    };
+    let (commits, messages) = tally;
+    fig.put("commits_per_s", commits as f64 / secs);
+    fig.put("msgs_per_commit", messages as f64 / commits.max(1) as f64);
+    fig.put("stored_all", f64::from(u8::from(messages == sent)));
+    Ok(())
+}
+
+/// `… store: 123 group commits, 4567 messages appended (…)` → (123, 4567).
+pub fn parse_tally(line: &str) -> Option<(u64, u64)> {
+    let rest = line.split("store: ").nth(1)?;
+    let mut words = rest.split_whitespace();
+    let commits = words.next()?.parse().ok()?;
+    let messages = words.nth(2)?.parse().ok()?;
+    Some((commits, messages))
 }

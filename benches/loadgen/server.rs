@@ -6,11 +6,16 @@
 //! `websocket:` lines arrive (with a deadline), then drained until the server exits so that it
 //! never blocks on a full pipe. Its stderr goes to a thread named `server-stderr` that keeps the
 //! last lines for an error report. Dropping a [`Server`] kills and reaps it, so an error or a
-//! panic in a scenario never leaves a server behind.
+//! panic in a scenario never leaves a server behind, and removes its data directory.
+//!
+//! Every server runs in guest mode (`?name=` joins: no accounts to create for 10,000 clients)
+//! with the per-user message rate limit lifted (the generator floods on purpose), and stores its
+//! messages in a fresh data directory of its own, unless the scenario passes `--in-memory`.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -26,6 +31,8 @@ const STDERR_TAIL: usize = 20;
 /// A running server; killed when dropped.
 pub struct Server {
     child: Child,
+    /// The data directory, removed when the server is dropped.
+    data: Option<PathBuf>,
     pub pid: u32,
     pub ws: SocketAddr,
     /// From start to both addresses printed.
@@ -43,6 +50,11 @@ pub struct Launch {
 impl Server {
     /// Starts the server with the standard flags plus `extra`, and waits for its addresses.
     pub fn start(launch: &Launch, extra: &[&str]) -> Result<Server, String> {
+        Server::start_on(launch, extra, fresh_data_dir()?)
+    }
+
+    /// Starts the server on the data directory `data` (kept from an earlier run, or new).
+    pub fn start_on(launch: &Launch, extra: &[&str], data: PathBuf) -> Result<Server, String> {
         let mut cmd = match launch.pin {
             true => {
                 let mut c = Command::new("taskset");
@@ -52,7 +64,10 @@ impl Server {
             false => Command::new(&launch.bin),
         };
         cmd.args(["--http", "127.0.0.1:0", "--ws", "127.0.0.1:0"])
-            .args(["--max-connections", "20000"])
+            .args(["--max-connections", "20000", "--guests"])
+            .args(["--send-rate", "1000000", "--send-burst", "1000000"])
+            .arg("--data")
+            .arg(&data)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -65,6 +80,7 @@ impl Server {
         let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
         let mut server = Server {
             pid: child.id(),
+            data: Some(data),
             child,
             ws: SocketAddr::from(([127, 0, 0, 1], 0)),
             startup: Duration::ZERO,
@@ -103,15 +119,75 @@ impl Server {
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+
+    /// Stops the server with SIGTERM and waits (up to a deadline) until it has exited: its last
+    /// log lines, such as the store's tally, are then in [`Server::stderr_lines`].
+    pub fn stop_gracefully(&mut self) -> Result<(), String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status()
+            .map_err(|e| format!("kill -TERM: {e}"))?;
+        if !status.success() {
+            return Err("kill -TERM failed".into());
+        }
+        let deadline = Instant::now() + STOP_DEADLINE;
+        // Bounded by the deadline; each pass waits 20 ms.
+        while self.alive() {
+            if Instant::now() > deadline {
+                return Err(self.failure("did not exit within 30 s of SIGTERM"));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        // The stderr thread may still be reading the last lines: give it the same deadline.
+        while Instant::now() < deadline && !self.stderr_lines().iter().any(|l| l.contains("store:"))
+        {
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// The last lines the server wrote to stderr.
+    pub fn stderr_lines(&self) -> Vec<String> {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Hands over the data directory (the server keeps running, or has stopped): it is no longer
+    /// removed when this server is dropped.
+    pub fn keep_data(&mut self) -> Option<PathBuf> {
+        self.data.take()
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         // SIGKILL: the bench measures nothing at shutdown, and a clean shutdown of thousands of
-        // connections would send as many `left` broadcasts to clients that are going anyway.
+        // connections would send as many presence frames to clients that are going anyway.
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(data) = self.data.take() {
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
+}
+
+/// How long a SIGTERM may take to end the server.
+const STOP_DEADLINE: Duration = Duration::from_secs(30);
+
+/// A new, empty directory for a server's store.
+pub fn fresh_data_dir() -> Result<PathBuf, String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "threadchat-bench-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) -> Result<(), String> {

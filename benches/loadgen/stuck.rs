@@ -71,7 +71,7 @@ fn open_one(addr: SocketAddr, i: usize) -> Result<One, String> {
         .set_read_timeout(Some(HANDSHAKE_DEADLINE))
         .map_err(|e| e.to_string())?;
     stream
-        .write_all(ws::handshake_request(addr.port(), &format!("s{i}")).as_bytes())
+        .write_all(ws::handshake_request(addr.port(), &format!("s{i}"), "").as_bytes())
         .map_err(|e| format!("stuck client handshake: {e}"))?;
     let mut head = Vec::new();
     let mut byte = [0u8; 1];

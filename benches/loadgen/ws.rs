@@ -94,10 +94,10 @@ pub fn encode_masked(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
     out.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
 }
 
-/// The upgrade request of a client named `name`.
-pub fn handshake_request(port: u16, name: &str) -> String {
+/// The upgrade request of a client named `name`, with more of the query (`&since=0`) if any.
+pub fn handshake_request(port: u16, name: &str, query: &str) -> String {
     format!(
-        "GET /?name={name} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
+        "GET /?name={name}{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
 }

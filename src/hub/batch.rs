@@ -89,6 +89,11 @@ impl Batch {
         }
     }
 
+    /// Whether `slot` has frames waiting in this batch.
+    pub fn holds(&self, slot: Slot) -> bool {
+        self.queues.get(slot).is_some_and(|queue| !queue.is_empty())
+    }
+
     /// Starts a new audience for [`Batch::queue_once`].
     pub fn new_audience(&mut self) {
         self.mark = self.mark.wrapping_add(1);

@@ -11,6 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::Receiver;
+
 use crate::config::Limits;
 use crate::end::End;
 use crate::event::{ConnId, Event};
@@ -30,10 +32,19 @@ pub struct Hub {
     /// Clients with a backlog: the only ones the retry timer needs to visit.
     pub(super) lagging: HashSet<Slot>,
     pub(super) batch: Batch,
+    /// The other batch, empty: the one being written while `batch` takes what arrives meanwhile
+    /// (see `deliver.rs`); swapped at each flush, so both keep their buffers.
+    pub(super) spare: Batch,
+    /// The hub's own inbox, also read in the middle of a flush (see `deliver.rs`).
+    pub(super) inbox: Receiver<Event>,
+    /// `Shutdown` was taken off the inbox in the middle of a flush: the loop stops after it.
+    pub(super) stopping: bool,
     /// Clients removed or refused in this batch, waiting for their Close frame.
     pub(super) closing: Vec<(Client, End)>,
     /// Changes for the store, handed over at the next flush (`deliver.rs`).
     pub(super) changes: Vec<Change>,
+    /// Changes have been handed over and the store has not answered yet (`Event::Stored`).
+    pub(super) committing: bool,
     /// When to look for silent connections to ping; `None` while nobody is connected.
     pub(super) next_heartbeat: Option<Instant>,
     pub(super) limits: Limits,
@@ -69,8 +80,8 @@ pub(super) struct Author {
 }
 
 impl Hub {
-    /// A hub that knows what the store knew at start-up.
-    pub fn new(setup: HubSetup) -> Self {
+    /// A hub that knows what the store knew at start-up, reading `inbox`.
+    pub fn new(setup: HubSetup, inbox: Receiver<Event>) -> Self {
         let HubSetup {
             limits,
             store,
@@ -96,8 +107,12 @@ impl Hub {
             dir,
             lagging: HashSet::new(),
             batch: Batch::default(),
+            spare: Batch::default(),
+            inbox,
+            stopping: false,
             closing: Vec::new(),
             changes: Vec::new(),
+            committing: false,
             next_heartbeat: None,
             limits,
             store,

@@ -86,13 +86,14 @@ impl Hub {
         let dir = &self.dir;
         let Some(user) = dir.user(key) else { return };
         let name_of = |k: &str| dir.user(k).map(|u| u.name.as_str());
-        let mates = dir.roommates(key);
-        let (online, offline): (Vec<&str>, Vec<&str>) =
-            mates.into_iter().partition(|k| dir.is_online(k));
+        let (online, offline): (Vec<_>, Vec<_>) = dir
+            .roommates(key)
+            .into_iter()
+            .partition(|mate| !mate.conns.is_empty());
         let welcome = ServerFrame::Welcome {
             you: &user.name,
-            users: online.into_iter().filter_map(name_of).collect(),
-            offline: offline.into_iter().filter_map(name_of).collect(),
+            users: online.into_iter().map(|u| u.name.as_str()).collect(),
+            offline: offline.into_iter().map(|u| u.name.as_str()).collect(),
             rooms: dir.rooms_of(key).map(|r| r.name.as_str()).collect(),
             dms: user.dms.iter().filter_map(|k| name_of(k)).collect(),
         };
@@ -168,11 +169,13 @@ impl Hub {
         }
     }
 
-    /// A user registered: they can be written to, and the store has put them in `general`.
+    /// A user registered: they can be written to, and the store has put them in `general`, which
+    /// its members hear as `joined`.
     pub(super) fn user_added(&mut self, name: &str) {
         if self.dir.add_user(name, Pace::default()) {
-            self.dir
-                .add_member(&Directory::general_key(), &name_key(name));
+            let (general, key) = (Directory::general_key(), name_key(name));
+            self.dir.add_member(&general, &key);
+            self.announce(&general, &key, true);
         }
     }
 }

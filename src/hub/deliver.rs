@@ -6,46 +6,63 @@
 //! Changes for the store are offered without waiting too: if its channel is full, they wait in
 //! the hub and are offered again at the next flush or on the retry timer.
 
-use std::collections::HashSet;
-use std::io::IoSlice;
 use std::time::Instant;
 
 use crate::end::End;
-use crate::event::ConnId;
-use crate::hub::batch::Batch;
+use crate::event::Event;
 use crate::hub::chat::Hub;
 use crate::hub::client::Client;
-use crate::hub::clients::Slot;
-use crate::hub::{BACKLOG_RETRY, frame};
+use crate::hub::{BACKLOG_RETRY, MAX_BATCH, frame};
+
+/// While a batch is being written, the inbox is looked at after every this many clients (a
+/// few hundred microseconds of writing).
+const ARRIVALS_EVERY: usize = 64;
 
 impl Hub {
     /// Hands the batch's changes to the store, writes the batch to every client, then drops those
-    /// whose socket failed or who fell too far behind (which may batch presence frames, hence the
-    /// loop).
+    /// whose socket failed or who fell too far behind.
+    ///
+    /// Writing a large batch takes a while (a few milliseconds for a thousand clients), and the
+    /// events that arrive meanwhile are applied as it goes ([`Hub::take_arrivals`]), into the next
+    /// batch: a sender written to first has its next message on the way at once, and that message
+    /// is then committed while the rest of this batch is written, not after. What they add (and
+    /// what dropping a client adds: presence) goes out with the next flush, which the hub's loop
+    /// runs straight away (see [`Hub::next_timer`]).
     pub fn flush(&mut self) {
         self.offer_changes();
-        while !self.batch.is_empty() {
-            let order = self.batch.flush_order();
-            let mut out = Delivery {
-                failed: Vec::new(),
-                slices: Vec::new(),
-                lagging: &mut self.lagging,
-            };
-            // Clients with frames of their own first: this batch's senders (their copy is their
-            // acknowledgement) and newcomers (their welcome). A sender that hears back early sends
-            // its next message while the others are still being written to.
-            let max_backlog = self.limits.max_backlog;
-            for slot in order {
-                if let Some(client) = self.clients.get_mut(slot) {
-                    out.deliver(slot, client, &self.batch, max_backlog);
+        let spare = std::mem::take(&mut self.spare);
+        let batch = std::mem::replace(&mut self.batch, spare);
+        let max_backlog = self.limits.max_backlog;
+        let (mut failed, mut lagging, mut slices) = (Vec::new(), Vec::new(), Vec::new());
+        // Clients with frames of their own first: this batch's senders (their copy is their
+        // acknowledgement) and newcomers (their welcome). A sender that hears back early sends
+        // its next message while the others are still being written to.
+        for (n, slot) in batch.flush_order().into_iter().enumerate() {
+            if let Some(client) = self.clients.get_mut(slot) {
+                batch.pieces_for(slot, &mut slices);
+                match client.send(&slices, max_backlog) {
+                    Err(end) => failed.push((client.conn, end)),
+                    Ok(()) if client.is_lagging() => lagging.push(slot),
+                    Ok(()) => {}
                 }
             }
-            let failed = out.failed;
-            self.batch.clear();
-            self.clients.recycle();
-            for (conn, end) in failed {
-                self.remove(conn, end);
+            if n % ARRIVALS_EVERY == ARRIVALS_EVERY - 1 {
+                slices.clear();
+                self.take_arrivals();
             }
+        }
+        drop(slices);
+        self.spare = batch;
+        self.spare.clear();
+        // A client removed meanwhile is no longer anyone's concern.
+        let clients = &self.clients;
+        self.lagging.extend(
+            lagging
+                .into_iter()
+                .filter(|&slot| clients.get(slot).is_some()),
+        );
+        for (conn, end) in failed {
+            self.remove(conn, end);
         }
         self.clients.recycle();
         for (client, end) in self.closing.drain(..) {
@@ -54,14 +71,35 @@ impl Hub {
         self.advance_replays();
     }
 
-    /// Offers the waiting changes to the store; keeps them if it is busy.
-    fn offer_changes(&mut self) {
-        if self.changes.is_empty() {
+    /// Applies what arrived on the inbox while a batch is being written (at most [`MAX_BATCH`]
+    /// events), and hands any new messages to the store at once. Its frames join the next batch.
+    fn take_arrivals(&mut self) {
+        if self.stopping || self.inbox.is_empty() {
+            return;
+        }
+        let arrived: Vec<Event> = self.inbox.try_iter().take(MAX_BATCH).collect();
+        for event in arrived {
+            if matches!(event, Event::Shutdown) {
+                // The loop in mod.rs stops after this flush.
+                self.stopping = true;
+                break;
+            }
+            self.apply(event);
+        }
+        self.offer_changes();
+    }
+
+    /// Offers the waiting changes to the store, unless it is still committing the last ones:
+    /// changes that come meanwhile wait here and go together in the next group (one commit, and
+    /// one fan-out of the messages it makes durable, for many). Keeps them if its channel is full.
+    pub(super) fn offer_changes(&mut self) {
+        if self.changes.is_empty() || self.committing {
             return;
         }
         let changes = std::mem::take(&mut self.changes);
-        if let Err(returned) = self.store.offer(changes) {
-            self.changes = returned;
+        match self.store.offer(changes) {
+            Ok(()) => self.committing = true,
+            Err(returned) => self.changes = returned,
         }
     }
 
@@ -71,6 +109,10 @@ impl Hub {
     /// fires; it need not, because every flush retries lagging clients and offers waiting changes
     /// anyway. It matters only when the chat goes quiet.
     pub fn next_timer(&self) -> Option<Instant> {
+        if !self.batch.is_empty() {
+            // Frames applied during the last flush wait for the next one: now.
+            return Some(Instant::now());
+        }
         let behind = !self.lagging.is_empty() || !self.changes.is_empty() || self.replays_waiting();
         let retry = behind.then(|| Instant::now() + BACKLOG_RETRY);
         match (retry, self.next_heartbeat) {
@@ -112,30 +154,16 @@ impl Hub {
 
     /// Closes every connection with 1001 ("going away": pages reconnect at once).
     pub fn close_all(&mut self) -> usize {
-        self.flush();
+        self.stopping = true;
+        // What is batched, and what dropping a client on the way adds.
+        while !self.batch.is_empty() {
+            self.flush();
+        }
         let mut count = 0;
         for client in self.clients.drain() {
             client.finish(&End::ServerStopping);
             count += 1;
         }
         count
-    }
-}
-
-/// One flush's bookkeeping: who failed, who fell behind, and the reusable slice list.
-struct Delivery<'a, 'b> {
-    failed: Vec<(ConnId, End)>,
-    slices: Vec<IoSlice<'b>>,
-    lagging: &'a mut HashSet<Slot>,
-}
-
-impl<'b> Delivery<'_, 'b> {
-    fn deliver(&mut self, slot: Slot, client: &mut Client, batch: &'b Batch, max_backlog: usize) {
-        batch.pieces_for(slot, &mut self.slices);
-        if let Err(end) = client.send(&self.slices, max_backlog) {
-            self.failed.push((client.conn, end));
-        } else if client.is_lagging() {
-            self.lagging.insert(slot);
-        }
     }
 }

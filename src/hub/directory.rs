@@ -6,7 +6,7 @@
 //! sockets that must get it. The functions here are the only ones that change these collections,
 //! so the sides never drift apart.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::hub::clients::Slot;
 use crate::hub::pace::Pace;
@@ -32,25 +32,37 @@ pub struct User {
 pub struct Room {
     /// The name as its creator spelled it.
     pub name: String,
-    /// Members, by key.
-    pub members: BTreeSet<String>,
+    /// Members, by key, each with where the user is kept (so that walking a room's members, as
+    /// every welcome does, looks nothing up).
+    pub members: BTreeMap<String, UserId>,
     /// The open connections of its members.
     pub live: Vec<Slot>,
 }
 
+/// Where a user is kept in the directory. Users are never forgotten while the hub runs, so an
+/// id stays valid.
+pub type UserId = usize;
+
 #[derive(Debug, Default)]
 pub struct Directory {
-    users: HashMap<String, User>,
+    /// Every user, by key.
+    ids: HashMap<String, UserId>,
+    users: Vec<User>,
     rooms: HashMap<String, Room>,
 }
 
 impl Directory {
     pub fn user(&self, key: &str) -> Option<&User> {
-        self.users.get(key)
+        self.ids.get(key).map(|&id| &self.users[id])
     }
 
     pub fn user_mut(&mut self, key: &str) -> Option<&mut User> {
-        self.users.get_mut(key)
+        self.ids.get(key).map(|&id| &mut self.users[id])
+    }
+
+    /// A user by id, as a room's members name them.
+    pub fn user_by_id(&self, id: UserId) -> &User {
+        &self.users[id]
     }
 
     pub fn room(&self, key: &str) -> Option<&Room> {
@@ -67,13 +79,13 @@ impl Directory {
 
     /// Whether the user has a connection open.
     pub fn is_online(&self, key: &str) -> bool {
-        self.users.get(key).is_some_and(|u| !u.conns.is_empty())
+        self.user(key).is_some_and(|u| !u.conns.is_empty())
     }
 
     /// Adds a user the hub did not know yet; `false` if it did.
     pub fn add_user(&mut self, name: &str, pace: Pace) -> bool {
         let key = name_key(name);
-        if self.users.contains_key(&key) {
+        if self.ids.contains_key(&key) {
             return false;
         }
         let user = User {
@@ -83,13 +95,14 @@ impl Directory {
             dms: BTreeSet::new(),
             pace,
         };
-        self.users.insert(key, user);
+        self.ids.insert(key, self.users.len());
+        self.users.push(user);
         true
     }
 
     /// Changes how a user's name is spelled (a guest name taken anew).
     pub fn respell(&mut self, key: &str, name: &str) {
-        if let Some(user) = self.users.get_mut(key) {
+        if let Some(user) = self.user_mut(key) {
             user.name = name.to_owned();
         }
     }
@@ -102,7 +115,7 @@ impl Directory {
         }
         let room = Room {
             name: name.to_owned(),
-            members: BTreeSet::new(),
+            members: BTreeMap::new(),
             live: Vec::new(),
         };
         self.rooms.insert(key, room);
@@ -112,11 +125,11 @@ impl Directory {
     /// Makes the user a member of the room, with their open connections; `false` if either is
     /// unknown or they already were.
     pub fn add_member(&mut self, room_key: &str, user_key: &str) -> bool {
-        let (Some(room), Some(user)) = (self.rooms.get_mut(room_key), self.users.get_mut(user_key))
-        else {
+        let (Some(room), Some(&id)) = (self.rooms.get_mut(room_key), self.ids.get(user_key)) else {
             return false;
         };
-        if !room.members.insert(user_key.to_owned()) {
+        let user = &mut self.users[id];
+        if room.members.insert(user_key.to_owned(), id).is_some() {
             return false;
         }
         user.rooms.insert(room_key.to_owned());
@@ -126,11 +139,11 @@ impl Directory {
 
     /// Ends a membership; `false` if there was none.
     pub fn remove_member(&mut self, room_key: &str, user_key: &str) -> bool {
-        let (Some(room), Some(user)) = (self.rooms.get_mut(room_key), self.users.get_mut(user_key))
-        else {
+        let (Some(room), Some(&id)) = (self.rooms.get_mut(room_key), self.ids.get(user_key)) else {
             return false;
         };
-        if !room.members.remove(user_key) {
+        let user = &mut self.users[id];
+        if room.members.remove(user_key).is_none() {
             return false;
         }
         user.rooms.remove(room_key);
@@ -141,7 +154,7 @@ impl Directory {
     /// Notes a private conversation between two users (each sees the other in `dms`).
     pub fn add_conversation(&mut self, a: &str, b: &str) {
         for (one, other) in [(a, b), (b, a)] {
-            if let Some(user) = self.users.get_mut(one) {
+            if let Some(user) = self.user_mut(one) {
                 user.dms.insert(other.to_owned());
             }
         }
@@ -149,9 +162,10 @@ impl Directory {
 
     /// A connection of the user opened; `true` if it is their first (they came online).
     pub fn connect(&mut self, user_key: &str, slot: Slot) -> bool {
-        let Some(user) = self.users.get_mut(user_key) else {
+        let Some(&id) = self.ids.get(user_key) else {
             return false;
         };
+        let user = &mut self.users[id];
         user.conns.push(slot);
         for room_key in &user.rooms {
             if let Some(room) = self.rooms.get_mut(room_key) {
@@ -163,9 +177,10 @@ impl Directory {
 
     /// A connection of the user closed; `true` if it was their last (they went offline).
     pub fn disconnect(&mut self, user_key: &str, slot: Slot) -> bool {
-        let Some(user) = self.users.get_mut(user_key) else {
+        let Some(&id) = self.ids.get(user_key) else {
             return false;
         };
+        let user = &mut self.users[id];
         user.conns.retain(|&s| s != slot);
         for room_key in &user.rooms {
             if let Some(room) = self.rooms.get_mut(room_key) {
@@ -175,18 +190,29 @@ impl Directory {
         user.conns.is_empty()
     }
 
-    /// The keys of the users who share a room with `user_key` (themselves included).
-    pub fn roommates(&self, user_key: &str) -> BTreeSet<&str> {
-        let mut mates = BTreeSet::new();
-        for room in self.rooms_of(user_key) {
-            mates.extend(room.members.iter().map(String::as_str));
-        }
-        mates
+    /// The users who share a room with `user_key` (themselves included), each once, in key order.
+    pub fn roommates(&self, user_key: &str) -> Vec<&User> {
+        let mut rooms = self.rooms_of(user_key);
+        let (Some(first), second) = (rooms.next(), rooms.next()) else {
+            return Vec::new();
+        };
+        let ids = match second {
+            // The usual case, everyone in `general`: its members are already sorted and distinct.
+            None => first.members.values().copied().collect(),
+            Some(second) => {
+                let mut merged: BTreeMap<&String, UserId> = BTreeMap::new();
+                for room in [first, second].into_iter().chain(rooms) {
+                    merged.extend(room.members.iter().map(|(key, &id)| (key, id)));
+                }
+                merged.into_values().collect::<Vec<_>>()
+            }
+        };
+        ids.into_iter().map(|id| &self.users[id]).collect()
     }
 
     /// The rooms `user_key` is a member of.
     pub fn rooms_of<'a>(&'a self, user_key: &str) -> impl Iterator<Item = &'a Room> + 'a {
-        let keys = self.users.get(user_key).map(|u| &u.rooms);
+        let keys = self.user(user_key).map(|u| &u.rooms);
         keys.into_iter()
             .flatten()
             .filter_map(|key| self.rooms.get(key))
@@ -236,7 +262,7 @@ mod tests {
         assert!(!dir.add_member("math", "bob"), "already a member");
         assert!(!dir.add_member("nowhere", "bob"));
         assert!(dir.user("bob").unwrap().rooms.contains("math"));
-        assert!(dir.room("math").unwrap().members.contains("bob"));
+        assert!(dir.room("math").unwrap().members.contains_key("bob"));
         assert!(dir.remove_member("math", "bob"));
         assert!(!dir.remove_member("math", "bob"));
         assert!(dir.user("bob").unwrap().rooms.is_empty());
@@ -251,13 +277,14 @@ mod tests {
         dir.add_member("general", "bob");
         dir.add_member("math", "alice");
         dir.add_member("math", "carol");
+        let names = |key: &str| -> Vec<String> {
+            dir.roommates(key).iter().map(|u| u.name.clone()).collect()
+        };
         assert_eq!(
-            dir.roommates("alice").into_iter().collect::<Vec<_>>(),
-            ["alice", "bob", "carol"]
+            names("alice"),
+            ["Alice", "bob", "carol"],
+            "as spelled, in key order"
         );
-        assert_eq!(
-            dir.roommates("bob").into_iter().collect::<Vec<_>>(),
-            ["alice", "bob"]
-        );
+        assert_eq!(names("bob"), ["Alice", "bob"]);
     }
 }

@@ -38,7 +38,7 @@ impl Hub {
         let Some(room) = self.dir.room(&key) else {
             return Ok(());
         };
-        if !room.members.contains(&from.key) {
+        if !room.members.contains_key(&from.key) {
             let why = format!("join {:?} before writing to it", room.name);
             return Err(refuse(WireError::new(ErrorCode::NotAMember, why)));
         }
@@ -108,8 +108,10 @@ impl Hub {
         Ok(())
     }
 
-    /// What the store has made durable (or could not), in `seq` order.
+    /// What the store has made durable (or could not), in `seq` order: the answer to the changes
+    /// the hub handed over, so the store is free for the next ones.
     pub(super) fn stored(&mut self, stored: Vec<Stored>) {
+        self.committing = false;
         for outcome in stored {
             match outcome {
                 Stored::New { conn, message } => {
@@ -198,7 +200,7 @@ impl Hub {
             Target::Room(name) => {
                 let key = self.existing_room(name)?;
                 let room = self.dir.room(&key).expect("existing_room found it");
-                if !room.members.contains(&from.key) {
+                if !room.members.contains_key(&from.key) {
                     let why = format!("you are not in {name:?}");
                     return Err(WireError::new(ErrorCode::NotAMember, why));
                 }

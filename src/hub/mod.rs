@@ -1,10 +1,15 @@
 //! The `hub` thread: the one owner of chat state, and the only writer of every socket.
 //!
-//! Blocks on its inbox until a connection sends an event, or until a timer it set is due: the
-//! next heartbeat check, or a retry for clients that are behind. Woken by any connection thread
-//! (see `event.rs`) or by `Server::stop` sending `Event::Shutdown`. It applies every event waiting
-//! (up to [`MAX_BATCH`]), then writes the resulting frames to each socket at once, without ever
-//! blocking on one (see `client.rs`). It ends on `Shutdown`, closing every connection with 1001.
+//! Blocks on its inbox until an event arrives, or until a timer it set is due: the next heartbeat
+//! check, or a retry for clients that are behind. Woken by any connection thread (see
+//! `event.rs`), by the `store` thread (messages now durable, new users, ended sessions), by the
+//! `history` thread (pages), or by `Server::stop` sending `Event::Shutdown`. It applies every
+//! event waiting (up to [`MAX_BATCH`]), hands new messages to the store, and then writes the
+//! resulting frames to each socket at once, without ever blocking on one (see `client.rs`); what
+//! arrives while it writes is applied as it goes, into the next batch (`deliver.rs`). When frames
+//! are ready while the store is committing, it first waits on the inbox, at most [`COALESCE`], for
+//! that commit (see [`coalesce`]). It never waits for the disk itself. It ends on `Shutdown`,
+//! closing every connection with 1001.
 
 mod batch;
 mod chat;
@@ -32,12 +37,16 @@ pub use chat::{Hub, HubSetup};
 /// carries many messages under load; small enough that the first of them is not kept waiting.
 pub const MAX_BATCH: usize = 256;
 
+/// How long frames ready to go out may wait for messages the store is committing (see
+/// [`coalesce`]): a few commits' time, so that a slow disk delays a fan-out by no more than this.
+const COALESCE: Duration = Duration::from_millis(2);
+
 /// How soon the hub tries again to write to clients whose socket was full.
 const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
 pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
-    let mut hub = Hub::new(setup);
-    loop {
+    let mut hub = Hub::new(setup, inbox.clone());
+    while !hub.stopping {
         // Blocks until a connection sends an event or the hub's next timer is due.
         let first = match wait(&inbox, hub.next_timer()) {
             Wake::Event(Event::Shutdown) | Wake::Closed => break,
@@ -48,7 +57,7 @@ pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
                 continue;
             }
         };
-        if !apply_batch(&mut hub, first, &inbox) {
+        if !apply_batch(&mut hub, first, &inbox) || !coalesce(&mut hub, &inbox) {
             break;
         }
         hub.flush();
@@ -65,6 +74,27 @@ fn apply_batch(hub: &mut Hub, first: Event, inbox: &Receiver<Event>) -> bool {
             return false;
         }
         hub.apply(event);
+    }
+    true
+}
+
+/// Frames ready to go out while the store is committing more messages: waits briefly for those
+/// (on the inbox, applying whatever else comes meanwhile), so that they all go out in the same
+/// sends. Under a steady stream of messages this halves the sends per message; when the store
+/// is idle, nothing waits. `false` when told to shut down.
+fn coalesce(hub: &mut Hub, inbox: &Receiver<Event>) -> bool {
+    hub.offer_changes();
+    if hub.batch.is_empty() {
+        return true;
+    }
+    let deadline = Instant::now() + COALESCE;
+    while hub.committing {
+        // Blocks until an event arrives (the store's answer, most likely) or the deadline.
+        match inbox.recv_deadline(deadline) {
+            Ok(Event::Shutdown) => return false,
+            Ok(event) => hub.apply(event),
+            Err(_) => break,
+        }
     }
     true
 }

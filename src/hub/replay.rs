@@ -13,6 +13,7 @@
 //! to `upto`, because messages up to there may still be on their way from the store to the hub;
 //! those skip it too. Then it gets `caught_up` and is live.
 
+use crate::end::End;
 use crate::event::ConnId;
 use crate::hub::chat::{Author, Hub};
 use crate::hub::clients::Slot;
@@ -129,7 +130,11 @@ impl Hub {
                 Stage::Draining { after } => Some((slot, after)),
                 _ => None,
             })
-            .filter(|(slot, _)| self.clients.get(*slot).is_some_and(|c| !c.is_lagging()))
+            .filter(|&(slot, _)| {
+                // Its last page is written and taken: not waiting in the batch, nor in a backlog.
+                let taken = self.clients.get(slot).is_some_and(|c| !c.is_lagging());
+                taken && !self.batch.holds(slot)
+            })
             .collect();
         for (slot, after) in ready {
             self.ask_next_page(slot, after);
@@ -180,7 +185,7 @@ impl Hub {
             Target::Room(name) => {
                 let key = self.existing_room(name)?;
                 let room = self.dir.room(&key).expect("existing_room found it");
-                if !room.members.contains(&from.key) {
+                if !room.members.contains_key(&from.key) {
                     let why = format!("join {:?} to read it", room.name);
                     return Err(WireError::new(ErrorCode::NotAMember, why));
                 }
@@ -224,13 +229,17 @@ impl Hub {
         }
     }
 
-    /// The `history` thread failed a query: the asker is told, and a replay is given up.
+    /// The `history` thread failed a query. A history page's asker is told; a replaying
+    /// connection is closed (error `unavailable`, Close 1011) rather than go live with a gap, and
+    /// reconnects with the same `since`.
     pub(super) fn history_failed(&mut self, conn: ConnId) {
         let Some(slot) = self.clients.slot(conn) else {
             return;
         };
-        self.replays.remove(&slot);
-        let why = "the server could not read its history; reconnect in a moment";
+        if self.replays.contains_key(&slot) {
+            return self.remove(conn, End::CatchUpFailed);
+        }
+        let why = "the server could not read its history; try again in a moment";
         self.refuse_frame(slot, &WireError::new(ErrorCode::Unavailable, why));
     }
 }

@@ -41,7 +41,7 @@ impl Hub {
         let member = self
             .dir
             .room(&key)
-            .is_some_and(|r| r.members.contains(&from.key));
+            .is_some_and(|r| r.members.contains_key(&from.key));
         if member {
             let json = self.membership_frame(&key, &from.key, true);
             self.batch.own(from.slot, |out| frame::text(out, &json));
@@ -58,7 +58,7 @@ impl Hub {
         if !self
             .dir
             .room(&key)
-            .is_some_and(|r| r.members.contains(&from.key))
+            .is_some_and(|r| r.members.contains_key(&from.key))
         {
             let why = format!("you are not in {name:?}");
             return Err(WireError::new(ErrorCode::NotAMember, why));
@@ -83,7 +83,9 @@ impl Hub {
             .map(|room| RoomInfo {
                 room: &room.name,
                 members: room.members.len(),
-                online: room.members.iter().filter(|k| dir.is_online(k)).count(),
+                online: (room.members.values())
+                    .filter(|&&id| !dir.user_by_id(id).conns.is_empty())
+                    .count(),
             })
             .collect();
         rooms.sort_by_key(|info| name_key(info.room));
@@ -129,7 +131,7 @@ impl Hub {
     }
 
     /// Sends `joined` or `left` to the room's members' open connections.
-    fn announce(&mut self, room_key: &str, user_key: &str, joined: bool) {
+    pub(super) fn announce(&mut self, room_key: &str, user_key: &str, joined: bool) {
         let json = self.membership_frame(room_key, user_key, joined);
         let piece = self.batch.shared(|out| frame::text(out, &json));
         if let Some(room) = self.dir.room(room_key) {

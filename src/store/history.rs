@@ -8,11 +8,13 @@
 //! a page reloaded with messages still pending learns from them which went through.
 //! It ends when the hub, the channel's only sender, has stopped.
 
+use std::panic::{self, AssertUnwindSafe};
+
 use crossbeam_channel::{Receiver, Sender};
 use redb::ReadTransaction;
 
 use super::messages::{self, Message};
-use super::schema::{CONVERSATIONS, MESSAGES, META};
+use super::schema::{CONVERSATIONS, MESSAGES, META, TRIMMED};
 use super::{Reader, StoreError};
 use crate::event::{ConnId, Event};
 use crate::hub::frame;
@@ -72,10 +74,17 @@ pub struct Page {
 pub fn run(reader: Reader, queries: Receiver<Query>, to_hub: Sender<Event>) {
     // Blocks until the hub asks; ends when the hub has stopped.
     for query in queries {
-        let event = match answer(&reader, query) {
-            Ok(event) => event,
-            Err((conn, e)) => {
+        let conn = query.conn();
+        // redb panics on some damage to a file (changed under it since the start-up check): that
+        // query fails, not the thread and with it the server.
+        let event = match panic::catch_unwind(AssertUnwindSafe(|| answer(&reader, query))) {
+            Ok(Ok(event)) => event,
+            Ok(Err(e)) => {
                 log!("history: {e}");
+                Event::HistoryFailed { conn }
+            }
+            Err(_) => {
+                log!("history: redb panicked reading the store: is the file damaged?");
                 Event::HistoryFailed { conn }
             }
         };
@@ -85,7 +94,15 @@ pub fn run(reader: Reader, queries: Receiver<Query>, to_hub: Sender<Event>) {
     }
 }
 
-fn answer(reader: &Reader, query: Query) -> Result<Event, (ConnId, StoreError)> {
+impl Query {
+    fn conn(&self) -> ConnId {
+        match self {
+            Query::History { conn, .. } | Query::CatchUp { conn, .. } => *conn,
+        }
+    }
+}
+
+fn answer(reader: &Reader, query: Query) -> Result<Event, StoreError> {
     match query {
         Query::History {
             conn,
@@ -96,9 +113,9 @@ fn answer(reader: &Reader, query: Query) -> Result<Event, (ConnId, StoreError)> 
             before,
             limit,
         } => {
-            let read = reader.begin("reading history").map_err(|e| (conn, e))?;
+            let read = reader.begin("reading history")?;
             let page = history(&read, &conversation, before, limit);
-            let (messages, more, truncated) = page.map_err(|e| (conn, fail(e)))?;
+            let (messages, more, truncated) = page.map_err(fail)?;
             let json = ServerFrame::History {
                 room: room.as_deref(),
                 with: with.as_deref(),
@@ -116,11 +133,11 @@ fn answer(reader: &Reader, query: Query) -> Result<Event, (ConnId, StoreError)> 
             after,
             max_bytes,
         } => {
-            let read = reader.begin("catching up").map_err(|e| (conn, e))?;
+            let read = reader.begin("catching up")?;
             let page = catch_up(&read, &me, &conversations, after, max_bytes);
             Ok(Event::Replay {
                 conn,
-                page: page.map_err(|e| (conn, fail(e)))?,
+                page: page.map_err(fail)?,
             })
         }
     }
@@ -152,7 +169,7 @@ fn history(
     seqs.truncate(limit);
     seqs.reverse();
     let messages = load_all(read, &seqs)?;
-    let truncated = !more && first_seq(read)? > 1;
+    let truncated = !more && trimmed(read, conversation)? > 0;
     Ok((messages, more, truncated))
 }
 
@@ -191,12 +208,16 @@ fn catch_up(
     }
     let meta = read.open_table(META)?;
     let upto = meta.get("last_seq")?.map_or(0, |v| v.value());
+    let mut truncated = false;
+    for conversation in conversations {
+        truncated |= trimmed(read, conversation)? > after;
+    }
     Ok(Page {
         frames,
         last,
         upto,
         more,
-        truncated: after + 1 < first_seq(read)?,
+        truncated,
     })
 }
 
@@ -211,10 +232,10 @@ fn load_all(read: &ReadTransaction, seqs: &[u64]) -> Result<Vec<Message>, redb::
     Ok(messages)
 }
 
-/// The oldest `seq` retention has kept (1 when nothing was ever removed).
-fn first_seq(read: &ReadTransaction) -> Result<u64, redb::Error> {
+/// The newest `seq` retention removed from a conversation (0 when none ever was).
+fn trimmed(read: &ReadTransaction, conversation: &str) -> Result<u64, redb::Error> {
     Ok(read
-        .open_table(META)?
-        .get("first_seq")?
-        .map_or(1, |v| v.value()))
+        .open_table(TRIMMED)?
+        .get(conversation)?
+        .map_or(0, |v| v.value()))
 }

@@ -7,12 +7,13 @@
 //! writer for long. Messages go from the oldest: the ones kept are always `first_seq..=last_seq`,
 //! so their number needs no counting.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use redb::{ReadableTable, WriteTransaction};
 
 use super::messages::load_from;
-use super::schema::{CLIENT_IDS, CONVERSATIONS, MESSAGES, META};
+use super::schema::{CLIENT_IDS, CONVERSATIONS, MESSAGES, META, TRIMMED};
 
 /// Messages removed by one sweep at most.
 const MAX_SWEPT: u64 = 10_000;
@@ -58,6 +59,8 @@ fn remove_old_messages(
     let mut messages = txn.open_table(MESSAGES)?;
     let mut index = txn.open_table(CONVERSATIONS)?;
     let mut ids = txn.open_table(CLIENT_IDS)?;
+    // Per conversation, the newest seq removed from it in this sweep.
+    let mut trimmed = HashMap::new();
     let mut seq = first;
     while seq <= last && seq - first < MAX_SWEPT {
         let kept = last - seq + 1;
@@ -70,7 +73,9 @@ fn remove_old_messages(
             break;
         }
         messages.remove(seq)?;
-        index.remove((message.conversation().as_str(), seq))?;
+        let conversation = message.conversation();
+        index.remove((conversation.as_str(), seq))?;
+        trimmed.insert(conversation, seq);
         if let Some(id) = message.id.as_deref() {
             ids.remove((message.from_key.as_str(), id))?;
         }
@@ -80,6 +85,11 @@ fn remove_old_messages(
     if seq == first {
         return Ok(false);
     }
+    let mut table = txn.open_table(TRIMMED)?;
+    for (conversation, seq) in trimmed {
+        table.insert(conversation.as_str(), seq)?;
+    }
+    drop(table);
     txn.open_table(META)?.insert("first_seq", seq)?;
     Ok(true)
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::StoreError;
+use crate::log;
 use crate::wire::GENERAL;
 
 /// The file in the data directory.
@@ -22,6 +23,9 @@ const SCHEMA_VERSION: u64 = 1;
 /// redb's page cache. Its default, 1 GiB, suits a database server; here the hot data (sessions,
 /// recent messages) is small, and a small machine has better uses for its memory.
 const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// redb's page cache while the file is checked at start-up (see [`open`]).
+const CHECK_CACHE_BYTES: usize = 1024 * 1024;
 
 /// name_key → (name as spelled, PHC string of the password, created ms).
 pub const USERS: TableDefinition<&str, (&str, &str, u64)> = TableDefinition::new("users");
@@ -54,6 +58,9 @@ pub type MessageRow<'a> = (
 pub const CONVERSATIONS: TableDefinition<(&str, u64), ()> = TableDefinition::new("conversations");
 /// (sender's name_key, client id) → seq: retried messages are recognised.
 pub const CLIENT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new("client_ids");
+/// conversation → the newest `seq` retention removed from it: a page that reaches the oldest kept
+/// message of that conversation says older ones existed (`truncated`).
+pub const TRIMMED: TableDefinition<&str, u64> = TableDefinition::new("trimmed");
 /// Small facts about the store itself: `schema` (the layout's version), `last_seq`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -79,14 +86,59 @@ pub fn open(dir: &Path) -> Result<Database, StoreError> {
         .create(dir)
         .map_err(|e| StoreError::new(context("cannot create the data directory"), e))?;
     let path = dir.join(FILE);
-    let mut builder = Database::builder();
-    builder.set_cache_size(CACHE_BYTES);
-    // redb may panic on a file damaged in some ways; that is an error here, not a crash.
-    let opened = panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)))
-        .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
-    let db = opened.map_err(|e| StoreError::new(context("cannot open the store in"), e))?;
+    // redb would make an empty file a new, empty store: here it can only be one cut short.
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+        let why = "the file is empty (cut short?); move it away to start with an empty store";
+        return Err(StoreError::new(context("the store is damaged in"), why));
+    }
+    let open = |cache| {
+        let mut builder = Database::builder();
+        builder.set_cache_size(cache);
+        // redb may panic on a file damaged in some ways; that is an error here, not a crash.
+        let opened = panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)))
+            .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
+        opened.map_err(|e| match damaged(&e) {
+            true => StoreError::new(context("the store is damaged in"), e),
+            false => StoreError::new(context("cannot open the store in"), e),
+        })
+    };
+    // The check reads every page once: through a small cache, so that it leaves the server's
+    // memory as small as it found it (memory freed is rarely given back to the system).
+    let mut db = open(CHECK_CACHE_BYTES)?;
+    check(&mut db).map_err(|e| StoreError::new(context("the store is damaged in"), e))?;
+    drop(db);
+    let db = open(CACHE_BYTES)?;
     prepare(&db).map_err(|e| StoreError::new(context("cannot use the store in"), e))?;
     Ok(db)
+}
+
+/// Whether redb refused the file for what is in it (rather than, say, a permission).
+fn damaged(error: &redb::DatabaseError) -> bool {
+    match error {
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(_)) => true,
+        redb::DatabaseError::Storage(redb::StorageError::Io(e)) => {
+            e.kind() == std::io::ErrorKind::UnexpectedEof
+        }
+        _ => false,
+    }
+}
+
+/// Verifies every page's checksum, so that a file damaged behind redb's back (a failing disk, a
+/// bad copy) is found at start-up, not by a reader in the middle of the chat. Costs one read of
+/// the file: about 70 ms for a million messages (76 MiB) on our test machine.
+fn check(db: &mut Database) -> Result<(), String> {
+    match panic::catch_unwind(AssertUnwindSafe(|| db.check_integrity())) {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => {
+            log!(
+                "store: the file was damaged; redb went back to its last intact commit, \
+                 so the newest messages may be missing"
+            );
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("redb panicked while checking it".into()),
+    }
 }
 
 /// Checks the schema version of an old store; makes sure every table, and the room `general`,
@@ -113,6 +165,7 @@ fn prepare(db: &Database) -> Result<(), redb::Error> {
     write.open_table(MESSAGES)?;
     write.open_table(CONVERSATIONS)?;
     write.open_table(CLIENT_IDS)?;
+    write.open_table(TRIMMED)?;
     let mut rooms = write.open_table(ROOMS)?;
     if rooms.get(GENERAL)?.is_none() {
         rooms.insert(GENERAL, (GENERAL, crate::log::now_ms()))?;

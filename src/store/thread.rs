@@ -1,13 +1,13 @@
 //! The `store` thread: the only writer of the database, one group commit at a time.
 //!
 //! Blocks on its channel until a request arrives, or until the next sweep (expired sessions,
-//! retention, see `retention.rs`) is due. Woken by the `auth` threads (registrations, sign-ins, sign-outs, password changes), the
-//! hub (room changes and messages, as `Changes`), and any thread that saw a session in use
-//! (`Touch`). It takes everything waiting (up to [`MAX_GROUP`] requests) into one write
-//! transaction and commits it durably once, then answers each request and tells the hub what is
-//! now durable: messages (`Event::Stored`), new users, ended sessions. Before the commit nobody
-//! hears anything, so nothing a client is told can be undone by a crash. It ends on `Stop`, after
-//! answering what came before, and closes the database.
+//! retention, see `retention.rs`) is due. Woken by the `auth` threads (registrations, sign-ins,
+//! sign-outs, password changes), the hub (room changes and messages, as `Changes`), and any
+//! thread that saw a session in use (`Touch`). It takes everything waiting (up to [`MAX_GROUP`]
+//! requests) into one write transaction and commits it durably once, then answers each request
+//! and tells the hub what is now durable: messages (`Event::Stored`), new users, ended sessions.
+//! Before the commit nobody hears anything, so nothing a client is told can be undone by a crash.
+//! It ends on `Stop`, after answering what came before, and closes the database.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,23 +43,40 @@ pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, s
     let sweep_every =
         (sweeps.session_expiry / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
     let mut next_sweep = Instant::now() + sweep_every;
+    let mut tally = Tally::default();
     loop {
+        // Checked here, not only on a timeout, so that a steady stream of requests (a busy chat)
+        // cannot put the sweeps off for ever.
+        if Instant::now() >= next_sweep {
+            sweep(&db, &sweeps, &to_hub);
+            next_sweep = Instant::now() + sweep_every;
+        }
         // Blocks until a request arrives or the next sweep is due.
         let first = match inbox.recv_deadline(next_sweep) {
-            Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(first) => first,
-            Err(RecvTimeoutError::Timeout) => {
-                sweep(&db, &sweeps, &to_hub);
-                next_sweep = Instant::now() + sweep_every;
-                continue;
-            }
+            Err(RecvTimeoutError::Timeout) => continue,
         };
         let (group, stop) = gather(first, &inbox);
-        commit_group(&db, group, &to_hub);
+        tally.messages += commit_group(&db, group, &to_hub);
+        tally.commits += 1;
         if stop {
-            return;
+            break;
         }
     }
+    log!(
+        "store: {} group commits, {} messages appended ({:.1} a commit)",
+        tally.commits,
+        tally.messages,
+        tally.messages as f64 / tally.commits.max(1) as f64
+    );
+}
+
+/// What the `store` thread did, for its last log line (the benchmark reads it).
+#[derive(Debug, Default)]
+struct Tally {
+    commits: u64,
+    messages: u64,
 }
 
 /// `first` and whatever else is waiting, up to [`MAX_GROUP`]; `true` if a `Stop` came among them
@@ -86,10 +103,13 @@ struct Aftermath {
     signed_out: Vec<(SessionId, SignOut)>,
     registered: Vec<String>,
     stored: Vec<Stored>,
+    /// The group held changes from the hub, which waits for their answer (even an empty one).
+    from_hub: bool,
 }
 
-/// Applies a group of requests in one transaction, commits it, then tells everyone concerned.
-fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) {
+/// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
+/// returns how many messages it appended.
+fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) -> u64 {
     let mut after = Aftermath::default();
     let outcome = db
         .begin_write()
@@ -105,7 +125,16 @@ fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) {
     if let Err(e) = &outcome {
         log!("store: {e}");
     }
+    let appended = match outcome {
+        Ok(()) => after
+            .stored
+            .iter()
+            .filter(|s| matches!(s, Stored::New { .. }))
+            .count() as u64,
+        Err(_) => 0,
+    };
     after.deliver(outcome.as_ref().copied(), to_hub);
+    appended
 }
 
 /// Applies one request inside `txn`, noting what to do after the commit.
@@ -157,6 +186,7 @@ fn apply(
         }
         Request::Touch { session } => accounts::touch(txn, &session, now)?,
         Request::Changes(changes) => {
+            after.from_hub = true;
             for change in changes {
                 match change {
                     Change::Room(change) => rooms::apply(txn, &change, now)?,
@@ -190,7 +220,7 @@ impl Aftermath {
                 let _ = to_hub.send(Event::UserAdded { name });
             }
         }
-        if !stored.is_empty() {
+        if self.from_hub {
             let _ = to_hub.send(Event::Stored(stored));
         }
         for answer in self.answers {

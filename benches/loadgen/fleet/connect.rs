@@ -47,8 +47,9 @@ impl Fleet {
         // Small frames must leave at once, not wait for an ACK (Nagle).
         let _ = stream.set_nodelay(true);
         let name = format!("{}{i}", self.prefix);
-        conn.outbuf
-            .extend_from_slice(ws::handshake_request(self.addr.port(), &name).as_bytes());
+        conn.outbuf.extend_from_slice(
+            ws::handshake_request(self.addr.port(), &name, &self.query).as_bytes(),
+        );
         conn.phase = Phase::Upgrading;
         self.flush(i);
     }

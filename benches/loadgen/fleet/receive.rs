@@ -24,7 +24,13 @@ pub struct Counts {
     pub failed: u64,
     /// Clients that were welcomed and later lost their connection.
     pub dropped: u64,
+    /// `presence` frames saying someone came online.
     pub joined: u64,
+    /// `joined` frames: someone became a member of a room.
+    pub members: u64,
+    /// `caught_up` frames, and when the last one came (µs on the fleet's clock).
+    pub caught_up: u64,
+    pub last_caught_up_us: u64,
     pub error_frames: u64,
     pub pings: u64,
     /// `read` calls that returned data, and the bytes they returned.
@@ -170,6 +176,11 @@ impl Sink<'_> {
                 }),
                 Kind::Welcome => self.welcomed = true,
                 Kind::Joined => self.counts.joined += 1,
+                Kind::Member => self.counts.members += 1,
+                Kind::CaughtUp => {
+                    self.counts.caught_up += 1;
+                    self.counts.last_caught_up_us = self.now;
+                }
                 Kind::Error => {
                     self.counts.error_frames += 1;
                     if self.errors.len() < ERRORS_KEPT {
