@@ -7,10 +7,11 @@
 // sending (--send-rate), so that posting 130 messages takes no time.
 
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import {
   createRoom, joinRoom, openConversation, openPage, postMany, register, shot, startServer,
-  useServerAndBrowser,
+  useServerAndBrowser, WAIT_MS,
 } from './harness.mjs';
 
 const FAST = ['--send-rate', '10000', '--send-burst', '10000'];
@@ -22,6 +23,23 @@ const env = useServerAndBrowser({ args: FAST });
 function shown(page) {
   return page.locator('[data-testid="messages"] [data-testid="message"]').evaluateAll((items) =>
     items.map((li) => ({ text: li.querySelector('[data-testid="message-text"]').textContent, seq: Number(li.dataset.seq) })));
+}
+
+/** How many messages of `room` the server keeps, asked from inside `page` on a socket of its own. */
+function keptIn(page, wsPort, room) {
+  return page.evaluate(async ({ wsPort, room }) => {
+    const ws = new WebSocket(`ws://${location.hostname}:${wsPort}/`);
+    const answer = await new Promise((resolve, reject) => {
+      ws.onerror = () => reject(new Error('the socket failed'));
+      ws.onmessage = (event) => {
+        const frame = JSON.parse(event.data);
+        if (frame.type === 'welcome') ws.send(JSON.stringify({ type: 'history', room, limit: 200 }));
+        if (frame.type === 'history') resolve(frame);
+      };
+    });
+    ws.close();
+    return answer.messages.length;
+  }, { wsPort, room });
 }
 
 const list = (page) => page.getByTestId('messages');
@@ -103,19 +121,12 @@ test('history cut by retention says that older messages are no longer kept', { t
   await register(uli, server.pageUrl, 'uli');
   await createRoom(uli, 'notes');
   await postMany(uli, server.wsPort, 'notes', 'note', 60);
-  // Retention sweeps about once a second: wait (with a deadline) until the oldest are gone.
-  await uli.waitForFunction(async (wsPort) => {
-    const ws = new WebSocket(`ws://${location.hostname}:${wsPort}/`);
-    const page = await new Promise((resolve) => {
-      ws.onmessage = (event) => {
-        const frame = JSON.parse(event.data);
-        if (frame.type === 'welcome') ws.send(JSON.stringify({ type: 'history', room: 'notes', limit: 200 }));
-        if (frame.type === 'history') resolve(frame);
-      };
-    });
-    ws.close();
-    return page.messages.length === 40;
-  }, server.wsPort, { polling: 250 });
+  // Retention sweeps about once a second: ask until the oldest are gone, with a deadline.
+  const deadline = Date.now() + WAIT_MS;
+  while ((await keptIn(uli, server.wsPort, 'notes')) !== 40) {
+    assert.ok(Date.now() < deadline, 'retention removed the oldest messages in time');
+    await delay(250);
+  }
 
   await register(val, server.pageUrl, 'val');
   await joinRoom(val, 'notes');
