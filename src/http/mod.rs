@@ -6,9 +6,11 @@
 //!   the answer; `reply`: the guard's own refusals;
 //! - `serve`: the `http` thread, which answers what tiny_http receives and rebuilds tiny_http when
 //!   its accept thread dies (`revive`); `files`: which file a path may name; `api`: the JSON API,
-//!   whose account requests `outcome` answers from an `auth` thread; `headers`: answers.
+//!   which refuses bad requests through `checks` and whose account requests `outcome` answers
+//!   from an `auth` thread; `headers`: answers.
 
 mod api;
+mod checks;
 mod files;
 mod forward;
 pub mod guard;

@@ -1,171 +1,13 @@
-//! Command-line flags and the limits they set.
+//! The command line: `--help`'s text, and the flags read into a [`Config`].
 //!
-//! Hand-parsed (a dozen flags do not need an argument-parsing crate). Every limit has a default
-//! sized for a classroom on a small machine, and `--help` lists them all.
+//! Hand-parsed: each flag is one line of a `match`, which three dozen flags do not need an
+//! argument-parsing crate for. Values are checked as they are read, and combinations that would
+//! make the server misbehave are refused before it starts.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Everything the server needs to start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Where the page and `/api/info` are served.
-    pub http_addr: SocketAddr,
-    /// Where WebSocket clients connect.
-    pub ws_addr: SocketAddr,
-    /// The folder of static files served at `/`.
-    pub www: PathBuf,
-    /// Extra origins allowed to open a WebSocket, besides the page's own.
-    pub allow_origins: Vec<String>,
-    /// Echo every message back to its sender instead of chatting (for conformance suites).
-    pub echo: bool,
-    /// Where the store lives.
-    pub data: PathBuf,
-    pub history: HistorySettings,
-    pub accounts: AccountSettings,
-    pub limits: Limits,
-    pub http: HttpLimits,
-}
-
-/// How much history the store keeps, and where.
-#[derive(Debug, Clone, Copy)]
-pub struct HistorySettings {
-    /// Messages older than this are removed.
-    pub max_age: Duration,
-    /// At most this many messages are kept, if set.
-    pub max_messages: Option<u64>,
-    /// A message's client id is remembered this long, to recognise a retry.
-    pub retry_window: Duration,
-    /// `--in-memory`: keep the store in memory only, nothing on disk (benchmarks, a throwaway
-    /// demo): nothing survives a restart.
-    pub in_memory: bool,
-}
-
-impl Default for HistorySettings {
-    fn default() -> Self {
-        HistorySettings {
-            max_age: Duration::from_secs(30 * 24 * 3600),
-            max_messages: None,
-            retry_window: Duration::from_secs(24 * 3600),
-            in_memory: false,
-        }
-    }
-}
-
-/// Who may chat, and how sign-ins are paced.
-#[derive(Debug, Clone)]
-pub struct AccountSettings {
-    /// `--guests`: anyone picks a free name, no accounts (v1's entry, for a quick demo).
-    pub guests: bool,
-    /// Registration needs this code.
-    pub join_code: Option<String>,
-    /// A session unused this long expires.
-    pub session_expiry: Duration,
-    /// Password hashes computed at once, each on an `auth` thread.
-    pub hashers: usize,
-    /// Sign-in and registration attempts per minute from one address.
-    pub auth_rate: u32,
-}
-
-impl Default for AccountSettings {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        AccountSettings {
-            guests: false,
-            join_code: None,
-            session_expiry: Duration::from_secs(7 * 24 * 3600),
-            // One core is left for the chat and the page.
-            hashers: cores.saturating_sub(1).max(1),
-            auth_rate: 30,
-        }
-    }
-}
-
-/// The bounds on the HTTP side, enforced by the guard in front of tiny_http.
-#[derive(Debug, Clone, Copy)]
-pub struct HttpLimits {
-    /// HTTP connections at once, each with a thread; when full, the one that has waited longest
-    /// for its client is closed.
-    pub max_connections: usize,
-    /// A request (head and body) must arrive within this.
-    pub request_timeout: Duration,
-    /// An open connection may wait this long for its next request.
-    pub keep_alive: Duration,
-    /// Bytes in a request body; more is refused with 413.
-    pub max_body: usize,
-}
-
-impl Default for HttpLimits {
-    fn default() -> Self {
-        HttpLimits {
-            max_connections: 256,
-            request_timeout: Duration::from_secs(10),
-            keep_alive: Duration::from_secs(5),
-            max_body: 16 * 1024,
-        }
-    }
-}
-
-/// The bounds that keep one client from costing everyone else.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Bytes of UTF-8 in one chat message's `text`.
-    pub max_text: usize,
-    /// Bytes in one WebSocket message or frame, enforced by tungstenite while reading.
-    pub max_message: usize,
-    /// Open WebSocket connections, handshakes included; more are refused with 503.
-    pub max_connections: usize,
-    /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
-    pub max_backlog: usize,
-    /// How long a connection may be silent before the hub pings it (checked every half interval,
-    /// so the Ping goes out up to half an interval later).
-    pub ping_interval: Duration,
-    /// How long a connection may send nothing at all (not even a Pong) before it is dropped.
-    pub idle_timeout: Duration,
-    /// Rooms in all; `create` past it is refused.
-    pub max_rooms: usize,
-    /// Rooms one user may be a member of.
-    pub max_rooms_per_user: usize,
-    /// Messages one user may send per second on average, all their connections together...
-    pub send_rate: u32,
-    /// ...and at most this many at once.
-    pub send_burst: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_text: 4096,
-            max_message: 64 * 1024,
-            max_connections: 10_000,
-            max_backlog: 256 * 1024,
-            ping_interval: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(75),
-            max_rooms: 1000,
-            max_rooms_per_user: 100,
-            send_rate: 10,
-            send_burst: 20,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            ws_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
-            www: PathBuf::from("www"),
-            allow_origins: Vec::new(),
-            echo: false,
-            data: PathBuf::from("data"),
-            history: HistorySettings::default(),
-            accounts: AccountSettings::default(),
-            limits: Limits::default(),
-            http: HttpLimits::default(),
-        }
-    }
-}
+use super::{Config, Limits};
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -342,9 +184,34 @@ mod tests {
             "127.0.0.1:0",
             "--ws",
             "0.0.0.0:9000",
+            "--www",
+            "site",
+            "--data",
+            "/tmp/chat",
+            "--in-memory",
+            "--history-days",
+            "2",
+            "--history-messages",
+            "500",
+            "--retry-window",
+            "60",
+            "--join-code",
+            "maths-7b",
+            "--session-expiry",
+            "3600",
+            "--hashers",
+            "3",
+            "--auth-rate",
+            "12",
             "--echo",
             "--max-text",
             "10",
+            "--max-message",
+            "2048",
+            "--max-connections",
+            "40",
+            "--max-backlog",
+            "4096",
             "--allow-origin",
             "http://a",
             "--allow-origin",
@@ -353,14 +220,75 @@ mod tests {
             "2.5",
             "--ping-interval",
             "0.5",
+            "--max-rooms",
+            "7",
+            "--max-rooms-per-user",
+            "3",
+            "--send-rate",
+            "5",
+            "--send-burst",
+            "9",
+            "--max-http-connections",
+            "16",
+            "--request-timeout",
+            "4",
+            "--keep-alive",
+            "1.5",
+            "--max-body",
+            "512",
         ])
         .unwrap();
         assert_eq!(config.http_addr.port(), 0);
         assert_eq!(config.ws_addr.port(), 9000);
+        assert_eq!(config.www, PathBuf::from("site"));
+        assert_eq!(config.data, PathBuf::from("/tmp/chat"));
+        let history = config.history;
+        assert!(history.in_memory);
+        assert_eq!(history.max_age, Duration::from_secs(2 * 24 * 3600));
+        assert_eq!(history.max_messages, Some(500));
+        assert_eq!(history.retry_window, Duration::from_secs(60));
+        let accounts = &config.accounts;
+        assert!(!accounts.guests);
+        assert_eq!(accounts.join_code.as_deref(), Some("maths-7b"));
+        assert_eq!(accounts.session_expiry, Duration::from_secs(3600));
+        assert_eq!((accounts.hashers, accounts.auth_rate), (3, 12));
         assert!(config.echo);
-        assert_eq!(config.limits.max_text, 10);
         assert_eq!(config.allow_origins, ["http://a", "http://b"]);
-        assert_eq!(config.limits.idle_timeout, Duration::from_millis(2500));
+        let limits = config.limits;
+        assert_eq!((limits.max_text, limits.max_message), (10, 2048));
+        assert_eq!((limits.max_connections, limits.max_backlog), (40, 4096));
+        assert_eq!(limits.idle_timeout, Duration::from_millis(2500));
+        assert_eq!(limits.ping_interval, Duration::from_millis(500));
+        assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));
+        assert_eq!((limits.send_rate, limits.send_burst), (5, 9));
+        let http = config.http;
+        assert_eq!((http.max_connections, http.max_body), (16, 512));
+        assert_eq!(http.request_timeout, Duration::from_secs(4));
+        assert_eq!(http.keep_alive, Duration::from_millis(1500));
+        assert!(run(&["--guests"]).unwrap().accounts.guests);
+    }
+
+    // Every flag the parser reads is in --help, and every flag in --help is read.
+    #[test]
+    fn help_lists_every_flag() {
+        let listed: Vec<&str> = USAGE
+            .split_whitespace()
+            .filter(|word| word.starts_with("--") && word.len() > 2)
+            .collect();
+        let file = include_str!("flags.rs");
+        let source = &file[..file.find("#[cfg(test)]").unwrap_or(file.len())];
+        for flag in &listed {
+            assert!(
+                source.contains(&format!("\"{flag}\"")),
+                "{flag} is in --help but not read"
+            );
+        }
+        let read = source
+            .split('"')
+            .filter(|s| s.starts_with("--") && s.len() > 2 && !s.contains(' '));
+        for flag in read {
+            assert!(listed.contains(&flag), "{flag} is read but not in --help");
+        }
     }
 
     #[test]
@@ -371,6 +299,9 @@ mod tests {
         assert!(run(&["--bogus"]).is_err());
         assert!(run(&["--ping-interval", "80"]).is_err());
         assert!(run(&["--idle-timeout", "NaN"]).is_err());
+        assert!(run(&["--guests", "--join-code", "x"]).is_err());
+        assert!(run(&["--join-code", ""]).is_err());
+        assert!(run(&["--send-rate", "5000000000"]).is_err());
     }
 
     #[test]
