@@ -26,7 +26,7 @@ test-browser:
 	$(CARGO) build
 	bash tests/browser/run.sh
 
-## bench: the load generator against a fresh release build (about 25 minutes; BENCH_QUICK=1 for about one).
+## bench: the load generator against a fresh release build (about 10 minutes; BENCH_QUICK=1 for about one).
 bench:
 	$(CARGO) build --release
 	$(CARGO) bench --bench loadgen
