@@ -41,7 +41,7 @@ impl Server {
         let (failed, failures) = critical::channel();
         let store_thread = spawn_store(&config, db, store_inbox, to_hub.clone(), &failed)?;
         let mut threads = spawn_chat(&config, &store, inbox, &to_hub, &failed)?;
-        let accounts = start_auth(&config, &store, &failed, &mut threads)?;
+        let accounts = spawn_auth(&config, &store, &failed, &mut threads)?;
         let sessions = Sessions {
             store: store.clone(),
             expiry: config.accounts.session_expiry,
@@ -200,7 +200,7 @@ fn spawn_doors(
 
 /// Starts the `auth` threads, `--hashers` of them, unless accounts are off (`--guests`); returns
 /// what the API needs to reach them.
-fn start_auth(
+fn spawn_auth(
     config: &Config,
     store: &Store,
     failed: &Sender<String>,
