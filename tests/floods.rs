@@ -19,11 +19,13 @@ const FIXED_THREADS: u64 = 24;
 /// `--max-http-connections` in these tests.
 const HTTP_CONNECTIONS: u64 = 64;
 
-/// A flood's threads: each place at a gate, twice over. A connection evicted to make room has its
-/// socket shut down at once, but its thread ends only when next scheduled, so during a flood some
-/// are still on their way out while their successors start.
+/// A flood's threads: each place at a gate, four times over. A connection evicted to make room
+/// has its socket shut down at once, but its thread ends only when next scheduled, so during a
+/// flood some are still on their way out while their successors start; on two busy cores, up to
+/// three rounds of them have been seen at once (223 threads for 64 places). Still a bound: without
+/// the gate, every connection of the flood kept a thread (1,996 for 2,000).
 fn flood_threads(places: u64) -> u64 {
-    2 * places + FIXED_THREADS
+    4 * places + FIXED_THREADS
 }
 
 /// Connections in a flood: far more than any cap (fewer if the test may not open that many).
@@ -71,9 +73,13 @@ fn an_endless_header_line_costs_no_memory() {
     while sent < 64 << 20 && hostile.write_all(&chunk).is_ok() {
         sent += chunk.len();
     }
+    // What was sent before the connection failed is what the guard read (8 KiB) plus what the
+    // kernel buffers hold until its reset arrives: the client's send buffer (up to
+    // net.ipv4.tcp_wmem's maximum, 4 MiB here) and the server's receive buffer. Well under the 64
+    // MiB offered means the server stopped reading; RSS below says it kept nothing.
     assert!(
-        sent < 4 << 20,
-        "the server read {sent} bytes of one header line"
+        sent < 16 << 20,
+        "the server kept reading one header line: {sent} bytes went in"
     );
     let grown = server.status("VmRSS").saturating_sub(rss_before);
     assert!(grown < 4 * 1024, "RSS grew by {grown} KiB");
@@ -99,8 +105,8 @@ fn half_sent_requests_leave_threads_bounded_and_the_page_served() {
         most = most.max(server.status("Threads"));
     }
     assert!(
-        flood.len() >= 900,
-        "only {} connections opened",
+        flood.len() as u64 >= 2 * bound,
+        "only {} connections opened: too few to tell a bound of {bound} threads from none",
         flood.len()
     );
     let started = Instant::now();
@@ -132,7 +138,11 @@ fn silent_sockets_leave_handshake_threads_bounded() {
         }
         most = most.max(server.status("Threads"));
     }
-    assert!(silent.len() >= 900, "only {} sockets opened", silent.len());
+    assert!(
+        silent.len() as u64 >= 2 * bound,
+        "only {} sockets opened: too few to tell a bound of {bound} threads from none",
+        silent.len()
+    );
     let url = format!("ws://{}/?name=latecomer", server.ws);
     let mut welcomed = false;
     wait_until("a new client is welcomed", || {

@@ -1,8 +1,9 @@
 // people.js: who is online, as far as this page knows, and nothing about the DOM. The server tells
-// each user about the people who share a room with them: `welcome` lists them (`users` online,
-// `offline` the others) and `presence` frames follow them. People you only have a private
-// conversation with (`dms`) share no room with you, so their presence is never sent: they are
-// kept as *unknown* rather than shown offline when they may not be (PROTOCOL.md §4).
+// each user about their contacts, the people who share a room or a private conversation with them:
+// `welcome` lists them (`users` online, `offline` the others) and `presence` frames follow them
+// (PROTOCOL.md §4). Someone seen before the server has said anything of them (a name in `dms`
+// that `welcome` did not list, a newcomer writing to you) is kept as *unknown* rather than shown
+// offline when they may not be.
 //
 // Names are keyed in lower case, as the server compares them, and shown as the server spells them.
 

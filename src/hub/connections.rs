@@ -2,7 +2,8 @@
 //!
 //! A user may have several connections (tabs, devices). Presence is about users, not
 //! connections: `presence online` goes out with a user's first connection and `presence offline`
-//! with their last, to everyone who shares a room with them.
+//! with their last, to their contacts: everyone who shares a room or a private conversation with
+//! them. The two sides of a new private conversation are told each other's presence then.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -87,7 +88,7 @@ impl Hub {
         let Some(user) = dir.user(key) else { return };
         let name_of = |k: &str| dir.user(k).map(|u| u.name.as_str());
         let (online, offline): (Vec<_>, Vec<_>) = dir
-            .roommates(key)
+            .contacts(key)
             .into_iter()
             .partition(|mate| !mate.conns.is_empty());
         let welcome = ServerFrame::Welcome {
@@ -101,22 +102,39 @@ impl Hub {
         self.batch.own(slot, |out| frame::text(out, &json));
     }
 
-    /// Tells everyone who shares a room with the user (but the user) that they came or went.
+    /// Tells the user's contacts (everyone who shares a room or a private conversation with
+    /// them, but the user) that they came or went.
     fn presence(&mut self, key: &str, online: bool) {
         let Some(user) = self.dir.user(key) else {
             return;
         };
-        let json = ServerFrame::Presence {
-            user: &user.name,
-            online,
-            ts: now_ms(),
-        }
-        .to_json();
-        let piece = self.batch.shared(|out| frame::text(out, &json));
+        let piece = self
+            .batch
+            .shared(|out| presence_frame(out, &user.name, online));
         self.batch.new_audience();
-        for room in self.dir.rooms_of(key) {
-            for &slot in room.live.iter().filter(|s| !user.conns.contains(s)) {
+        let partners = user.dms.iter().filter_map(|k| self.dir.user(k));
+        let partner_conns = partners.flat_map(|partner| partner.conns.iter());
+        let room_conns = self.dir.rooms_of(key).flat_map(|room| room.live.iter());
+        for &slot in room_conns.chain(partner_conns) {
+            if !user.conns.contains(&slot) {
                 self.batch.queue_once(slot, piece);
+            }
+        }
+    }
+
+    /// A private conversation began: each side learns whether the other is online, as their
+    /// contacts already do.
+    pub(super) fn introduce(&mut self, a: &str, b: &str) {
+        for (to, about) in [(a, b), (b, a)] {
+            let (Some(to), Some(about)) = (self.dir.user(to), self.dir.user(about)) else {
+                continue;
+            };
+            let online = !about.conns.is_empty();
+            let piece = self
+                .batch
+                .shared(|out| presence_frame(out, &about.name, online));
+            for &slot in &to.conns {
+                self.batch.queue(slot, piece);
             }
         }
     }
@@ -178,4 +196,15 @@ impl Hub {
             self.announce(&general, &key, true);
         }
     }
+}
+
+/// Appends a `presence` frame, encoded.
+fn presence_frame(out: &mut Vec<u8>, name: &str, online: bool) {
+    let json = ServerFrame::Presence {
+        user: name,
+        online,
+        ts: now_ms(),
+    }
+    .to_json();
+    frame::text(out, &json);
 }

@@ -151,13 +151,16 @@ impl Directory {
         true
     }
 
-    /// Notes a private conversation between two users (each sees the other in `dms`).
-    pub fn add_conversation(&mut self, a: &str, b: &str) {
+    /// Notes a private conversation between two users (each sees the other in `dms`); `true` if
+    /// it is new.
+    pub fn add_conversation(&mut self, a: &str, b: &str) -> bool {
+        let mut new = false;
         for (one, other) in [(a, b), (b, a)] {
             if let Some(user) = self.user_mut(one) {
-                user.dms.insert(other.to_owned());
+                new |= user.dms.insert(other.to_owned());
             }
         }
+        new
     }
 
     /// A connection of the user opened; `true` if it is their first (they came online).
@@ -190,19 +193,26 @@ impl Directory {
         user.conns.is_empty()
     }
 
-    /// The users who share a room with `user_key` (themselves included), each once, in key order.
-    pub fn roommates(&self, user_key: &str) -> Vec<&User> {
-        let mut rooms = self.rooms_of(user_key);
-        let (Some(first), second) = (rooms.next(), rooms.next()) else {
+    /// The users whose presence `user_key` follows: those who share a room with them or have a
+    /// private conversation with them, themselves included, each once, in key order.
+    pub fn contacts(&self, user_key: &str) -> Vec<&User> {
+        let (Some(user), Some(&own_id)) = (self.user(user_key), self.ids.get(user_key)) else {
             return Vec::new();
         };
-        let ids = match second {
-            // The usual case, everyone in `general`: its members are already sorted and distinct.
-            None => first.members.values().copied().collect(),
-            Some(second) => {
-                let mut merged: BTreeMap<&String, UserId> = BTreeMap::new();
-                for room in [first, second].into_iter().chain(rooms) {
-                    merged.extend(room.members.iter().map(|(key, &id)| (key, id)));
+        let mut rooms = self.rooms_of(user_key);
+        let ids = match (rooms.next(), rooms.next()) {
+            // The usual case, everyone in `general` and nothing private: its members are already
+            // sorted and distinct.
+            (Some(only), None) if user.dms.is_empty() => only.members.values().copied().collect(),
+            (first, second) => {
+                let mut merged: BTreeMap<&str, UserId> = BTreeMap::from([(user_key, own_id)]);
+                for room in first.into_iter().chain(second).chain(rooms) {
+                    merged.extend(room.members.iter().map(|(key, &id)| (key.as_str(), id)));
+                }
+                for key in &user.dms {
+                    if let Some(&id) = self.ids.get(key) {
+                        merged.insert(key, id);
+                    }
                 }
                 merged.into_values().collect::<Vec<_>>()
             }
@@ -270,21 +280,32 @@ mod tests {
     }
 
     #[test]
-    fn roommates_are_everyone_in_any_shared_room() {
+    fn contacts_are_roommates_and_private_partners() {
         let mut dir = directory();
-        dir.add_user("carol", Pace::default());
+        for name in ["carol", "dan", "hermit"] {
+            dir.add_user(name, Pace::default());
+        }
         dir.add_member("general", "alice");
         dir.add_member("general", "bob");
         dir.add_member("math", "alice");
         dir.add_member("math", "carol");
+        assert!(dir.add_conversation("bob", "dan"));
+        assert!(
+            !dir.add_conversation("dan", "bob"),
+            "one conversation, either way round"
+        );
+        dir.add_conversation("hermit", "alice");
         let names = |key: &str| -> Vec<String> {
-            dir.roommates(key).iter().map(|u| u.name.clone()).collect()
+            dir.contacts(key).iter().map(|u| u.name.clone()).collect()
         };
         assert_eq!(
             names("alice"),
-            ["Alice", "bob", "carol"],
+            ["Alice", "bob", "carol", "hermit"],
             "as spelled, in key order"
         );
-        assert_eq!(names("bob"), ["Alice", "bob"]);
+        assert_eq!(names("bob"), ["Alice", "bob", "dan"]);
+        assert_eq!(names("carol"), ["Alice", "carol"]);
+        assert_eq!(names("dan"), ["bob", "dan"], "no room, one conversation");
+        assert_eq!(names("nobody"), Vec::<String>::new());
     }
 }

@@ -164,7 +164,10 @@ impl Hub {
                         }
                     }
                 }
-                self.dir.add_conversation(&message.from_key, key);
+                let new = self.dir.add_conversation(&message.from_key, key);
+                if new && key != &message.from_key {
+                    self.introduce(&message.from_key, key);
+                }
             }
         }
         self.ack(conn, message);

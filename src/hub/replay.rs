@@ -9,7 +9,9 @@
 //! `--max-backlog` of bytes, and the next page is asked for only once the client's socket has
 //! taken the last one: a replay of thousands never trips the slow-client eviction, and never
 //! holds the hub for more than a page. When a page ends the replay at `upto` (the store's last
-//! `seq` when it was read), the client waits in `Tail` until the hub has delivered everything up
+//! `seq` when it was read), either the hub has already delivered messages after `upto` (the page
+//! was read from a snapshot older than them, and they skipped this client), and the page after
+//! `upto` is asked for; or the client waits in `Tail` until the hub has delivered everything up
 //! to `upto`, because messages up to there may still be on their way from the store to the hub;
 //! those skip it too. Then it gets `caught_up` and is live.
 
@@ -110,8 +112,11 @@ impl Hub {
         replay.stage = match (page.more, page.last) {
             (true, Some(last)) => Stage::Draining { after: last },
             (true, None) => Stage::Draining { after },
-            (false, last) => Stage::Tail {
-                upto: page.upto.max(last.unwrap_or(0)),
+            (false, last) => match page.upto.max(last.unwrap_or(0)) {
+                // The page was read from a snapshot older than messages the hub has delivered
+                // since (skipping this client, as it was replaying): they follow in another page.
+                upto if upto < self.durable_seq => Stage::Draining { after: upto },
+                upto => Stage::Tail { upto },
             },
         };
         if !page.frames.is_empty() {

@@ -11,9 +11,10 @@ use super::ErrorCode;
 pub enum ServerFrame<'a> {
     Welcome {
         you: &'a str,
-        /// Users online who share a room with you, you included.
+        /// Your contacts online (who share a room or a private conversation with you), you
+        /// included.
         users: Vec<&'a str>,
-        /// Users who share a room with you and are not online.
+        /// Your contacts who are not online.
         offline: Vec<&'a str>,
         /// Your rooms.
         rooms: Vec<&'a str>,

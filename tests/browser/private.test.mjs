@@ -1,13 +1,13 @@
 // private.test.mjs: private conversations and presence through the page. Two people in two
 // browser contexts write to each other from the People list; the list's dots and order follow
-// presence (`presence` frames) and newcomers to your rooms (`joined`). One server (with accounts)
-// and one browser for the whole file.
+// presence (`presence` frames), newcomers to your rooms (`joined`) and private partners who share
+// no room with you. One server (with accounts) and one browser for the whole file.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createRoom, joinRoom, messageItem, openConversation, openPage, register, send, signIn,
-  sidebarEntry, unread, useServerAndBrowser, waitForPeople, waitForStatus, waitForUnread,
+  shot, sidebarEntry, unread, useServerAndBrowser, waitForPeople, waitForStatus, waitForUnread,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -95,4 +95,33 @@ test('a newcomer to one of your rooms joins the People list', async (t) => {
   await waitForPeopleAmong(ned, ['ned', 'ola'], ['ned:true', 'ola:true']);
   await ned.locator('[data-testid="notice"]', { hasText: 'ola joined' }).waitFor();
   assert.deepEqual([...ned.problems, ...ola.problems], []);
+});
+
+// A private partner who shares no room is followed too: online when the conversation begins,
+// offline when they go, and still listed after a reload (the welcome counts them as a contact).
+test('a private partner who shares no room shows online, then offline', async (t) => {
+  const pat = await person(t, 'pat');
+  const quin = await openPage(env.browser);
+  await register(quin, env.server.pageUrl, 'quin');
+  // quin leaves #general, so that the two share no room; pat's next welcome leaves quin out.
+  await openConversation(quin, 'r/general');
+  await quin.getByTestId('leave-room').click();
+  await quin.getByTestId('no-conversation').waitFor();
+  await pat.reload();
+  await waitForStatus(pat, 'connected');
+  assert.equal(await sidebarEntry(pat, 'd/quin').count(), 0, 'not listed: no shared room');
+
+  await openConversation(quin, 'd/pat');
+  await send(quin, 'a word in private');
+  await messageItem(quin, 'quin', 'a word in private').and(quin.locator('[data-state="delivered"]')).waitFor();
+  const names = ['pat', 'quin'];
+  await waitForPeopleAmong(pat, names, ['pat:true', 'quin:true']);
+
+  await quin.context().close();
+  await waitForPeopleAmong(pat, names, ['pat:true', 'quin:false']);
+  await pat.reload();
+  await waitForStatus(pat, 'connected');
+  await waitForPeopleAmong(pat, names, ['pat:true', 'quin:false']);
+  await shot(pat, 'private-partner-offline.png');
+  assert.deepEqual(pat.problems, []);
 });
