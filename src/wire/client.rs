@@ -5,8 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use super::fields::{parse_id, parse_text, required_str, room, target, truncate, user};
 use super::{ErrorCode, WireError};
-use crate::identity::{MAX_NAME_CHARS, is_valid_name};
 
 /// The longest client-chosen `id`, in characters.
 pub const MAX_ID_CHARS: usize = 64;
@@ -133,95 +133,6 @@ fn parse_history(fields: &Map<String, Value>) -> Result<ClientFrame, WireError> 
         before,
         limit,
     })
-}
-
-/// The message text: not empty or only white space, at most `max_text` bytes of UTF-8.
-fn parse_text(fields: &Map<String, Value>, max_text: usize) -> Result<String, WireError> {
-    let text = required_str(fields, "text")?;
-    if text.trim().is_empty() {
-        let why = "text must not be empty or only white space";
-        return Err(WireError::new(ErrorCode::TextEmpty, why));
-    }
-    if text.len() > max_text {
-        let why = format!("text is {} bytes; the limit is {max_text}", text.len());
-        return Err(WireError::new(ErrorCode::TextTooLong, why));
-    }
-    Ok(text.to_owned())
-}
-
-/// A room name under `field`: the rules of user names, so that rooms are easy to type and tell
-/// apart.
-fn room(fields: &Map<String, Value>, field: &str) -> Result<String, WireError> {
-    let name = required_str(fields, field)?;
-    match is_valid_name(name) {
-        true => Ok(name.to_owned()),
-        false => Err(WireError::new(
-            ErrorCode::RoomNameInvalid,
-            format!("a room name is 1 to {MAX_NAME_CHARS} letters, digits, _ or -"),
-        )),
-    }
-}
-
-/// A user name under `field`; a malformed one names nobody.
-fn user(fields: &Map<String, Value>, field: &str) -> Result<String, WireError> {
-    let name = required_str(fields, field)?;
-    match is_valid_name(name) {
-        true => Ok(name.to_owned()),
-        false => Err(WireError::new(
-            ErrorCode::NoSuchUser,
-            format!("there is no user {:?}", truncate(name, 40)),
-        )),
-    }
-}
-
-/// A conversation: `room`, or a user under `user_field` (`to` or `with`); exactly one of them.
-fn target(fields: &Map<String, Value>, user_field: &str) -> Result<Target, WireError> {
-    match (fields.contains_key("room"), fields.contains_key(user_field)) {
-        (true, false) => room(fields, "room").map(Target::Room),
-        (false, true) => user(fields, user_field).map(Target::User),
-        (false, false) => Err(WireError::new(
-            ErrorCode::MissingField,
-            format!("name a room (\"room\") or a user ({user_field:?})"),
-        )),
-        (true, true) => Err(WireError::new(
-            ErrorCode::BadJson,
-            format!("name a room or a user ({user_field:?}), not both"),
-        )),
-    }
-}
-
-/// The optional client id: a string of at most [`MAX_ID_CHARS`] characters. An empty one is the
-/// same as none (it would otherwise make every message after the first a retry of it).
-fn parse_id(fields: &Map<String, Value>) -> Result<Option<String>, WireError> {
-    match fields.get("id") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(id)) if id.is_empty() => Ok(None),
-        Some(Value::String(id)) if id.chars().count() > MAX_ID_CHARS => Err(WireError::new(
-            ErrorCode::IdTooLong,
-            format!("id is longer than {MAX_ID_CHARS} characters"),
-        )),
-        Some(Value::String(id)) => Ok(Some(id.clone())),
-        Some(_) => Err(WireError::new(ErrorCode::BadJson, "id must be a string")),
-    }
-}
-
-fn required_str<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, WireError> {
-    match fields.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        None => Err(WireError::new(
-            ErrorCode::MissingField,
-            format!("missing field {name:?}"),
-        )),
-        Some(_) => Err(WireError::new(
-            ErrorCode::BadJson,
-            format!("{name} must be a string"),
-        )),
-    }
-}
-
-/// At most `max` characters of `s`, for quoting client input in an error message.
-fn truncate(s: &str, max: usize) -> &str {
-    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! copy of this module; change both together).
 //!
 //! - `client`: what a client may send, parsed and validated here, purely, so that every rule is
-//!   unit-tested and the hub receives only well-formed [`ClientFrame`]s;
+//!   unit-tested and the hub receives only well-formed [`ClientFrame`]s; `fields`: the checks of
+//!   one field each that the parsers are made of;
 //! - `server`: what the server sends, as serde types tagged by `type`;
 //! - this file: the refusals, [`WireError`] with its [`ErrorCode`].
 //!
 //! The server stamps, the client proposes: `seq`, `ts` and `from` exist only on server frames and
-//! are set by the server; a client's `send` carries just its text and an optional id.
+//! are set by the server; a client's `send` or `dm` carries just where it goes, its text and an
+//! optional id.
 
 mod client;
+mod fields;
 mod server;
 
 use std::fmt;
