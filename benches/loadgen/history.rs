@@ -40,7 +40,10 @@ fn fill(fleet: &mut Fleet, n: u64) -> Result<f64, String> {
                 k: sent as u32,
                 send_us: fleet.now_us(),
             };
-            sent += u64::from(fleet.send(0, m));
+            if !fleet.send(0, m) {
+                return Err(format!("the sender was dropped after {sent} messages"));
+            }
+            sent += 1;
         }
         fleet.turn(TICK)?;
         echoed += fleet.deliveries.drain(..).filter(|d| d.client == 0).count() as u64;
@@ -69,6 +72,12 @@ pub fn reconnect(
     let began = Instant::now();
     // Bounded by the deadline: the live fleet chats until every late client has caught up.
     while catching_up.counts.caught_up < late as u64 {
+        let lost = catching_up.counts.failed + catching_up.counts.dropped;
+        if lost > 0 {
+            return Err(format!(
+                "{lost} of {late} late clients lost their connection"
+            ));
+        }
         if began.elapsed() > DEADLINE {
             return Err(format!(
                 "only {} of {late} clients caught up in {DEADLINE:?}",

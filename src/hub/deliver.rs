@@ -54,6 +54,8 @@ impl Hub {
         drop(slices);
         self.spare = batch;
         self.spare.clear();
+        // Those behind since an earlier flush (this one's are added below).
+        self.retry_lagging();
         // A client removed meanwhile is no longer anyone's concern.
         let clients = &self.clients;
         self.lagging.extend(
@@ -69,6 +71,30 @@ impl Hub {
             client.finish(&end);
         }
         self.advance_replays();
+    }
+
+    /// Writes what waits in the backlogs of clients that were behind, and drops those whose
+    /// socket failed or that fell too far behind. Run by every flush, so that a lagging client
+    /// outside the batch's audiences (a replaying one, say) is not left waiting for the chat to go
+    /// quiet, and by the retry timer, for when it does.
+    fn retry_lagging(&mut self) {
+        if self.lagging.is_empty() {
+            return;
+        }
+        let mut failed = Vec::new();
+        for &slot in &self.lagging {
+            if let Some(client) = self.clients.get_mut(slot)
+                && let Err(end) = client.retry(self.limits.max_backlog)
+            {
+                failed.push((client.conn, end));
+            }
+        }
+        let clients = &self.clients;
+        self.lagging
+            .retain(|&slot| clients.get(slot).is_some_and(Client::is_lagging));
+        for (conn, end) in failed {
+            self.remove(conn, end);
+        }
     }
 
     /// Applies what arrived on the inbox while a batch is being written (at most [`MAX_BATCH`]
@@ -125,20 +151,7 @@ impl Hub {
     /// check runs every half interval, so a silent connection is pinged between one and one and
     /// a half intervals after it last sent anything.
     pub fn on_timer(&mut self, now: Instant) {
-        let mut failed = Vec::new();
-        for &slot in &self.lagging {
-            if let Some(client) = self.clients.get_mut(slot)
-                && let Err(end) = client.retry(self.limits.max_backlog)
-            {
-                failed.push((client.conn, end));
-            }
-        }
-        let clients = &self.clients;
-        self.lagging
-            .retain(|&slot| clients.get(slot).is_some_and(Client::is_lagging));
-        for (conn, end) in failed {
-            self.remove(conn, end);
-        }
+        self.retry_lagging();
         let Some(due) = self.next_heartbeat.filter(|due| *due <= now) else {
             return;
         };

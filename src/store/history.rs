@@ -184,8 +184,9 @@ fn catch_up(
     let index = read.open_table(CONVERSATIONS)?;
     let mut seqs = Vec::new();
     for conversation in conversations {
-        let range =
-            index.range((conversation.as_str(), after + 1)..=(conversation.as_str(), u64::MAX))?;
+        let range = index.range(
+            (conversation.as_str(), after.saturating_add(1))..=(conversation.as_str(), u64::MAX),
+        )?;
         for entry in range.take(REPLAY_PAGE + 1) {
             seqs.push(entry?.0.value().1);
         }

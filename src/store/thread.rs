@@ -110,6 +110,9 @@ struct Aftermath {
 /// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
 /// returns how many messages it appended.
 fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) -> u64 {
+    // Known before anything is applied: if the transaction fails part way, the hub must still
+    // hear about every post of the group (or it would wait for its answer for ever).
+    let if_lost = refused_posts(&group);
     let mut after = Aftermath::default();
     let outcome = db
         .begin_write()
@@ -124,6 +127,10 @@ fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) -> u
         .map_err(|e| StoreError::new("committing to the store", e));
     if let Err(e) = &outcome {
         log!("store: {e}");
+        if let Some(refused) = if_lost {
+            after.from_hub = true;
+            after.stored = refused;
+        }
     }
     let appended = match outcome {
         Ok(()) => after
@@ -135,6 +142,27 @@ fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) -> u
     };
     after.deliver(outcome.as_ref().copied(), to_hub);
     appended
+}
+
+/// If the group holds the hub's changes, each of its posts as refused: what the hub is told when
+/// the group cannot be committed.
+fn refused_posts(group: &[Request]) -> Option<Vec<Stored>> {
+    let mut changes = group
+        .iter()
+        .filter_map(|request| match request {
+            Request::Changes(changes) => Some(changes),
+            _ => None,
+        })
+        .peekable();
+    changes.peek()?;
+    let posts = changes.flatten().filter_map(|change| match change {
+        Change::Post(post) => Some(Stored::Failed {
+            conn: post.conn,
+            id: post.message.id.clone(),
+        }),
+        Change::Room(_) => None,
+    });
+    Some(posts.collect())
 }
 
 /// Applies one request inside `txn`, noting what to do after the commit.
