@@ -150,7 +150,8 @@ impl Gate {
     }
 
     /// Closes every connection still waiting for its client: for when the port stops, so that no
-    /// kept-alive connection outlives the server it led to.
+    /// idle kept-alive connection outlives the server it led to (one busy at that moment goes
+    /// back to waiting, for at most `--keep-alive`).
     pub fn close_waiting(&mut self) {
         for ticket in self.tickets.drain(..).filter_map(|t| t.upgrade()) {
             if let Some(since) = ticket.waiting_since() {

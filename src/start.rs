@@ -235,7 +235,7 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
     Ok(Socket::from(listener.as_fd().try_clone_to_owned()?))
 }
 
-/// The body of `GET /api/info` (docs/PROTOCOL.md §1), but for the account fields the API adds.
+/// The body of `GET /api/info` (docs/PROTOCOL.md §1): facts fixed at start-up.
 fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
         "protocol": 2,
@@ -244,5 +244,7 @@ fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
         "max_text_bytes": config.limits.max_text,
         "max_id_chars": wire::MAX_ID_CHARS,
         "echo": config.echo,
+        "accounts": !config.accounts.guests,
+        "join_code": config.accounts.join_code.is_some(),
     })
 }

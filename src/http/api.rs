@@ -30,7 +30,7 @@ use crate::{log, log_limited};
 
 /// What the API needs, owned by the `http` thread.
 pub struct Api {
-    /// The body of `GET /api/info`, without the account fields.
+    /// The body of `GET /api/info`, made once at start-up.
     pub info: Value,
     pub sessions: Sessions,
     pub origins: OriginPolicy,
@@ -58,7 +58,7 @@ pub fn respond(mut request: Request, client: SocketAddr, api: &Api) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let next =
         match (request.method(), path.as_str()) {
-            (Method::Get | Method::Head, "/api/info") => Ok(Next::Answer(json(200, &info(api)))),
+            (Method::Get | Method::Head, "/api/info") => Ok(Next::Answer(json(200, &api.info))),
             (Method::Get | Method::Head, "/api/me") => me(&request, api).map(Next::Answer),
             (Method::Post, p) if is_account_path(p) => post(&mut request, p, client, api),
             (_, p) if p == "/api/info" || p == "/api/me" || is_account_path(p) => Err(
@@ -80,16 +80,6 @@ fn is_account_path(path: &str) -> bool {
         path,
         "/api/register" | "/api/login" | "/api/logout" | "/api/password"
     )
-}
-
-fn info(api: &Api) -> Value {
-    let mut info = api.info.clone();
-    if let Some(fields) = info.as_object_mut() {
-        fields.insert("accounts".into(), json!(api.accounts.is_some()));
-        let join_code = api.accounts.as_ref().is_some_and(|a| a.join_code.is_some());
-        fields.insert("join_code".into(), json!(join_code));
-    }
-    info
 }
 
 /// `GET /api/me`: whom the session belongs to. The cookie is set again, so that it lasts as long

@@ -42,12 +42,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// The `error` code of the API's JSON answer for a status (docs/PROTOCOL.md §2).
+/// The `error` code of the API's JSON answer for a status (docs/PROTOCOL.md §2). Only refusals
+/// made once the request line is known can be JSON: 400, 408, 411 and 413.
 fn api_code(status: u16) -> &'static str {
     match status {
         408 => "timed_out",
-        413 | 431 => "too_large",
-        503 => "unavailable",
+        413 => "too_large",
         _ => "bad_request",
     }
 }

@@ -9,7 +9,8 @@
 //! clone of the same (private) listening socket, and keeps retrying while even that fails
 //! (cloning needs a descriptor too). On shutdown that listener is shut down, `recv()` fails with
 //! `stopping` set, and the thread ends. Requests are answered here, one at a time: every file is
-//! small and every answer is made at once.
+//! small and every answer is made at once, except account requests that hash a password, which
+//! are handed to an `auth` thread that answers them (`api.rs`).
 
 use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};

@@ -152,7 +152,8 @@ impl Hub {
             Event::History { conn, json } => self.history_page(conn, &json),
             Event::Replay { conn, page } => self.replay_page(conn, page),
             Event::HistoryFailed { conn } => self.history_failed(conn),
-            // The loop in mod.rs stops on Shutdown before applying it.
+            // Never applied: each place that takes events off the inbox (the loop in mod.rs,
+            // `coalesce`, `take_arrivals`) stops on Shutdown instead.
             Event::Shutdown => {}
         }
     }

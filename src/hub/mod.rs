@@ -47,7 +47,8 @@ const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
     let mut hub = Hub::new(setup, inbox.clone());
     while !hub.stopping {
-        // Blocks until a connection sends an event or the hub's next timer is due.
+        // Blocks until an event arrives (from a connection, the store or the `history` thread)
+        // or the hub's next timer is due.
         let first = match wait(&inbox, hub.next_timer()) {
             Wake::Event(Event::Shutdown) | Wake::Closed => break,
             Wake::Event(event) => event,

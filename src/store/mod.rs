@@ -1,14 +1,9 @@
 //! The store: one redb database in the data directory, written by the `store` thread alone.
 //!
-//! The `store` thread blocks on its channel until a request arrives, or until the next sweep for
-//! expired sessions is due. Woken by the `auth` threads (registrations, sign-ins, sign-outs,
-//! password changes) and by any thread that saw a session in use (`Touch`). It takes everything
-//! waiting (up to [`MAX_GROUP`]) into one write transaction and commits it durably once, a group
-//! commit, then answers each request on its own reply channel. Only after the commit does anyone
-//! hear "done", so a confirmed registration survives any crash. Sessions it ends (sign-out,
-//! password change, expiry) are reported to the hub, which closes their connections. It ends
-//! on [`Request::Stop`] (from `Server::stop`, once everything else has stopped), after answering
-//! what came before, and closes the database cleanly.
+//! The `store` thread (`thread.rs`, where its loop is described) takes everything waiting on its
+//! channel, from the `auth` threads and the hub, into one write transaction and commits it
+//! durably once, a group commit; only then does anyone hear "done". The `history` thread
+//! (`history.rs`) reads past messages in read transactions of its own.
 //!
 //! Reads never queue behind a commit: any thread may open a redb read transaction on the shared
 //! [`Reader`], a snapshot of the last commit.

@@ -1,11 +1,11 @@
-//! Forgetting, on purpose and in the background: messages past the retention, client ids past
-//! the retry window, sessions past their expiry.
+//! Forgetting, on purpose and in the background: messages past the retention, and client ids
+//! past the retry window (expired sessions are `accounts::end_expired`'s).
 //!
-//! The `store` thread sweeps about once a second, in a write transaction of its own that is
-//! committed only if it removed something. Each sweep removes at most [`MAX_SWEPT`] messages, so
-//! a large backlog of old history is worked off over several sweeps without ever holding the
-//! writer for long. Messages go from the oldest: the ones kept are always `first_seq..=last_seq`,
-//! so their number needs no counting.
+//! The `store` thread sweeps at least once a second (more often for a short session expiry), in a
+//! write transaction of its own that is committed only if it removed something. Each sweep removes
+//! at most [`MAX_SWEPT`] messages, so a large backlog of old history is worked off over several
+//! sweeps without ever holding the writer for long. Messages go from the oldest: the ones kept are
+//! always `first_seq..=last_seq`, so their number needs no counting.
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -6,8 +6,10 @@
 //! thread that saw a session in use (`Touch`). It takes everything waiting (up to [`MAX_GROUP`]
 //! requests) into one write transaction and commits it durably once, then answers each request
 //! and tells the hub what is now durable: messages (`Event::Stored`), new users, ended sessions.
-//! Before the commit nobody hears anything, so nothing a client is told can be undone by a crash.
-//! It ends on `Stop`, after answering what came before, and closes the database.
+//! Before the commit nobody hears anything, so no message or account a client is told of can be
+//! undone by a crash (room changes the hub announces at once, see `hub/rooms.rs`). If the group
+//! cannot be committed, every request in it still gets its answer: a failure. It ends on `Stop`,
+//! after answering what came before, and closes the database.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,7 +2,8 @@
 //!
 //! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total (and at
 //! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then checks the `Origin`
-//! and the name, registers the connection with the hub and starts its reader thread. Then it
+//! and who it is (the session behind its cookie or bearer token, read from the store; or under
+//! `--guests`, the name), registers the connection with the hub and starts its reader thread. Then it
 //! ends. Woken by the client's bytes, the deadline, or the handshake gate shutting the socket down
 //! to make room (see `accept.rs`); the gate's [`Ticket`] is held until the connection registers. It runs in a thread of its own, not the reader's, for two reasons: a slow
 //! client holds up nobody else, and the handshake is the deepest call stack of a connection's life

@@ -6,21 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  messageItem, openPage, register, send, shot, useServerAndBrowser, waitForPeople,
+  messageItem, registeredPages, send, shot, useServerAndBrowser, waitForPeople,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
 const env = useServerAndBrowser();
-
-/** Two people who each create an account in their own browser; closed when the test ends. */
-async function twoPeople(t, first, second) {
-  const a = await openPage(env.browser);
-  const b = await openPage(env.browser);
-  t.after(() => Promise.all([a.context().close(), b.context().close()]));
-  await register(a, env.server.pageUrl, first);
-  await register(b, env.server.pageUrl, second);
-  return [a, b];
-}
 
 /** Records every data-state a message item takes in the page, in order. */
 function recordMessageStates(page) {
@@ -40,7 +30,7 @@ function recordMessageStates(page) {
 
 // A message typed in one page reaches the other with sender and HH:MM time, and turns from pending to delivered for its sender.
 test('two pages chat: delivery, pending then delivered, presence', async (t) => {
-  const [alice, bob] = await twoPeople(t, 'alice', 'bob');
+  const [alice, bob] = await registeredPages(t, env, ['alice', 'bob']);
 
   // bob registered after alice was in: his arrival reaches her as presence (you are listed first).
   await waitForPeople(alice, [['alice', true], ['bob', true]]);
@@ -77,7 +67,7 @@ test('two pages chat: delivery, pending then delivered, presence', async (t) => 
 
 // User text is rendered as text: markup in a message shows literally and creates no element.
 test('markup in a message is shown as text, never parsed', async (t) => {
-  const [mallory, victim] = await twoPeople(t, 'mallory', 'victim');
+  const [mallory, victim] = await registeredPages(t, env, ['mallory', 'victim']);
   const evil = '<b>x</b><img src=x onerror="window.pwned=1">';
   await send(mallory, evil);
   for (const page of [mallory, victim]) {
@@ -92,7 +82,7 @@ test('markup in a message is shown as text, never parsed', async (t) => {
 
 // The page respects /api/info's max_text_bytes: a message over it (counted in UTF-8 bytes) is held back with a reason.
 test('a message over the byte limit is stopped in the page', async (t) => {
-  const [dora] = await twoPeople(t, 'dora', 'dora-friend');
+  const [dora] = await registeredPages(t, env, ['dora', 'dora-friend']);
   const limit = await dora.evaluate(async () => (await (await fetch('/api/info')).json()).max_text_bytes);
   const input = dora.getByTestId('message-input');
   await input.fill('é'.repeat(limit / 2 + 1)); // fewer characters than the limit, more bytes
@@ -109,7 +99,7 @@ test('a message over the byte limit is stopped in the page', async (t) => {
 
 // The list follows new messages only when the reader is at the bottom; a reader scrolled up keeps their place.
 test('new messages scroll the list only if the reader was at the bottom', async (t) => {
-  const [reader, writer] = await twoPeople(t, 'reader', 'writer');
+  const [reader, writer] = await registeredPages(t, env, ['reader', 'writer']);
   const list = reader.getByTestId('messages');
   const atBottom = () => list.evaluate((ul) => ul.scrollHeight - ul.scrollTop - ul.clientHeight < 2);
   for (let i = 1; i <= 30; i++) await send(writer, `line ${i}`);

@@ -10,8 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  WAIT_MS, messageItem, openPage, outbox, register, send, seqsOf, shot, startAgain, startServer,
-  useServerAndBrowser, waitForStatus,
+  WAIT_MS, messageItem, openPage, outbox, register, registeredPages, send, seqsOf, shot, startAgain,
+  startServer, useServerAndBrowser, waitForStatus,
 } from './harness.mjs';
 
 // Backoff grows to ~10 s at most; a few attempts fit well inside this.
@@ -19,15 +19,6 @@ const RECONNECT_MS = 20_000;
 
 // One server and one browser for this file, stopped when it ends.
 const env = useServerAndBrowser();
-
-async function twoPeople(t, first, second) {
-  const a = await openPage(env.browser);
-  const b = await openPage(env.browser);
-  t.after(() => Promise.all([a.context().close(), b.context().close()]));
-  await register(a, env.server.pageUrl, first);
-  await register(b, env.server.pageUrl, second);
-  return [a, b];
-}
 
 /**
  * From now on (and after reloads), records every state each message item takes, by its text, in
@@ -80,7 +71,7 @@ function outboxEmptied(page, account) {
 
 // SIGKILL while sending: the message sent as it died and the one written while it was down stay pending (never failed), then arrive once each.
 test('the server is killed while a page is sending: each message arrives exactly once', { timeout: 90_000 }, async (t) => {
-  const [sue, tom] = await twoPeople(t, 'sue', 'tom');
+  const [sue, tom] = await registeredPages(t, env, ['sue', 'tom']);
   await recordStates(sue);
   const dying = 'sent as the server died';
   const down = 'written while the server was down';
@@ -106,7 +97,7 @@ test('the server is killed while a page is sending: each message arrives exactly
 
 // A reload keeps the outbox: the pending message is shown again (still pending), then sent once the server can be reached.
 test('a page reloaded with a pending message sends it once', { timeout: 90_000 }, async (t) => {
-  const [uma, vic] = await twoPeople(t, 'uma', 'vic');
+  const [uma, vic] = await registeredPages(t, env, ['uma', 'vic']);
   const text = 'pending across a reload';
   await env.server.stop('SIGKILL', { keepData: true });
   await waitForStatus(uma, 'reconnecting');

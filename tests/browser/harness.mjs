@@ -391,3 +391,19 @@ export function useServerAndBrowser(serverOptions = {}) {
   });
   return env;
 }
+
+/**
+ * One page per name, in browser contexts of their own, each registered as that name on
+ * `env.server`; all closed when test `t` ends. People in separate browsers: they share no
+ * sign-in.
+ */
+export async function registeredPages(t, env, names) {
+  const pages = [];
+  t.after(() => Promise.all(pages.map((page) => page.context().close())));
+  for (const name of names) {
+    const page = await openPage(env.browser);
+    pages.push(page);
+    await register(page, env.server.pageUrl, name);
+  }
+  return pages;
+}

@@ -6,28 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createRoom, joinRoom, messageItem, openConversation, openPage, register, send,
-  sidebarEntry, unread, useServerAndBrowser, waitForUnread,
+  createRoom, joinRoom, messageItem, openConversation, registeredPages, send, sidebarEntry, unread,
+  useServerAndBrowser, waitForUnread,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
 const env = useServerAndBrowser();
-
-async function twoPeople(t, first, second) {
-  const a = await openPage(env.browser);
-  const b = await openPage(env.browser);
-  t.after(() => Promise.all([a.context().close(), b.context().close()]));
-  await register(a, env.server.pageUrl, first);
-  await register(b, env.server.pageUrl, second);
-  return [a, b];
-}
 
 const roomNames = (page) => page.locator('#room-list button.conv').evaluateAll((bs) => bs.map((b) => b.dataset.name));
 const title = (page) => page.getByTestId('conversation-title').textContent();
 
 // A message in a room you are not viewing counts on its badge; opening the room clears it; each room shows its own messages only.
 test('create a room, join it, switch rooms; unread counts follow', async (t) => {
-  const [ada, ben] = await twoPeople(t, 'ada', 'ben');
+  const [ada, ben] = await registeredPages(t, env, ['ada', 'ben']);
   await createRoom(ada, 'Math');
   assert.equal(await title(ada), '# Math');
   assert.deepEqual(await roomNames(ada), ['general', 'Math']);
@@ -66,7 +57,7 @@ test('create a room, join it, switch rooms; unread counts follow', async (t) => 
 
 // Alt+ArrowUp / Alt+ArrowDown move between conversations in the sidebar's order, wherever the focus is.
 test('Alt+Arrow keys switch conversations', async (t) => {
-  const [cy, dee] = await twoPeople(t, 'cy', 'dee');
+  const [cy, dee] = await registeredPages(t, env, ['cy', 'dee']);
   await createRoom(cy, 'art');
   const order = await cy.locator('#sidebar button.conv').evaluateAll((bs) => bs.map((b) => b.dataset.key));
   // Rooms by name, then you, then the others (the earlier tests' people share #general too).
@@ -98,7 +89,7 @@ test('Alt+Arrow keys switch conversations', async (t) => {
 
 // "Leave room" ends the membership: the room leaves the sidebar, #general opens, the others see a notice.
 test('leaving a room', async (t) => {
-  const [eve, fox] = await twoPeople(t, 'eve', 'fox');
+  const [eve, fox] = await registeredPages(t, env, ['eve', 'fox']);
   await createRoom(eve, 'chess');
   await joinRoom(fox, 'chess');
   await eve.locator('[data-testid="notice"]', { hasText: 'fox joined' }).waitFor();
@@ -113,7 +104,7 @@ test('leaving a room', async (t) => {
 
 // The panel's one field filters the list and says what it will do: Join an existing name (ignoring case), Create a new one; bad names are caught in the page.
 test('the room panel: filter, join or create, and the rules for names', async (t) => {
-  const [gus] = await twoPeople(t, 'gus', 'hal');
+  const [gus] = await registeredPages(t, env, ['gus', 'hal']);
   await createRoom(gus, 'physics');
   await openConversation(gus, 'r/general');
   await gus.getByTestId('room-panel-toggle').click();
