@@ -155,31 +155,36 @@ impl Hub {
                 }
             }
             Destination::User { key, .. } => {
+                // The first message of a conversation: replays were asked for without it.
+                let opens = self.dir.add_conversation(&message.from_key, key);
+                let slots: Vec<_> = [&message.from_key, key]
+                    .into_iter()
+                    .filter_map(|user_key| self.dir.user(user_key))
+                    .flat_map(|user| user.conns.iter().copied())
+                    .collect();
                 self.batch.new_audience();
-                for user_key in [&message.from_key, key] {
-                    let conns = self.dir.user(user_key).map(|user| &user.conns);
-                    for &slot in conns.into_iter().flatten() {
-                        if Some(slot) != sender && !self.replays.contains_key(&slot) {
-                            self.batch.queue_once(slot, piece);
-                        }
+                for slot in slots {
+                    if Some(slot) != sender && !self.replay_brings(slot, message.seq, opens) {
+                        self.batch.queue_once(slot, piece);
                     }
                 }
-                let new = self.dir.add_conversation(&message.from_key, key);
-                if new && key != &message.from_key {
+                if opens && key != &message.from_key {
                     self.introduce(&message.from_key, key);
                 }
+                self.ack(conn, message, opens);
+                return;
             }
         }
-        self.ack(conn, message);
+        self.ack(conn, message, false);
     }
 
-    /// The sending connection's own copy of a message, with its `id` (unless it is replaying:
-    /// the replay brings the message, with its `id`).
-    fn ack(&mut self, conn: ConnId, message: &Message) {
+    /// The sending connection's own copy of a message, with its `id` (unless it is replaying
+    /// and the replay brings the message, with its `id`).
+    fn ack(&mut self, conn: ConnId, message: &Message, opens: bool) {
         let Some(slot) = self.clients.slot(conn) else {
             return;
         };
-        if self.replays.contains_key(&slot) {
+        if self.replay_brings(slot, message.seq, opens) {
             return;
         }
         if message.id.is_some() {

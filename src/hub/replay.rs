@@ -42,6 +42,8 @@ pub(super) struct Replay {
     stage: Stage,
     /// Some of what it missed had been removed by retention.
     truncated: bool,
+    /// The user's rooms or private conversations changed after the page was asked for.
+    stale: bool,
 }
 
 /// A page's bytes at most, as a share of `--max-backlog`: the page must fit with room to spare.
@@ -55,6 +57,7 @@ impl Hub {
         let replay = Replay {
             stage: Stage::Draining { after: since },
             truncated: false,
+            stale: false,
         };
         self.replays.insert(slot, replay);
         self.ask_next_page(slot, since);
@@ -105,10 +108,16 @@ impl Hub {
         let Some(replay) = self.replays.get_mut(&slot) else {
             return;
         };
-        replay.truncated |= page.truncated;
         let Stage::Asked { after } = replay.stage else {
             return;
         };
+        if std::mem::take(&mut replay.stale) {
+            // Read for the conversations the user had when it was asked: a message of one joined
+            // since could be missing from it (and skipped live). The same page is asked again.
+            replay.stage = Stage::Draining { after };
+            return;
+        }
+        replay.truncated |= page.truncated;
         replay.stage = match (page.more, page.last) {
             (true, Some(last)) => Stage::Draining { after: last },
             (true, None) => Stage::Draining { after },
@@ -124,6 +133,43 @@ impl Hub {
                 .own(slot, |out| out.extend_from_slice(&page.frames));
         }
         self.end_replays_up_to(self.durable_seq);
+    }
+
+    /// Whether `slot` is replaying and its replay will bring message `seq`, which live delivery
+    /// then skips. A message that `opens` a private conversation is one the pages so far were
+    /// read without: a page still to come brings it only if the replay has not passed it (the
+    /// page being read is asked again, with the conversation); otherwise it goes live.
+    pub(super) fn replay_brings(&mut self, slot: Slot, seq: u64, opens: bool) -> bool {
+        let Some(replay) = self.replays.get_mut(&slot) else {
+            return false;
+        };
+        if !opens {
+            return true;
+        }
+        match replay.stage {
+            Stage::Asked { after } if after < seq => {
+                replay.stale = true;
+                true
+            }
+            Stage::Draining { after } => after < seq,
+            Stage::Asked { .. } | Stage::Tail { .. } => false,
+        }
+    }
+
+    /// The user's rooms changed: a page being read for one of their replaying connections was
+    /// asked for the old ones, and will be asked for again. (Messages of a room joined now come
+    /// after it, so pages asked from now on, or live delivery, bring them.)
+    pub(super) fn conversations_changed(&mut self, user_key: &str) {
+        let Some(user) = self.dir.user(user_key) else {
+            return;
+        };
+        for slot in &user.conns {
+            if let Some(replay) = self.replays.get_mut(slot)
+                && matches!(replay.stage, Stage::Asked { .. })
+            {
+                replay.stale = true;
+            }
+        }
     }
 
     /// Asks for the next page of every replay whose client's socket has taken the last one.

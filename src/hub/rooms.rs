@@ -66,6 +66,7 @@ impl Hub {
         // Announced before the member goes, so that their own connections hear it too.
         self.announce(&key, &from.key, false);
         self.dir.remove_member(&key, &from.key);
+        self.conversations_changed(&from.key);
         if !from.guest {
             self.changes.push(Change::Room(RoomChange::Leave {
                 room_key: key,
@@ -121,6 +122,7 @@ impl Hub {
     /// Makes the author a member, announces it, and hands it to the store.
     fn become_member(&mut self, from: &Author, room_key: &str) {
         self.dir.add_member(room_key, &from.key);
+        self.conversations_changed(&from.key);
         self.announce(room_key, &from.key, true);
         if !from.guest {
             self.changes.push(Change::Room(RoomChange::Join {
