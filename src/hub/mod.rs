@@ -8,8 +8,9 @@
 //! resulting frames to each socket at once, without ever blocking on one (see `client.rs`); what
 //! arrives while it writes is applied as it goes, into the next batch (`deliver.rs`). When frames
 //! are ready while the store is committing, it first waits on the inbox, at most [`COALESCE`], for
-//! that commit (see [`coalesce`]). It never waits for the disk itself. It ends on `Shutdown`,
-//! closing every connection with 1001.
+//! that commit (see [`coalesce`]). It never waits for the disk itself. It ends on `Shutdown`:
+//! it hands the store the changes still waiting in it and waits for their commit, at most
+//! [`LAST_COMMIT`] (see [`hand_over_last_changes`]), then closes every connection with 1001.
 
 mod batch;
 mod chat;
@@ -41,6 +42,9 @@ pub const MAX_BATCH: usize = 256;
 /// [`coalesce`]): a few commits' time, so that a slow disk delays a fan-out by no more than this.
 const COALESCE: Duration = Duration::from_millis(2);
 
+/// How long a stopping hub waits for its last changes to be committed.
+const LAST_COMMIT: Duration = Duration::from_secs(5);
+
 /// How soon the hub tries again to write to clients whose socket was full.
 const BACKLOG_RETRY: Duration = Duration::from_millis(5);
 
@@ -63,6 +67,7 @@ pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
         }
         hub.flush();
     }
+    hand_over_last_changes(&mut hub, &inbox);
     let count = hub.close_all();
     log!("hub: closed {count} connections; stopping");
 }
@@ -98,6 +103,32 @@ fn coalesce(hub: &mut Hub, inbox: &Receiver<Event>) -> bool {
         }
     }
     true
+}
+
+/// On the way out: hands the store what still waits in the hub (a room change is announced
+/// before it is committed, so a graceful stop must not drop it) and waits on the inbox for the
+/// answer, at most [`LAST_COMMIT`]. Other events are no longer applied: their clients are about
+/// to be closed, and what they sent without an answer they send again.
+fn hand_over_last_changes(hub: &mut Hub, inbox: &Receiver<Event>) {
+    let deadline = Instant::now() + LAST_COMMIT;
+    loop {
+        hub.offer_changes();
+        if !hub.committing && hub.changes.is_empty() {
+            return;
+        }
+        // Blocks until the store answers (or anything else arrives), or the deadline; changes
+        // the store's full channel refused are offered again a moment later.
+        let until = match hub.committing {
+            true => deadline,
+            false => deadline.min(Instant::now() + BACKLOG_RETRY),
+        };
+        match inbox.recv_deadline(until) {
+            Ok(Event::Stored(stored)) => hub.stored(stored),
+            Ok(_) => {}
+            Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
+            Err(_) => return,
+        }
+    }
 }
 
 enum Wake {
