@@ -1,4 +1,4 @@
-//! Rooms, private messages, presence and typing, through real WebSocket clients.
+//! Rooms, private messages and typing, through real WebSocket clients (presence: presence.rs).
 
 mod common;
 
@@ -7,14 +7,8 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse";
 
-/// Sends a frame and returns the next frame of `kind` (skipping others).
-fn ask(client: &mut Client, frame: Value, kind: &str) -> Value {
-    client.send_json(frame);
-    client.recv_type(kind)
-}
-
 fn error_code(client: &mut Client, frame: Value) -> String {
-    ask(client, frame, "error")["code"]
+    client.ask(frame, "error")["code"]
         .as_str()
         .unwrap_or("")
         .to_owned()
@@ -34,16 +28,12 @@ fn three(server: &TestServer) -> (Client, Client, Client) {
 fn a_rooms_messages_reach_exactly_its_members() {
     let server = start(|_| {});
     let (mut alice, mut bob, mut carol) = three(&server);
-    let created = ask(
-        &mut alice,
-        json!({"type": "create", "room": "Math"}),
-        "joined",
-    );
+    let created = alice.ask(json!({"type": "create", "room": "Math"}), "joined");
     assert_eq!(
         (created["room"].as_str(), created["user"].as_str()),
         (Some("Math"), Some("alice"))
     );
-    let joined = ask(&mut bob, json!({"type": "join", "room": "math"}), "joined");
+    let joined = bob.ask(json!({"type": "join", "room": "math"}), "joined");
     assert_eq!(joined["room"], "Math", "the room's own spelling");
     assert_eq!(alice.recv_type("joined")["user"], "bob");
     alice.send_json(json!({"type": "send", "room": "math", "text": "x²", "id": "m1"}));
@@ -142,7 +132,7 @@ fn the_room_list_counts_members_and_online() {
     bob.recv_type("joined");
     drop(carol);
     alice.recv_presence(false);
-    let list = ask(&mut alice, json!({"type": "rooms"}), "rooms");
+    let list = alice.ask(json!({"type": "rooms"}), "rooms");
     assert_eq!(
         list["rooms"],
         json!([
@@ -157,11 +147,7 @@ fn the_room_list_counts_members_and_online() {
 fn leaving_stops_a_rooms_messages() {
     let server = start(|_| {});
     let (mut alice, mut bob, _) = three(&server);
-    let left = ask(
-        &mut bob,
-        json!({"type": "leave", "room": "general"}),
-        "left",
-    );
+    let left = bob.ask(json!({"type": "leave", "room": "general"}), "left");
     assert_eq!(
         (left["room"].as_str(), left["user"].as_str()),
         (Some("general"), Some("bob"))
@@ -175,11 +161,7 @@ fn leaving_stops_a_rooms_messages() {
         "no message from general came first: {next}"
     );
     assert_eq!(
-        ask(
-            &mut bob,
-            json!({"type": "join", "room": "general"}),
-            "joined"
-        )["user"],
+        bob.ask(json!({"type": "join", "room": "general"}), "joined")["user"],
         "bob"
     );
     alice.send_json(json!({"type": "send", "text": "welcome back", "id": "2"}));
@@ -234,88 +216,9 @@ fn a_private_message_waits_for_its_reader() {
     assert_eq!(a.recv_type("message")["id"], "x");
     let (mut b, welcome) = Client::join_as(&server, &bob);
     assert_eq!(welcome["dms"], json!(["alice"]));
-    let page = ask(
-        &mut b,
-        json!({"type": "history", "with": "alice"}),
-        "history",
-    );
+    let page = b.ask(json!({"type": "history", "with": "alice"}), "history");
     assert_eq!(page["with"], "alice");
     assert_eq!(page["messages"][0]["text"], "when you are back");
-}
-
-/// alice, and hermit who has seen her presence and then left `general`: they share no room.
-fn alice_and_a_hermit(server: &TestServer) -> (Client, Client) {
-    let (mut alice, _) = Client::join(server, "alice");
-    let (mut hermit, _) = Client::join(server, "hermit");
-    assert_eq!(alice.recv_presence(true)["user"], "hermit");
-    ask(
-        &mut hermit,
-        json!({"type": "leave", "room": "general"}),
-        "left",
-    );
-    (alice, hermit)
-}
-
-// Presence is per user (several tabs count once) and goes to those who share a room.
-#[test]
-fn presence_counts_a_user_once_and_reaches_roommates_only() {
-    let server = start(|_| {});
-    let (mut alice, mut hermit) = alice_and_a_hermit(&server);
-    let (bob, _) = Client::join(&server, "bob");
-    assert_eq!(alice.recv_presence(true)["user"], "bob");
-    drop(bob);
-    assert_eq!(alice.recv_presence(false)["user"], "bob");
-    hermit.send_json(json!({"type": "rooms"}));
-    let next = hermit.recv();
-    assert_eq!(
-        next["type"], "rooms",
-        "the hermit shares no room with bob: {next}"
-    );
-}
-
-/// The next `message` and `presence` frames, in whichever order they come.
-fn message_and_presence(client: &mut Client) -> [Value; 2] {
-    let (mut message, mut presence) = (None, None);
-    for _ in 0..20 {
-        let frame = client.recv();
-        match frame["type"].as_str() {
-            Some("message") => message = Some(frame),
-            Some("presence") => presence = Some(frame),
-            _ => {}
-        }
-        if let (Some(m), Some(p)) = (&message, &presence) {
-            return [m.clone(), p.clone()];
-        }
-    }
-    panic!("no message and presence among 20 frames");
-}
-
-// Two people with a private conversation follow each other's presence even when they share no
-// room: each is told the other's when the conversation begins, finds the other in its welcome, and
-// hears of every coming and going.
-#[test]
-fn presence_reaches_private_partners_too() {
-    let server = start(|_| {});
-    let (mut alice, mut hermit) = alice_and_a_hermit(&server);
-    hermit.send_json(json!({"type": "dm", "to": "alice", "text": "hi", "id": "h1"}));
-    let [message, presence] = message_and_presence(&mut hermit);
-    assert_eq!(message["id"], "h1");
-    assert_eq!(
-        (&presence["user"], &presence["online"]),
-        (&json!("alice"), &json!(true))
-    );
-    let [message, presence] = message_and_presence(&mut alice);
-    assert_eq!(message["from"], "hermit");
-    assert_eq!(
-        (&presence["user"], &presence["online"]),
-        (&json!("hermit"), &json!(true))
-    );
-    drop(hermit);
-    assert_eq!(alice.recv_presence(false)["user"], "hermit");
-    let (_hermit, welcome) = Client::join(&server, "hermit");
-    assert_eq!(welcome["rooms"], json!([]));
-    assert_eq!(welcome["users"], json!(["alice", "hermit"]));
-    assert_eq!(alice.recv_presence(true)["user"], "hermit");
 }
 
 // Typing is relayed to the others in the conversation, not to the typist's tabs, and at most once
@@ -384,22 +287,14 @@ fn rooms_and_memberships_survive_a_restart() {
     let server = start_accounts(|_| {});
     let token = register(&server, "alice", PASSWORD);
     let (mut alice, _) = Client::join_as(&server, &token);
-    ask(
-        &mut alice,
-        json!({"type": "create", "room": "Chess"}),
-        "joined",
-    );
-    ask(
-        &mut alice,
-        json!({"type": "leave", "room": "general"}),
-        "left",
-    );
+    alice.ask(json!({"type": "create", "room": "Chess"}), "joined");
+    alice.ask(json!({"type": "leave", "room": "general"}), "left");
     drop(alice);
     let data = server.stop();
     let server = start_in(data, |_| {});
     let (mut alice, welcome) = Client::join_as(&server, &token);
     assert_eq!(welcome["rooms"], json!(["Chess"]));
-    let list = ask(&mut alice, json!({"type": "rooms"}), "rooms");
+    let list = alice.ask(json!({"type": "rooms"}), "rooms");
     assert_eq!(list["rooms"][0]["room"], "Chess");
     assert_eq!(
         list["rooms"][1],

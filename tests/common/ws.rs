@@ -96,6 +96,13 @@ impl Client {
         }
     }
 
+    /// Sends a frame and returns the next frame of `kind` (skipping others): a request and its
+    /// answer.
+    pub fn ask(&mut self, frame: Value, kind: &str) -> Value {
+        self.send_json(frame);
+        self.recv_type(kind)
+    }
+
     /// Skips frames until one of type `kind` arrives (presence frames from other tests' clients).
     pub fn recv_type(&mut self, kind: &str) -> Value {
         let deadline = Instant::now() + DEADLINE;
