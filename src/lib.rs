@@ -24,13 +24,14 @@
 //!   messages), with group commit; the `history` thread, which reads past messages.
 //! - `auth`: the `auth-N` threads that hash passwords; sessions, tokens, sign-in rate limits.
 //! - `wire`: the JSON frames of protocol v2 and their validation (docs/PROTOCOL.md).
-//! - `identity`, `origin`: who may connect, as what.
+//! - `identity`, `origin`: who may connect, as what; `address`: who counts as one address.
 //! - `end`: why a connection ended, mapped to its Close code in one place.
 //! - `critical`: a panic in a thread the chat needs is reported, so the process exits.
 //! - `log`: the `log` thread, the only writer of stderr; nobody waits for it.
 //! - `config`, `percent`: flags, URL decoding.
 
 mod accept;
+mod address;
 mod auth;
 pub mod config;
 mod critical;
