@@ -126,6 +126,34 @@ pub fn end_sessions(
     Ok(ended)
 }
 
+/// Ends `session`, or with `everywhere` every session of its owner; returns those ended.
+pub fn sign_out(
+    txn: &WriteTransaction,
+    session: SessionId,
+    everywhere: bool,
+) -> Result<Vec<SessionId>, redb::Error> {
+    let owner = match everywhere {
+        true => txn
+            .open_table(SESSIONS)?
+            .get(&session.0)?
+            .map(|row| row.value().0.to_owned()),
+        false => None,
+    };
+    match owner {
+        Some(user_key) => end_sessions(txn, sessions_of(txn, &user_key)?),
+        None => end_sessions(txn, [session]),
+    }
+}
+
+/// Every session of the user `user_key`.
+fn sessions_of(txn: &WriteTransaction, user_key: &str) -> Result<Vec<SessionId>, redb::Error> {
+    txn.open_multimap_table(USER_SESSIONS)?
+        .get(user_key)?
+        .map(|id| id.map(|id| SessionId(*id.value())))
+        .collect::<Result<_, _>>()
+        .map_err(redb::Error::from)
+}
+
 /// Sets a user's password hash and ends every session of theirs but `keep`; returns those ended.
 pub fn set_password(
     txn: &WriteTransaction,
@@ -142,11 +170,7 @@ pub fn set_password(
     drop(row);
     users.insert(user_key, (name.as_str(), phc, created))?;
     drop(users);
-    let others: Vec<SessionId> = txn
-        .open_multimap_table(USER_SESSIONS)?
-        .get(user_key)?
-        .map(|id| id.map(|id| SessionId(*id.value())))
-        .collect::<Result<_, _>>()?;
+    let others = sessions_of(txn, user_key)?;
     end_sessions(txn, others.into_iter().filter(|id| id != keep))
 }
 
