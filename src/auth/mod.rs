@@ -174,9 +174,9 @@ fn handle(kind: JobKind, store: &Store) -> Result<Outcome, StoreError> {
 }
 
 fn register(store: &Store, name: String, password: &str) -> Result<Outcome, StoreError> {
-    // Taken names are refused before 16 ms are spent on a hash; the store checks again as it
-    // commits, for two registrations of one name at once.
-    if store.reader.user(&name_key(&name))?.is_some() {
+    // Taken names, and names that look like one, are refused before 16 ms are spent on a hash;
+    // the store checks again as it commits, for two registrations of one name at once.
+    if store.reader.name_taken(&name)? {
         return Ok(Outcome::NameTaken);
     }
     let phc = password::hash(password).map_err(|e| StoreError::new("registering", e))?;

@@ -5,9 +5,10 @@
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
-use super::schema::{MEMBERS, SESSIONS, USER_SESSIONS, USERS};
+use super::schema::{MEMBERS, NAME_SKELETONS, SESSIONS, USER_SESSIONS, USERS};
 use super::{Reader, StoreError};
 use crate::auth::token::SessionId;
+use crate::identity::{name_key, name_skeleton};
 use crate::wire::GENERAL;
 
 /// A user, as the store keeps them.
@@ -47,6 +48,20 @@ impl Reader {
         }))
     }
 
+    /// Whether an account has this name, or one that looks like it (the same `name_skeleton`).
+    pub fn name_taken(&self, name: &str) -> Result<bool, StoreError> {
+        let context = "reading names";
+        let read = self.begin(context)?;
+        let taken = || -> Result<bool, redb::Error> {
+            let exact = read.open_table(USERS)?.get(name_key(name).as_str())?;
+            let alike = read
+                .open_table(NAME_SKELETONS)?
+                .get(name_skeleton(name).as_str())?;
+            Ok(exact.is_some() || alike.is_some())
+        };
+        taken().map_err(|e| StoreError::new(context, e))
+    }
+
     /// The session with this id and its owner, if both exist.
     pub fn session(
         &self,
@@ -80,18 +95,35 @@ pub fn register(
     session: &SessionId,
     now_ms: u64,
 ) -> Result<bool, redb::Error> {
-    let key = crate::identity::name_key(name);
+    let (key, skeleton) = (name_key(name), name_skeleton(name));
     let mut users = txn.open_table(USERS)?;
-    if users.get(key.as_str())?.is_some() {
+    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
+    if users.get(key.as_str())?.is_some() || skeletons.get(skeleton.as_str())?.is_some() {
         return Ok(false);
     }
     users.insert(key.as_str(), (name, phc, now_ms))?;
-    drop(users);
+    skeletons.insert(skeleton.as_str(), key.as_str())?;
+    drop((users, skeletons));
     // Everyone starts in the room everyone is in.
     txn.open_multimap_table(MEMBERS)?
-        .insert(key.as_str(), crate::identity::name_key(GENERAL).as_str())?;
+        .insert(key.as_str(), name_key(GENERAL).as_str())?;
     open_session(txn, &key, session, now_ms)?;
     Ok(true)
+}
+
+/// Notes the skeleton of every user's name that has none yet (the users of a store written
+/// before skeletons were kept). Two such names that look alike both stay; the first holds it.
+pub fn index_skeletons(txn: &WriteTransaction) -> Result<(), redb::Error> {
+    let users = txn.open_table(USERS)?;
+    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
+    for row in users.iter()? {
+        let (key, value) = row?;
+        let skeleton = name_skeleton(value.value().0);
+        if skeletons.get(skeleton.as_str())?.is_none() {
+            skeletons.insert(skeleton.as_str(), key.value())?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds a session for an existing user.
