@@ -134,12 +134,21 @@ pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<Limits>>) {
         });
         // The name's token was taken before the password was checked (see `limit`): only a
         // wrong guess keeps it.
-        if let Some(key) = guessed
-            && !matches!(outcome, Outcome::BadCredentials)
-        {
-            lock(&limits).right(&key, Instant::now());
+        if !matches!(outcome, Outcome::BadCredentials) {
+            give_back(&limits, guessed);
         }
         answer(outcome);
+    }
+}
+
+/// A guess that was never tried (the queue was full) costs its name nothing either.
+pub fn not_tried(limits: &Mutex<Limits>, kind: &JobKind) {
+    give_back(limits, kind.guessed_name());
+}
+
+fn give_back(limits: &Mutex<Limits>, guessed: Option<String>) {
+    if let Some(key) = guessed {
+        lock(limits).right(&key, Instant::now());
     }
 }
 

@@ -179,6 +179,7 @@ fn hand_over(request: Request, kind: JobKind, path: &str, client: SocketAddr, ap
             client.ip(),
             "auth: queue full; refused {path} from {client}"
         );
+        auth::not_tried(&accounts.limits, &kind);
         let refusal = Refusal::rate_limited(Duration::from_secs(1), "too many sign-ins at once");
         let _ = request.respond(refusal.into_answer());
         return;
