@@ -59,17 +59,17 @@ fn since(request_target: &str) -> Result<Option<u64>, WireError> {
     }
 }
 
-/// A guest's name, which must not belong to an account.
+/// A guest's name, which must not belong to an account, nor look like one that does.
 fn guest(
     request_target: &str,
     sessions: &Sessions,
 ) -> Result<(String, Option<token::SessionId>), WireError> {
     let name = guest_name(request_target)?;
-    match sessions.store.reader.user(&name_key(&name)) {
-        Ok(None) => Ok((name, None)),
-        Ok(Some(_)) => Err(WireError::new(
+    match sessions.store.reader.name_taken(&name) {
+        Ok(false) => Ok((name, None)),
+        Ok(true) => Err(WireError::new(
             ErrorCode::NameTaken,
-            format!("the name {name:?} belongs to an account"),
+            format!("the name {name:?} is, or looks like, an account's name"),
         )),
         Err(e) => Err(unavailable(e)),
     }
@@ -114,6 +114,20 @@ pub fn is_valid_name(name: &str) -> bool {
 /// The key under which names are unique: `Alice` and `alice` are the same person.
 pub fn name_key(name: &str) -> String {
     name.to_ascii_lowercase()
+}
+
+/// The key under which names must not look alike: case folded, and `I`, `l` and `1` one letter,
+/// `O` and `0` another, so that `aIice` cannot pass for `alice` nor `b0b` for `bob`. (Folding case
+/// first makes `i` and `l` one too: "looks alike" must be a relation that holds both ways and
+/// chains, or it could not be one key.) Only uniqueness uses it: a sign-in is by [`name_key`].
+pub fn name_skeleton(name: &str) -> String {
+    name.chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            'i' | '1' => 'l',
+            '0' => 'o',
+            folded => folded,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -170,5 +184,14 @@ mod tests {
     #[test]
     fn names_are_unique_ignoring_case() {
         assert_eq!(name_key("Alice"), name_key("aLICE"));
+    }
+
+    #[test]
+    fn look_alike_names_share_a_skeleton() {
+        for (one, other) in [("alice", "aIice"), ("alice", "A1ICE"), ("bob", "B0B")] {
+            assert_eq!(name_skeleton(one), name_skeleton(other), "{one} {other}");
+        }
+        assert_ne!(name_skeleton("alice"), name_skeleton("alicia"));
+        assert_ne!(name_skeleton("bob"), name_skeleton("bab"));
     }
 }

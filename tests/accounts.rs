@@ -5,24 +5,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestServer, api, bearer, login, register, start, start_accounts};
+use common::{TestServer, api, bearer, login, me, register, start, start_accounts};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse";
 
 fn post(server: &TestServer, path: &str, body: Value, headers: &[(&str, &str)]) -> common::Reply {
     api(server.http_addr(), "POST", path, Some(&body), headers)
-}
-
-fn me(server: &TestServer, token: &str) -> common::Reply {
-    let (name, value) = bearer(token);
-    api(
-        server.http_addr(),
-        "GET",
-        "/api/me",
-        None,
-        &[(name, &value)],
-    )
 }
 
 // Registration answers 201 with the name, a token, and an HttpOnly, SameSite=Strict cookie; the

@@ -22,7 +22,9 @@
 //
 // A session that ends (signed out here or elsewhere, password changed elsewhere, expired) always
 // comes back to the sign-in form with the reason, and never reconnects. Messages still pending
-// then stay in the outbox, and go out when the same person signs in again.
+// then stay in the outbox, and go out when the same person signs in again; except after the Sign
+// out button, which deletes them (asking first): on a shared classroom computer, the next person
+// must not find them.
 
 import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';
@@ -98,7 +100,17 @@ function signedOut(message) {
   account.prompt({ name: lastName(), message });
 }
 
+/**
+ * The Sign out button. Unsent messages are deleted from this browser first, once the person has
+ * agreed: kept, they would wait in localStorage for whoever uses the computer next.
+ */
 async function signOut() {
+  const unsent = composer.unsentCount();
+  if (unsent > 0) {
+    const what = unsent === 1 ? '1 message has' : `${unsent} messages have`;
+    if (!window.confirm(`${what} not been sent yet. Signing out deletes them from this browser. Sign out anyway?`)) return;
+  }
+  composer.discardUnsent();
   signingOut = true;
   view.setSigningOut(true);
   const result = await api.logout();

@@ -38,6 +38,16 @@ export function reset() {
   checkLength();
 }
 
+/** How many of your messages are not delivered yet (pending or failed). */
+export const unsentCount = () => pending.all().length;
+
+/** Deletes every undelivered message, from the outbox and from the lists (a sign-out). */
+export function discardUnsent() {
+  for (const entry of pending.discardAll()) {
+    messages.removePending(conversations.keyOf(entry.kind, entry.name), entry.id);
+  }
+}
+
 const openConversation = () => conversations.get(conversations.currentKey());
 
 function tooLongMessage(bytes) {

@@ -7,7 +7,9 @@
 // (PROTOCOL.md §4, "Sending again"). So each message appears once, however often it was sent.
 //
 // An entry: { id, kind: 'room' | 'dm', name, text, failed: null | "why" }. A failed entry is not
-// sent again by itself: the person chooses to retry or discard it.
+// sent again by itself: the person chooses to retry or discard it. A deliberate sign-out deletes
+// the whole outbox (app.js asks first): on a shared classroom computer, what one person could not
+// send must not wait in the browser for the next one.
 
 import * as link from './link.js';
 import { readJson, writeJson } from './storage.js';
@@ -80,6 +82,16 @@ export function retry(id) {
   if (!update(id, { failed: null })) return;
   queue.push(id);
   pump();
+}
+
+/** A deliberate sign-out: every entry is deleted, sent or not; returns them. */
+export function discardAll() {
+  const entries = load();
+  save([]);
+  queue.length = 0;
+  clearTimeout(timer);
+  timer = 0;
+  return entries;
 }
 
 /** After a (re)connection is ready: every pending message goes out again, in order. */

@@ -7,7 +7,8 @@
 //! - The `auth-N` threads, here: each blocks on the job queue until the `http` thread hands it an
 //!   account request (register, sign in, change the password, sign out). It hashes or verifies
 //!   the password (about 16 ms of a core and 19 MiB), asks the store to commit and waits for the
-//!   commit, then answers the request. There are `--hashers` of them, so no more hashes than that
+//!   commit, then answers the request; a password that was right gives the name's rate-limit
+//!   token back (see `limit`). There are `--hashers` of them, so no more hashes than that
 //!   run at once, neither on the hub nor on the thread that serves the page; a burst of sign-ins
 //!   waits its turn in the queue. They end when the queue's sender, held by the `http` thread, is
 //!   gone.
@@ -96,8 +97,10 @@ pub enum JobKind {
         old: String,
         new: String,
     },
+    /// Ends the session, or with `everywhere` every session of its owner.
     SignOut {
         session: SessionId,
+        everywhere: bool,
     },
 }
 
@@ -124,30 +127,65 @@ pub enum Outcome {
 pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<Limits>>) {
     // Blocks until a job arrives; ends when the `http` thread has dropped the queue's sender.
     for Job { kind, answer } in jobs {
-        let outcome = handle(kind, &store, &limits).unwrap_or_else(|e| {
+        let guessed = kind.guessed_name();
+        let outcome = handle(kind, &store).unwrap_or_else(|e| {
             crate::log!("auth: {e}");
             Outcome::Unavailable
         });
+        // The name's token was taken before the password was checked (see `limit`): only a
+        // wrong guess keeps it.
+        if !matches!(outcome, Outcome::BadCredentials) {
+            give_back(&limits, guessed);
+        }
         answer(outcome);
     }
 }
 
-fn handle(kind: JobKind, store: &Store, limits: &Mutex<Limits>) -> Result<Outcome, StoreError> {
+/// A guess that was never tried (the queue was full) costs its name nothing either.
+pub fn not_tried(limits: &Mutex<Limits>, kind: &JobKind) {
+    give_back(limits, kind.guessed_name());
+}
+
+fn give_back(limits: &Mutex<Limits>, guessed: Option<String>) {
+    if let Some(key) = guessed {
+        lock(limits).right(&key, Instant::now());
+    }
+}
+
+impl JobKind {
+    /// The name_key whose password this job checks, if it checks one.
+    fn guessed_name(&self) -> Option<String> {
+        match self {
+            JobKind::SignIn { name, .. } => Some(name_key(name)),
+            JobKind::ChangePassword { signed, .. } => Some(signed.user_key.clone()),
+            JobKind::Register { .. } | JobKind::SignOut { .. } => None,
+        }
+    }
+}
+
+fn handle(kind: JobKind, store: &Store) -> Result<Outcome, StoreError> {
     match kind {
         JobKind::Register { name, password } => register(store, name, &password),
-        JobKind::SignIn { name, password } => sign_in(store, limits, &name, &password),
+        JobKind::SignIn { name, password } => sign_in(store, &name, &password),
         JobKind::ChangePassword { signed, old, new } => change_password(store, signed, &old, &new),
-        JobKind::SignOut { session } => {
-            store.call(|reply| Request::EndSession { session, reply })?;
+        JobKind::SignOut {
+            session,
+            everywhere,
+        } => {
+            store.call(|reply| Request::EndSession {
+                session,
+                everywhere,
+                reply,
+            })?;
             Ok(Outcome::Done)
         }
     }
 }
 
 fn register(store: &Store, name: String, password: &str) -> Result<Outcome, StoreError> {
-    // Taken names are refused before 16 ms are spent on a hash; the store checks again as it
-    // commits, for two registrations of one name at once.
-    if store.reader.user(&name_key(&name))?.is_some() {
+    // Taken names, and names that look like one, are refused before 16 ms are spent on a hash;
+    // the store checks again as it commits, for two registrations of one name at once.
+    if store.reader.name_taken(&name)? {
         return Ok(Outcome::NameTaken);
     }
     let phc = password::hash(password).map_err(|e| StoreError::new("registering", e))?;
@@ -169,16 +207,10 @@ fn register(store: &Store, name: String, password: &str) -> Result<Outcome, Stor
     })
 }
 
-fn sign_in(
-    store: &Store,
-    limits: &Mutex<Limits>,
-    name: &str,
-    password: &str,
-) -> Result<Outcome, StoreError> {
+fn sign_in(store: &Store, name: &str, password: &str) -> Result<Outcome, StoreError> {
     let key = name_key(name);
     let user = store.reader.user(&key)?;
     if !password::verify(password, user.as_ref().map(|u| u.phc.as_str())) {
-        lock(limits).failed(&key, Instant::now());
         return Ok(Outcome::BadCredentials);
     }
     let user = user.expect("verify matches only a stored hash");
@@ -223,9 +255,15 @@ pub fn lock(limits: &Mutex<Limits>) -> std::sync::MutexGuard<'_, Limits> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Counts an attempt on `name` from `address` against the rate limits.
-pub fn attempt(limits: &Mutex<Limits>, address: IpAddr, name: &str) -> Result<(), Duration> {
-    lock(limits).attempt(address, &name_key(name), Instant::now())
+/// Counts a registration from `address` against the rate limits.
+pub fn attempt(limits: &Mutex<Limits>, address: IpAddr) -> Result<(), Duration> {
+    lock(limits).attempt(address, Instant::now())
+}
+
+/// Counts a password guess on `name` from `address` against the rate limits; the `auth` thread
+/// gives the name's token back if the password was right.
+pub fn guess(limits: &Mutex<Limits>, address: IpAddr, name: &str) -> Result<(), Duration> {
+    lock(limits).guess(address, &name_key(name), Instant::now())
 }
 
 /// The session expiry as a cookie's `Max-Age`, in seconds.

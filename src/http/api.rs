@@ -20,11 +20,11 @@ use crate::auth::limit::Limits;
 use crate::auth::token::{self, Token};
 use crate::auth::{self, Job, JobKind, Outcome, Sessions, Signed};
 use crate::http::checks::{
-    Refusal, check_origin, check_password, field, presented_token, read_json, same_secret,
+    Refusal, check_name, check_origin, check_password, field, flag, presented_token, read_json,
+    same_secret,
 };
 use crate::http::headers::{Answer, empty, header, json};
 use crate::http::outcome::answer_later;
-use crate::identity::{self, MAX_NAME_CHARS};
 use crate::origin::OriginPolicy;
 use crate::{log, log_limited};
 
@@ -110,23 +110,32 @@ fn post(request: &mut Request, path: &str, client: SocketAddr, api: &Api) -> Res
         "/api/register" => register(&body, client, accounts)?,
         "/api/login" => {
             let (name, password) = (field(&body, "name")?, field(&body, "password")?);
-            limit(accounts, client, &name)?;
+            // Before any limit: a name no account can have is never a limiter's key.
+            check_name(&name)?;
+            limit(auth::guess(&accounts.limits, client.ip(), &name), client)?;
             JobKind::SignIn { name, password }
         }
         "/api/password" => {
             let signed = authenticate(api, presented_token(request))?;
             let (old, new) = (field(&body, "old")?, field(&body, "new")?);
             check_password(&new)?;
-            limit(accounts, client, &signed.name)?;
+            limit(
+                auth::guess(&accounts.limits, client.ip(), &signed.name),
+                client,
+            )?;
             JobKind::ChangePassword { signed, old, new }
         }
-        _ => match authenticate(api, presented_token(request)) {
-            Ok(signed) => JobKind::SignOut {
-                session: signed.session,
-            },
-            // Signing out twice is not an error: the client is signed out either way.
-            Err(_) => return Ok(Next::Answer(signed_out())),
-        },
+        _ => {
+            let everywhere = flag(&body, "everywhere")?;
+            match authenticate(api, presented_token(request)) {
+                Ok(signed) => JobKind::SignOut {
+                    session: signed.session,
+                    everywhere,
+                },
+                // Signing out twice is not an error: the client is signed out either way.
+                Err(_) => return Ok(Next::Answer(signed_out())),
+            }
+        }
     };
     Ok(Next::HandOver(kind))
 }
@@ -137,22 +146,23 @@ fn register(
     accounts: &AccountsApi,
 ) -> Result<JobKind, Refusal> {
     let (name, password) = (field(body, "name")?, field(body, "password")?);
-    if !identity::is_valid_name(&name) {
-        let why = format!("a name is 1 to {MAX_NAME_CHARS} letters, digits, _ or -");
-        return Err(Refusal::new(400, "bad_request", why));
-    }
+    check_name(&name)?;
     check_password(&password)?;
+    // The token is taken before the code is checked, so that guessing it costs as much.
+    limit(auth::attempt(&accounts.limits, client.ip()), client)?;
     if let Some(code) = &accounts.join_code {
         let given = body.get("join_code").and_then(Value::as_str).unwrap_or("");
         if !same_secret(given, code) {
-            return Err(Refusal::new(
-                403,
-                "bad_join_code",
-                "the join code is missing or wrong",
-            ));
+            // Never the code tried: it may be a near miss of the real one.
+            log_limited!(
+                "wrong join codes",
+                client.ip(),
+                "auth: wrong join code from {client}"
+            );
+            let why = "the join code is missing or wrong";
+            return Err(Refusal::new(403, "bad_join_code", why));
         }
     }
-    limit(accounts, client, &name)?;
     Ok(JobKind::Register { name, password })
 }
 
@@ -169,6 +179,7 @@ fn hand_over(request: Request, kind: JobKind, path: &str, client: SocketAddr, ap
             client.ip(),
             "auth: queue full; refused {path} from {client}"
         );
+        auth::not_tried(&accounts.limits, &kind);
         let refusal = Refusal::rate_limited(Duration::from_secs(1), "too many sign-ins at once");
         let _ = request.respond(refusal.into_answer());
         return;
@@ -200,9 +211,9 @@ fn authenticate(api: &Api, presented: Option<&str>) -> Result<Signed, Refusal> {
     }
 }
 
-/// Counts an attempt against the rate limits; 429 with the wait when over them.
-fn limit(accounts: &AccountsApi, client: SocketAddr, name: &str) -> Result<(), Refusal> {
-    auth::attempt(&accounts.limits, client.ip(), name).map_err(|wait| {
+/// 429 with the wait when an attempt is over the rate limits.
+fn limit(counted: Result<(), Duration>, client: SocketAddr) -> Result<(), Refusal> {
+    counted.map_err(|wait| {
         log_limited!(
             "rate-limited sign-ins",
             client.ip(),

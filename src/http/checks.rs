@@ -2,8 +2,8 @@
 //!
 //! Every check returns a [`Refusal`]: the HTTP status, the code a program branches on and a
 //! sentence for a person (docs/PROTOCOL.md §2, "Errors"). A request from another site's page, a
-//! body that is not a JSON object, a missing field, a password outside the rules or a wrong join
-//! code is refused here, on the `http` thread, before anything is queued for an `auth` thread.
+//! body that is not a JSON object, a missing field, or a name or password outside the rules is
+//! refused here, on the `http` thread, before anything is queued for an `auth` thread.
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use tiny_http::Request;
 use crate::auth::password;
 use crate::auth::token;
 use crate::http::headers::{Answer, error, header};
+use crate::identity::{self, MAX_NAME_CHARS};
 use crate::origin::OriginPolicy;
 
 /// Why a request is refused: the status, the code a program branches on, a sentence for a
@@ -123,6 +124,31 @@ pub fn field(body: &Map<String, Value>, name: &'static str) -> Result<String, Re
             400,
             "bad_request",
             format!("{name} must be a string"),
+        )),
+    }
+}
+
+/// An optional boolean field: absent is `false`.
+pub fn flag(body: &Map<String, Value>, name: &'static str) -> Result<bool, Refusal> {
+    match body.get(name) {
+        None => Ok(false),
+        Some(Value::Bool(on)) => Ok(*on),
+        _ => Err(Refusal::new(
+            400,
+            "bad_request",
+            format!("{name} must be true or false"),
+        )),
+    }
+}
+
+/// A name that follows the rules (`identity::is_valid_name`).
+pub fn check_name(name: &str) -> Result<(), Refusal> {
+    match identity::is_valid_name(name) {
+        true => Ok(()),
+        false => Err(Refusal::new(
+            400,
+            "bad_request",
+            format!("a name is 1 to {MAX_NAME_CHARS} letters, digits, _ or -"),
         )),
     }
 }

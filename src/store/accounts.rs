@@ -5,9 +5,10 @@
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
-use super::schema::{MEMBERS, SESSIONS, USER_SESSIONS, USERS};
+use super::schema::{MEMBERS, NAME_SKELETONS, SESSIONS, USER_SESSIONS, USERS};
 use super::{Reader, StoreError};
 use crate::auth::token::SessionId;
+use crate::identity::{name_key, name_skeleton};
 use crate::wire::GENERAL;
 
 /// A user, as the store keeps them.
@@ -47,6 +48,20 @@ impl Reader {
         }))
     }
 
+    /// Whether an account has this name, or one that looks like it (the same `name_skeleton`).
+    pub fn name_taken(&self, name: &str) -> Result<bool, StoreError> {
+        let context = "reading names";
+        let read = self.begin(context)?;
+        let taken = || -> Result<bool, redb::Error> {
+            let exact = read.open_table(USERS)?.get(name_key(name).as_str())?;
+            let alike = read
+                .open_table(NAME_SKELETONS)?
+                .get(name_skeleton(name).as_str())?;
+            Ok(exact.is_some() || alike.is_some())
+        };
+        taken().map_err(|e| StoreError::new(context, e))
+    }
+
     /// The session with this id and its owner, if both exist.
     pub fn session(
         &self,
@@ -80,18 +95,35 @@ pub fn register(
     session: &SessionId,
     now_ms: u64,
 ) -> Result<bool, redb::Error> {
-    let key = crate::identity::name_key(name);
+    let (key, skeleton) = (name_key(name), name_skeleton(name));
     let mut users = txn.open_table(USERS)?;
-    if users.get(key.as_str())?.is_some() {
+    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
+    if users.get(key.as_str())?.is_some() || skeletons.get(skeleton.as_str())?.is_some() {
         return Ok(false);
     }
     users.insert(key.as_str(), (name, phc, now_ms))?;
-    drop(users);
+    skeletons.insert(skeleton.as_str(), key.as_str())?;
+    drop((users, skeletons));
     // Everyone starts in the room everyone is in.
     txn.open_multimap_table(MEMBERS)?
-        .insert(key.as_str(), crate::identity::name_key(GENERAL).as_str())?;
+        .insert(key.as_str(), name_key(GENERAL).as_str())?;
     open_session(txn, &key, session, now_ms)?;
     Ok(true)
+}
+
+/// Notes the skeleton of every user's name that has none yet (the users of a store written
+/// before skeletons were kept). Two such names that look alike both stay; the first holds it.
+pub fn index_skeletons(txn: &WriteTransaction) -> Result<(), redb::Error> {
+    let users = txn.open_table(USERS)?;
+    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
+    for row in users.iter()? {
+        let (key, value) = row?;
+        let skeleton = name_skeleton(value.value().0);
+        if skeletons.get(skeleton.as_str())?.is_none() {
+            skeletons.insert(skeleton.as_str(), key.value())?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds a session for an existing user.
@@ -126,6 +158,34 @@ pub fn end_sessions(
     Ok(ended)
 }
 
+/// Ends `session`, or with `everywhere` every session of its owner; returns those ended.
+pub fn sign_out(
+    txn: &WriteTransaction,
+    session: SessionId,
+    everywhere: bool,
+) -> Result<Vec<SessionId>, redb::Error> {
+    let owner = match everywhere {
+        true => txn
+            .open_table(SESSIONS)?
+            .get(&session.0)?
+            .map(|row| row.value().0.to_owned()),
+        false => None,
+    };
+    match owner {
+        Some(user_key) => end_sessions(txn, sessions_of(txn, &user_key)?),
+        None => end_sessions(txn, [session]),
+    }
+}
+
+/// Every session of the user `user_key`.
+fn sessions_of(txn: &WriteTransaction, user_key: &str) -> Result<Vec<SessionId>, redb::Error> {
+    txn.open_multimap_table(USER_SESSIONS)?
+        .get(user_key)?
+        .map(|id| id.map(|id| SessionId(*id.value())))
+        .collect::<Result<_, _>>()
+        .map_err(redb::Error::from)
+}
+
 /// Sets a user's password hash and ends every session of theirs but `keep`; returns those ended.
 pub fn set_password(
     txn: &WriteTransaction,
@@ -142,11 +202,7 @@ pub fn set_password(
     drop(row);
     users.insert(user_key, (name.as_str(), phc, created))?;
     drop(users);
-    let others: Vec<SessionId> = txn
-        .open_multimap_table(USER_SESSIONS)?
-        .get(user_key)?
-        .map(|id| id.map(|id| SessionId(*id.value())))
-        .collect::<Result<_, _>>()?;
+    let others = sessions_of(txn, user_key)?;
     end_sessions(txn, others.into_iter().filter(|id| id != keep))
 }
 

@@ -97,9 +97,10 @@ pub enum Request {
         session: SessionId,
         reply: Reply<()>,
     },
-    /// End one session (a sign-out).
+    /// End one session (a sign-out), or with `everywhere` every session of its owner.
     EndSession {
         session: SessionId,
+        everywhere: bool,
         reply: Reply<()>,
     },
     /// Change a password and end every other session of that user.

@@ -2,6 +2,7 @@
 //!
 //! One redb file, `threadchat.redb`, in the data directory. Names are keyed by `name_key`
 //! (lowercase), so uniqueness ignores case; the name as its owner spelled it is kept in the value.
+//! Names must not look alike either: each account's `name_skeleton` is kept too.
 
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
@@ -29,6 +30,8 @@ const CHECK_CACHE_BYTES: usize = 1024 * 1024;
 
 /// name_key → (name as spelled, PHC string of the password, created ms).
 pub const USERS: TableDefinition<&str, (&str, &str, u64)> = TableDefinition::new("users");
+/// name_skeleton → the name_key of the account whose name has it: no two names look alike.
+pub const NAME_SKELETONS: TableDefinition<&str, &str> = TableDefinition::new("name_skeletons");
 /// session id (hash of the token) → (owner's name_key, created ms, last used ms).
 pub const SESSIONS: TableDefinition<&[u8; 32], (&str, u64, u64)> = TableDefinition::new("sessions");
 /// owner's name_key → their session ids, to end them all at once.
@@ -158,6 +161,8 @@ fn prepare(db: &Database) -> Result<(), redb::Error> {
     }
     let write = db.begin_write()?;
     write.open_table(USERS)?;
+    // A store older than the skeletons gets them from its users.
+    super::accounts::index_skeletons(&write)?;
     write.open_table(SESSIONS)?;
     write.open_multimap_table(USER_SESSIONS)?;
     write.open_multimap_table(MEMBERS)?;

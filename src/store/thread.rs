@@ -195,8 +195,12 @@ fn apply(
             accounts::open_session(txn, &user_key, &session, now)?;
             after.answers.push(answer(reply, ()));
         }
-        Request::EndSession { session, reply } => {
-            let ended = accounts::end_sessions(txn, [session])?;
+        Request::EndSession {
+            session,
+            everywhere,
+            reply,
+        } => {
+            let ended = accounts::sign_out(txn, session, everywhere)?;
             after
                 .signed_out
                 .extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));

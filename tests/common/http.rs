@@ -89,7 +89,25 @@ pub fn try_api(
     body: Option<&Value>,
     headers: &[(&str, &str)],
 ) -> Option<Reply> {
-    let mut stream = TcpStream::connect(addr).ok()?;
+    exchange(
+        TcpStream::connect(addr).ok()?,
+        addr,
+        method,
+        path,
+        body,
+        headers,
+    )
+}
+
+/// [`try_api`] on a connection already made to `addr`.
+pub fn exchange(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> Option<Reply> {
     stream.set_read_timeout(Some(DEADLINE)).ok()?;
     let body = body.map(Value::to_string).unwrap_or_default();
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -127,16 +145,16 @@ pub fn try_api(
 
 /// Registers `name`; returns the session token. Fails the test unless the answer is 201.
 pub fn register(server: &Server, name: &str, password: &str) -> String {
-    let body = json!({"name": name, "password": password});
-    let reply = api(
-        server.http_addr(),
-        "POST",
-        "/api/register",
-        Some(&body),
-        &[],
-    );
+    let reply = try_register(server, name, password);
     assert_eq!(reply.status, 201, "registering {name}: {reply:?}");
     reply.body["token"].as_str().expect("a token").to_owned()
+}
+
+/// Asks to register `name`; the answer, whatever it is.
+pub fn try_register(server: &Server, name: &str, password: &str) -> Reply {
+    let body = json!({"name": name, "password": password});
+    let path = "/api/register";
+    api(server.http_addr(), "POST", path, Some(&body), &[])
 }
 
 /// Signs `name` in; returns the session token. Fails the test unless the answer is 200.
@@ -154,8 +172,12 @@ pub fn bearer(token: &str) -> (&'static str, String) {
 
 /// Signs the session of `token` out; returns the answer's status.
 pub fn sign_out(server: &Server, token: &str) -> u16 {
+    sign_out_with(server, token, json!({}))
+}
+
+/// Signs the session of `token` out with this body (`{"everywhere":true}`); the answer's status.
+pub fn sign_out_with(server: &Server, token: &str, body: Value) -> u16 {
     let (name, value) = bearer(token);
-    let body = json!({});
     api(
         server.http_addr(),
         "POST",
@@ -164,4 +186,16 @@ pub fn sign_out(server: &Server, token: &str) -> u16 {
         &[(name, &value)],
     )
     .status
+}
+
+/// `GET /api/me` with the session of `token`.
+pub fn me(server: &Server, token: &str) -> Reply {
+    let (name, value) = bearer(token);
+    api(
+        server.http_addr(),
+        "GET",
+        "/api/me",
+        None,
+        &[(name, &value)],
+    )
 }

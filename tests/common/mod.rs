@@ -4,12 +4,13 @@
 //!
 //! - this file: [`start`] (guests, as chat mechanics need no accounts) and [`start_accounts`];
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
-//!   binary run as a user runs it.
+//!   binary run as a user runs it; `bound`: clients from another loopback address.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod binary;
+mod bound;
 mod http;
 mod ws;
 
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use binary::Binary;
+pub use bound::*;
 pub use http::*;
 pub use ws::*;
 
