@@ -11,6 +11,7 @@
 mod accounts;
 mod history;
 mod messages;
+mod private;
 mod retention;
 mod rooms;
 mod schema;

@@ -3,14 +3,13 @@
 //! One redb file, `threadchat.redb`, in the data directory. Names are keyed by `name_key`
 //! (lowercase), so uniqueness ignores case; the name as its owner spelled it is kept in the value.
 
-use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
+use redb::backends::FileBackend;
 use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::StoreError;
+use super::{StoreError, private};
 use crate::log;
 use crate::wire::GENERAL;
 
@@ -80,11 +79,7 @@ pub fn in_memory() -> Result<Database, StoreError> {
 pub fn open(dir: &Path) -> Result<Database, StoreError> {
     let context = |what: &str| format!("{what} {}", dir.display());
     // Private to the server's user: the store holds password hashes.
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| StoreError::new(context("cannot create the data directory"), e))?;
+    private::folder(dir)?;
     let path = dir.join(FILE);
     // redb would make an empty file a new, empty store: here it can only be one cut short.
     if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
@@ -92,10 +87,13 @@ pub fn open(dir: &Path) -> Result<Database, StoreError> {
         return Err(StoreError::new(context("the store is damaged in"), why));
     }
     let open = |cache| {
+        let file = private::file(&path)
+            .map_err(|e| StoreError::new(context("cannot open the store in"), e))?;
         let mut builder = Database::builder();
         builder.set_cache_size(cache);
         // redb may panic on a file damaged in some ways; that is an error here, not a crash.
-        let opened = panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)))
+        let create = || builder.create_with_backend(FileBackend::new(file)?);
+        let opened = panic::catch_unwind(AssertUnwindSafe(create))
             .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
         opened.map_err(|e| match damaged(&e) {
             true => StoreError::new(context("the store is damaged in"), e),

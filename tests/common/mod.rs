@@ -4,22 +4,25 @@
 //!
 //! - this file: [`start`] (guests, as chat mechanics need no accounts) and [`start_accounts`];
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
-//!   binary run as a user runs it.
+//!   binary run as a user runs it; `stderr`: its log, collected as it is written.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod binary;
 mod http;
+mod stderr;
 mod ws;
 
 use std::ops::Deref;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use binary::Binary;
 pub use http::*;
+pub use stderr::Stderr;
 pub use ws::*;
 
 use threadchat::Server;
@@ -102,7 +105,12 @@ impl TempDir {
         );
         let path = std::env::temp_dir().join(name);
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a temporary directory");
+        // Private, as the server wants its data directory (it refuses one others may write).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&path)
+            .expect("a temporary directory");
         TempDir(path)
     }
 
