@@ -9,7 +9,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -64,7 +64,7 @@ impl Server {
             echo: config.echo,
             sessions,
             guests: config.accounts.guests,
-            open: Arc::new(AtomicUsize::new(0)),
+            counts: ws::places::Counts::new(&config.limits),
         });
         threads.extend(spawn_doors(
             ports, site, shared, &config, &stopping, &failed,

@@ -65,6 +65,8 @@ impl Server {
         };
         cmd.args(["--http", "127.0.0.1:0", "--ws", "127.0.0.1:0"])
             .args(["--max-connections", "20000", "--guests"])
+            // Every simulated client comes from 127.0.0.1: one address to the server.
+            .args(["--max-connections-per-address", "20000"])
             .args(["--send-rate", "1000000", "--send-burst", "1000000"])
             .arg("--data")
             .arg(&data)

@@ -41,6 +41,10 @@ Options:
   --max-text BYTES        longest message text           [default: 4096]
   --max-message BYTES     largest WebSocket message      [default: 65536]
   --max-connections N     most open connections          [default: 10000]
+  --max-connections-per-user N  open connections of one account (its tabs and devices)
+                                                         [default: 8]
+  --max-connections-per-address N  open connections from one address (a lab behind one)
+                                                         [default: 256]
   --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
   --ping-interval SECS    ping a connection silent this long (checked every half interval)
                                                          [default: 30]
@@ -92,6 +96,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-text" => limits.max_text = parse_positive(&flag, &value()?)?,
             "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
             "--max-connections" => limits.max_connections = parse_positive(&flag, &value()?)?,
+            "--max-connections-per-user" => {
+                limits.max_connections_per_user = parse_positive(&flag, &value()?)?
+            }
+            "--max-connections-per-address" => {
+                limits.max_connections_per_address = parse_positive(&flag, &value()?)?
+            }
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
@@ -210,6 +220,10 @@ mod tests {
             "2048",
             "--max-connections",
             "40",
+            "--max-connections-per-user",
+            "2",
+            "--max-connections-per-address",
+            "30",
             "--max-backlog",
             "4096",
             "--allow-origin",
@@ -257,6 +271,8 @@ mod tests {
         let limits = config.limits;
         assert_eq!((limits.max_text, limits.max_message), (10, 2048));
         assert_eq!((limits.max_connections, limits.max_backlog), (40, 4096));
+        assert_eq!(limits.max_connections_per_user, 2);
+        assert_eq!(limits.max_connections_per_address, 30);
         assert_eq!(limits.idle_timeout, Duration::from_millis(2500));
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));

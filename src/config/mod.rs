@@ -118,6 +118,10 @@ pub struct Limits {
     pub max_message: usize,
     /// Open WebSocket connections, handshakes included; more are refused with 503.
     pub max_connections: usize,
+    /// Open WebSocket connections of one account (or guest name); more are refused with 429.
+    pub max_connections_per_user: usize,
+    /// Open WebSocket connections from one address (see `address.rs`); more are refused with 429.
+    pub max_connections_per_address: usize,
     /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
     pub max_backlog: usize,
     /// How long a connection may be silent before the hub pings it (checked every half interval,
@@ -141,6 +145,10 @@ impl Default for Limits {
             max_text: 4096,
             max_message: 64 * 1024,
             max_connections: 10_000,
+            // One student: a laptop and a phone, a few tabs on each.
+            max_connections_per_user: 8,
+            // A lab of 30 behind one address (a school's NAT), a few tabs each.
+            max_connections_per_address: 256,
             max_backlog: 256 * 1024,
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),
