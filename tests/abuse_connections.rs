@@ -4,30 +4,18 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::Stdio;
 use std::thread;
 
-use common::{Binary, Client, TempDir, api, bearer, open_at, wait_until};
-use serde_json::{Value, json};
+use common::{Binary, Client, TempDir, bearer, open_at, wait_until};
 use tungstenite::WebSocket;
-
-const PASSWORD: &str = "correct horse";
 
 /// Sockets one account opens: 500, as in the report (issue 14, attack 3).
 const FLOOD: usize = 500;
 
 /// The share of one account in these tests (and the default).
 const PER_USER: usize = 8;
-
-/// Registers `name` on the binary; its session token.
-fn register(server: &Binary, name: &str) -> String {
-    let http: SocketAddr = server.http.parse().unwrap();
-    let body = json!({"name": name, "password": PASSWORD});
-    let reply = api(http, "POST", "/api/register", Some(&body), &[]);
-    assert_eq!(reply.status, 201, "registering {name}: {reply:?}");
-    reply.body["token"].as_str().unwrap().to_owned()
-}
 
 /// A handshake at `path` with `headers`: the open socket (never read by the caller), or the HTTP
 /// status it was refused with.
@@ -43,25 +31,10 @@ fn handshake(
     }
 }
 
-/// `token`'s account joins and gets its welcome.
-fn join(server: &Binary, token: &str) -> Client {
-    let (name, value) = bearer(token);
-    let mut client = Client {
-        ws: handshake(server, "/", &[(name, &value)]).expect("a place"),
-    };
-    assert_eq!(client.recv()["type"], "welcome");
-    client
-}
-
 /// `from` says something in general and `to` hears it.
 fn chat(from: &mut Client, to: &mut Client, text: &str) {
     from.say(text, text);
-    loop {
-        let frame: Value = to.recv_type("message");
-        if frame["text"] == text {
-            return;
-        }
-    }
+    to.hears(text);
 }
 
 // One account opens 500 sockets that never read, from four threads at once: exactly its 8 are
@@ -72,8 +45,8 @@ fn chat(from: &mut Client, to: &mut Client, text: &str) {
 fn one_account_gets_its_share_of_connections_and_no_more() {
     let extra = ["--max-connections-per-address", "1000"];
     let server = Binary::accounts(TempDir::new(), &extra, Stdio::null());
-    let mallory = register(&server, "mallory");
-    let (alice, bob) = (register(&server, "alice"), register(&server, "bob"));
+    let mallory = server.register("mallory");
+    let (alice, bob) = (server.register("alice"), server.register("bob"));
     let rss_before = server.status("VmRSS");
     let (name, value) = bearer(&mallory);
     let outcomes: Vec<Result<WebSocket<TcpStream>, u16>> = thread::scope(|scope| {
@@ -94,7 +67,7 @@ fn one_account_gets_its_share_of_connections_and_no_more() {
         refused.iter().all(|r| r.as_ref().err() == Some(&429)),
         "refused with 429"
     );
-    let (mut alice, mut bob) = (join(&server, &alice), join(&server, &bob));
+    let (mut alice, mut bob) = (server.join(&alice), server.join(&bob));
     chat(&mut alice, &mut bob, "still here");
     chat(&mut bob, &mut alice, "and me");
     let grown = server.status("VmRSS").saturating_sub(rss_before);

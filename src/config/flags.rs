@@ -32,6 +32,8 @@ Options:
   --history-days DAYS     remove messages older than this [default: 30]
   --history-messages N    keep at most this many messages [default: no limit]
   --retry-window SECS     how long a message's id is remembered to spot a retry [default: 86400]
+  --min-free-space MIB    refuse new messages while the store's disk has less free (0: never)
+                                                         [default: 64]
   --guests                no accounts: anyone picks a free name (a quick demo)
   --join-code CODE        registering needs this code
   --session-expiry SECS   a session unused this long ends [default: 604800, 7 days]
@@ -87,6 +89,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 config.history.max_messages = Some(parse_positive(&flag, &value()?)? as u64)
             }
             "--retry-window" => config.history.retry_window = parse_seconds(&flag, &value()?)?,
+            "--min-free-space" => config.history.min_free_mib = parse_value(&flag, &value()?)?,
             "--guests" => config.accounts.guests = true,
             "--join-code" => config.accounts.join_code = Some(value()?),
             "--session-expiry" => config.accounts.session_expiry = parse_seconds(&flag, &value()?)?,
@@ -205,6 +208,8 @@ mod tests {
             "500",
             "--retry-window",
             "60",
+            "--min-free-space",
+            "0",
             "--join-code",
             "maths-7b",
             "--session-expiry",
@@ -261,6 +266,7 @@ mod tests {
         assert_eq!(history.max_age, Duration::from_secs(2 * 24 * 3600));
         assert_eq!(history.max_messages, Some(500));
         assert_eq!(history.retry_window, Duration::from_secs(60));
+        assert_eq!(history.min_free_mib, 0);
         let accounts = &config.accounts;
         assert!(!accounts.guests);
         assert_eq!(accounts.join_code.as_deref(), Some("maths-7b"));

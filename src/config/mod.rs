@@ -42,6 +42,8 @@ pub struct HistorySettings {
     /// `--in-memory`: keep the store in memory only, nothing on disk (benchmarks, a throwaway
     /// demo): nothing survives a restart.
     pub in_memory: bool,
+    /// Under this many MiB free on the store's disk, new messages are refused (0: never).
+    pub min_free_mib: u64,
 }
 
 impl Default for HistorySettings {
@@ -51,6 +53,9 @@ impl Default for HistorySettings {
             max_messages: None,
             retry_window: Duration::from_secs(24 * 3600),
             in_memory: false,
+            // Room for the sign-ins, sessions and room changes that go on, and for the rest of
+            // the machine: a full disk hurts more than the chat.
+            min_free_mib: 64,
         }
     }
 }

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Sender;
 use socket2::SockRef;
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tungstenite::http::StatusCode;
+use tungstenite::http::header::CONTENT_TYPE;
+use tungstenite::http::{HeaderValue, StatusCode};
 use tungstenite::protocol::WebSocketConfig;
 
 use crate::auth::Sessions;
@@ -176,9 +177,12 @@ fn request_target(request: &Request) -> String {
         .to_owned()
 }
 
+/// The HTTP answer to a refused upgrade: `status`, and why in plain text.
 fn refusal(status: u16, why: String) -> ErrorResponse {
     let mut response = ErrorResponse::new(Some(why));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let plain = HeaderValue::from_static("text/plain; charset=utf-8");
+    response.headers_mut().insert(CONTENT_TYPE, plain);
     response
 }
 

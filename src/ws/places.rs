@@ -47,8 +47,16 @@ impl Counts {
         Counts {
             open: Arc::new(AtomicUsize::new(0)),
             max_open: limits.max_connections,
-            by_address: Tally::new(limits.max_connections_per_address),
-            by_user: Tally::new(limits.max_connections_per_user),
+            by_address: Tally::new(
+                limits.max_connections_per_address,
+                "this address",
+                "--max-connections-per-address",
+            ),
+            by_user: Tally::new(
+                limits.max_connections_per_user,
+                "this user",
+                "--max-connections-per-user",
+            ),
         }
     }
 
@@ -79,34 +87,16 @@ pub struct Places {
 impl Places {
     /// A place among those of `address` (see [`ClientKey`]), once the request has arrived.
     pub fn take_address(&mut self, counts: &Counts, address: IpAddr) -> Result<(), Refusal> {
-        let key = ClientKey::of(address);
-        self.address = Some(share(&counts.by_address, key, "from this address")?);
+        self.address = Some(counts.by_address.take(ClientKey::of(address))?);
         Ok(())
     }
 
     /// A place among those of the account (or guest) `name_key`, once the handshake knows who
     /// it is.
     pub fn take_user(&mut self, counts: &Counts, name_key: &str) -> Result<(), Refusal> {
-        let key = name_key.to_owned();
-        self.user = Some(share(&counts.by_user, key, "of this user")?);
+        self.user = Some(counts.by_user.take(name_key.to_owned())?);
         Ok(())
     }
-}
-
-/// One of `key`'s places in `tally`, or the refusal that says whose share is full.
-fn share<K: Hash + Eq + Clone>(
-    tally: &Arc<Tally<K>>,
-    key: K,
-    whose: &str,
-) -> Result<Place<K>, Refusal> {
-    let full = || {
-        let cap = tally.cap;
-        (
-            OVER_SHARE,
-            format!("{cap} connections {whose} are open already"),
-        )
-    };
-    tally.take(key).ok_or_else(full)
 }
 
 /// One of the server-wide places.
@@ -118,31 +108,38 @@ impl Drop for Open {
     }
 }
 
-/// How many connections each key holds, each at most `cap`.
+/// How many connections each key holds, each at most `cap` (set by `flag`).
 struct Tally<K> {
     counts: Mutex<HashMap<K, usize>>,
     cap: usize,
+    /// Whose share it is, and the flag that sets it, for the refusal.
+    whose: &'static str,
+    flag: &'static str,
 }
 
 impl<K: Hash + Eq + Clone> Tally<K> {
-    fn new(cap: usize) -> Arc<Tally<K>> {
+    fn new(cap: usize, whose: &'static str, flag: &'static str) -> Arc<Tally<K>> {
         Arc::new(Tally {
             counts: Mutex::new(HashMap::new()),
             cap,
+            whose,
+            flag,
         })
     }
 
-    /// One more place for `key`, or `None` if it holds `cap` already. Checked and counted under
-    /// one lock, so two handshakes racing for the last place cannot both get it.
-    fn take(self: &Arc<Self>, key: K) -> Option<Place<K>> {
+    /// One more place for `key`, or the refusal if it holds `cap` already. Checked and counted
+    /// under one lock, so two handshakes racing for the last place cannot both get it.
+    fn take(self: &Arc<Self>, key: K) -> Result<Place<K>, Refusal> {
         // A panic elsewhere cannot leave a count half-changed: each change is one statement.
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let count = counts.entry(key.clone()).or_insert(0);
         if *count >= self.cap {
-            return None;
+            let (whose, cap, flag) = (self.whose, self.cap, self.flag);
+            let why = format!("{whose} already has {cap} connections open ({flag})");
+            return Err((OVER_SHARE, why));
         }
         *count += 1;
-        Some(Place {
+        Ok(Place {
             tally: Arc::clone(self),
             key,
         })

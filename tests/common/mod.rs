@@ -4,14 +4,17 @@
 //!
 //! - this file: [`start`] (guests, as chat mechanics need no accounts) and [`start_accounts`];
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
-//!   binary run as a user runs it; `stderr`: its log, collected as it is written.
+//!   binary run as a user runs it, and `binary_chat` accounts and chat on it; `stderr`: its log,
+//!   collected as it is written; `tmpfs`: a small filesystem to fill.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod binary;
+mod binary_chat;
 mod http;
 mod stderr;
+mod tmpfs;
 mod ws;
 
 use std::ops::Deref;
@@ -21,8 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use binary::Binary;
+pub use binary_chat::PASSWORD;
 pub use http::*;
 pub use stderr::Stderr;
+pub use tmpfs::Tmpfs;
 pub use ws::*;
 
 use threadchat::Server;
