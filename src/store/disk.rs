@@ -73,8 +73,8 @@ struct Closed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Space {
     Enough,
-    /// Under `--min-free-space`: this many bytes free.
-    Low(u64),
+    /// Under `--min-free-space`.
+    Low,
     /// `statvfs` failed; messages are taken (redb will tell if the disk is really gone).
     Unknown,
 }
@@ -117,12 +117,12 @@ impl Disk {
     /// Whether new messages may be stored: the store's filesystem has `--min-free-space` free.
     /// Logs when that changes.
     pub fn room_for_messages(&mut self) -> bool {
-        let space = self.space();
+        let (space, free) = self.space();
         if space != self.space {
-            self.log_change(space);
+            self.log_change(space, free);
             self.space = space;
         }
-        !matches!(space, Space::Low(_))
+        space != Space::Low
     }
 
     /// A transaction failed with `error` while `doing` something, which is logged. If the disk
@@ -147,7 +147,7 @@ impl Disk {
 
     /// Opens the file again, if there is room for it; logs success, and the first failure.
     fn reopen(&mut self) {
-        let low = matches!(self.space(), Space::Low(_));
+        let low = self.space().0 == Space::Low;
         let (Some(dir), Some(closed)) = (&self.dir, &mut self.closed) else {
             return;
         };
@@ -176,37 +176,82 @@ impl Disk {
         }
     }
 
-    /// Reads the free space of the store's filesystem.
-    fn space(&self) -> Space {
+    /// Reads the free space of the store's filesystem: what it means, and how many bytes.
+    fn space(&self) -> (Space, u64) {
         let Some(dir) = self.dir.as_ref().filter(|_| self.min_free > 0) else {
-            return Space::Enough;
+            return (Space::Enough, u64::MAX);
         };
         match rustix::fs::statvfs(dir) {
             Ok(fs) => match fs.f_bavail.saturating_mul(fs.f_frsize) {
-                free if free < self.min_free => Space::Low(free),
-                _ => Space::Enough,
+                free if free < self.min_free => (Space::Low, free),
+                free => (Space::Enough, free),
             },
-            Err(_) => Space::Unknown,
+            Err(_) => (Space::Unknown, 0),
         }
     }
 
-    fn log_change(&self, space: Space) {
+    /// Says that the guard's verdict changed from `self.space` to `space`, `free` bytes free.
+    fn log_change(&self, space: Space, free: u64) {
         let dir = self
             .dir
             .as_ref()
             .map_or("memory".into(), |d| d.display().to_string());
         let min = self.min_free / MIB;
-        match space {
-            Space::Low(free) => log!(
+        match (self.space, space) {
+            (_, Space::Low) => log!(
                 "store: {} MiB free on the disk of {dir}, under --min-free-space {min} MiB: \
                  new messages are refused until there is room",
                 free / MIB
             ),
-            Space::Enough => log!("store: room again on the disk of {dir}: messages are stored"),
-            Space::Unknown => log!(
+            (_, Space::Unknown) => log!(
                 "store: cannot read the free space of {dir}; messages are stored without the \
                  --min-free-space guard"
             ),
+            (Space::Low, Space::Enough) => {
+                log!("store: room again on the disk of {dir}: messages are stored")
+            }
+            (_, Space::Enough) => log!("store: the free space of {dir} can be read again"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disk in memory that believes its folder is `dir`.
+    fn disk(dir: PathBuf, min_free_mib: u64) -> Disk {
+        let db = schema::in_memory().expect("a store in memory");
+        Disk::new(db, Some(dir), min_free_mib).0
+    }
+
+    #[test]
+    fn messages_are_refused_under_the_minimum_only() {
+        let tmp = std::env::temp_dir();
+        // No filesystem has this much free; and 0 is no guard at all.
+        assert!(!disk(tmp.clone(), u64::MAX / MIB).room_for_messages());
+        assert!(disk(tmp.clone(), 0).room_for_messages());
+        assert!(
+            disk(tmp, 1).room_for_messages(),
+            "the test machine has 1 MiB free"
+        );
+    }
+
+    #[test]
+    fn a_disk_error_closes_the_store_and_empties_the_shelf() {
+        // A folder that does not exist: opening again (a second later) can only fail.
+        let mut disk = disk(std::env::temp_dir().join("threadchat-no-such-folder"), 0);
+        let shelf = disk.shelf.clone();
+        assert!(shelf.get().is_some());
+        disk.failed("committing", &redb::Error::PreviousIo);
+        assert!(shelf.get().is_none(), "readers no longer find it");
+        assert!(disk.db().is_err(), "refused until it is opened again");
+    }
+
+    #[test]
+    fn other_errors_leave_the_store_open() {
+        let mut disk = disk(std::env::temp_dir(), 0);
+        disk.failed("committing", &redb::Error::Corrupted("a test".into()));
+        assert!(disk.db().is_ok());
     }
 }
