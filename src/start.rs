@@ -9,7 +9,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -31,15 +31,19 @@ impl Server {
         let root = config.www.canonicalize().map_err(|e| {
             io::Error::new(e.kind(), format!("web root {}: {e}", config.www.display()))
         })?;
-        let (store, store_inbox, db) =
-            store::open(&config.data, config.history.in_memory).map_err(io::Error::other)?;
+        let (store, store_inbox, disk) = store::open(
+            &config.data,
+            config.history.in_memory,
+            config.history.min_free_mib,
+        )
+        .map_err(io::Error::other)?;
         let ports = Ports::bind(&config)?;
         let (http_addr, ws_addr) = (ports.http.local_addr()?, ports.ws.local_addr()?);
         let listeners = ports.handles()?;
         let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
         let stopping = Arc::new(AtomicBool::new(false));
         let (failed, failures) = critical::channel();
-        let store_thread = spawn_store(&config, db, store_inbox, to_hub.clone(), &failed)?;
+        let store_thread = spawn_store(&config, disk, store_inbox, to_hub.clone(), &failed)?;
         let mut threads = spawn_chat(&config, &store, inbox, &to_hub, &failed)?;
         let accounts = spawn_auth(&config, &store, &failed, &mut threads)?;
         let sessions = Sessions {
@@ -64,7 +68,7 @@ impl Server {
             echo: config.echo,
             sessions,
             guests: config.accounts.guests,
-            open: Arc::new(AtomicUsize::new(0)),
+            counts: ws::places::Counts::new(&config.limits),
         });
         threads.extend(spawn_doors(
             ports, site, shared, &config, &stopping, &failed,
@@ -120,7 +124,7 @@ impl Ports {
 /// Starts the `store` thread, the only writer of the store, with its retention settings.
 fn spawn_store(
     config: &Config,
-    db: Arc<redb::Database>,
+    disk: store::Disk,
     inbox: Receiver<store::Request>,
     to_hub: Sender<Event>,
     failed: &Sender<String>,
@@ -135,7 +139,7 @@ fn spawn_store(
         },
     };
     critical::spawn("store", failed, move || {
-        store::run(db, inbox, to_hub, sweeps)
+        store::run(disk, inbox, to_hub, sweeps)
     })
 }
 

@@ -65,6 +65,8 @@ impl Server {
         };
         cmd.args(["--http", "127.0.0.1:0", "--ws", "127.0.0.1:0"])
             .args(["--max-connections", "20000", "--guests"])
+            // Every simulated client comes from 127.0.0.1: one address to the server.
+            .args(["--max-connections-per-address", "20000"])
             .args(["--send-rate", "1000000", "--send-burst", "1000000"])
             .arg("--data")
             .arg(&data)
@@ -178,6 +180,7 @@ const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
 /// A new, empty directory for a server's store.
 pub fn fresh_data_dir() -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -186,7 +189,12 @@ pub fn fresh_data_dir() -> Result<PathBuf, String> {
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    // Private, as the server wants its data directory (it refuses one others may write).
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("creating {}: {e}", dir.display()))?;
     Ok(dir)
 }
 

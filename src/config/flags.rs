@@ -32,6 +32,8 @@ Options:
   --history-days DAYS     remove messages older than this [default: 30]
   --history-messages N    keep at most this many messages [default: no limit]
   --retry-window SECS     how long a message's id is remembered to spot a retry [default: 86400]
+  --min-free-space MIB    refuse new messages while the store's disk has less free (0: never)
+                                                         [default: 64]
   --guests                no accounts: anyone picks a free name (a quick demo)
   --join-code CODE        registering needs this code
   --session-expiry SECS   a session unused this long ends [default: 604800, 7 days]
@@ -41,6 +43,10 @@ Options:
   --max-text BYTES        longest message text           [default: 4096]
   --max-message BYTES     largest WebSocket message      [default: 65536]
   --max-connections N     most open connections          [default: 10000]
+  --max-connections-per-user N  open connections of one account (its tabs and devices)
+                                                         [default: 8]
+  --max-connections-per-address N  open connections from one address (a lab behind one)
+                                                         [default: 256]
   --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
   --ping-interval SECS    ping a connection silent this long (checked every half interval)
                                                          [default: 30]
@@ -83,6 +89,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 config.history.max_messages = Some(parse_positive(&flag, &value()?)? as u64)
             }
             "--retry-window" => config.history.retry_window = parse_seconds(&flag, &value()?)?,
+            "--min-free-space" => config.history.min_free_mib = parse_value(&flag, &value()?)?,
             "--guests" => config.accounts.guests = true,
             "--join-code" => config.accounts.join_code = Some(value()?),
             "--session-expiry" => config.accounts.session_expiry = parse_seconds(&flag, &value()?)?,
@@ -92,6 +99,12 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-text" => limits.max_text = parse_positive(&flag, &value()?)?,
             "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
             "--max-connections" => limits.max_connections = parse_positive(&flag, &value()?)?,
+            "--max-connections-per-user" => {
+                limits.max_connections_per_user = parse_positive(&flag, &value()?)?
+            }
+            "--max-connections-per-address" => {
+                limits.max_connections_per_address = parse_positive(&flag, &value()?)?
+            }
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
@@ -195,6 +208,8 @@ mod tests {
             "500",
             "--retry-window",
             "60",
+            "--min-free-space",
+            "0",
             "--join-code",
             "maths-7b",
             "--session-expiry",
@@ -210,6 +225,10 @@ mod tests {
             "2048",
             "--max-connections",
             "40",
+            "--max-connections-per-user",
+            "2",
+            "--max-connections-per-address",
+            "30",
             "--max-backlog",
             "4096",
             "--allow-origin",
@@ -247,6 +266,7 @@ mod tests {
         assert_eq!(history.max_age, Duration::from_secs(2 * 24 * 3600));
         assert_eq!(history.max_messages, Some(500));
         assert_eq!(history.retry_window, Duration::from_secs(60));
+        assert_eq!(history.min_free_mib, 0);
         let accounts = &config.accounts;
         assert!(!accounts.guests);
         assert_eq!(accounts.join_code.as_deref(), Some("maths-7b"));
@@ -257,6 +277,8 @@ mod tests {
         let limits = config.limits;
         assert_eq!((limits.max_text, limits.max_message), (10, 2048));
         assert_eq!((limits.max_connections, limits.max_backlog), (40, 4096));
+        assert_eq!(limits.max_connections_per_user, 2);
+        assert_eq!(limits.max_connections_per_address, 30);
         assert_eq!(limits.idle_timeout, Duration::from_millis(2500));
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));

@@ -42,6 +42,8 @@ pub struct HistorySettings {
     /// `--in-memory`: keep the store in memory only, nothing on disk (benchmarks, a throwaway
     /// demo): nothing survives a restart.
     pub in_memory: bool,
+    /// Under this many MiB free on the store's disk, new messages are refused (0: never).
+    pub min_free_mib: u64,
 }
 
 impl Default for HistorySettings {
@@ -51,6 +53,9 @@ impl Default for HistorySettings {
             max_messages: None,
             retry_window: Duration::from_secs(24 * 3600),
             in_memory: false,
+            // Room for the sign-ins, sessions and room changes that go on, and for the rest of
+            // the machine: a full disk hurts more than the chat.
+            min_free_mib: 64,
         }
     }
 }
@@ -118,6 +123,10 @@ pub struct Limits {
     pub max_message: usize,
     /// Open WebSocket connections, handshakes included; more are refused with 503.
     pub max_connections: usize,
+    /// Open WebSocket connections of one account (or guest name); more are refused with 429.
+    pub max_connections_per_user: usize,
+    /// Open WebSocket connections from one address (see `address.rs`); more are refused with 429.
+    pub max_connections_per_address: usize,
     /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
     pub max_backlog: usize,
     /// How long a connection may be silent before the hub pings it (checked every half interval,
@@ -141,6 +150,10 @@ impl Default for Limits {
             max_text: 4096,
             max_message: 64 * 1024,
             max_connections: 10_000,
+            // One student: a laptop and a phone, a few tabs on each.
+            max_connections_per_user: 8,
+            // A lab of 30 behind one address (a school's NAT), a few tabs each.
+            max_connections_per_address: 256,
             max_backlog: 256 * 1024,
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),

@@ -9,20 +9,22 @@
 //! [`Reader`], a snapshot of the last commit.
 
 mod accounts;
+mod disk;
 mod history;
 mod messages;
+mod private;
 mod retention;
 mod rooms;
 mod schema;
 mod thread;
 
+use crossbeam_channel::{Receiver, Sender};
+use redb::{ReadTransaction, ReadableDatabase};
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, Weak};
 
-use crossbeam_channel::{Receiver, Sender};
-use redb::{Database, ReadTransaction, ReadableDatabase};
-
+pub use disk::Disk;
+use disk::Shelf;
 pub use history::run as run_history;
 pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
@@ -60,21 +62,21 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Reads from any thread, each in a read transaction of its own. Holds the database weakly: the
-/// `store` thread owns it, and when that thread ends the database is closed cleanly (a read
-/// in progress keeps it open only until it is done).
+/// Reads from any thread, each in a read transaction of its own. Finds the database on the
+/// `store` thread's [`Shelf`], which holds it weakly: that thread owns it, and when the thread
+/// ends (or a disk error closes the store, see `disk.rs`) the database is closed cleanly.
 #[derive(Clone)]
 pub struct Reader {
-    db: Weak<Database>,
+    shelf: Shelf,
 }
 
 impl Reader {
     /// A snapshot of the last commit.
     fn begin(&self, context: &str) -> Result<ReadTransaction, StoreError> {
         let db = self
-            .db
-            .upgrade()
-            .ok_or_else(|| StoreError::new(context, "the store has stopped"))?;
+            .shelf
+            .get()
+            .ok_or_else(|| StoreError::new(context, "the store is not open"))?;
         db.begin_read().map_err(|e| StoreError::new(context, e))
     }
 }
@@ -133,20 +135,20 @@ pub struct Store {
     to_store: Sender<Request>,
 }
 
-/// Opens the store in `dir` (or in memory only), for the `store` thread to serve with [`run`].
+/// Opens the store in `dir` (or in memory only), for the `store` thread to serve with [`run`];
+/// under `min_free_mib` MiB free on its disk, new messages are refused (see `disk.rs`).
 pub fn open(
     dir: &Path,
     in_memory: bool,
-) -> Result<(Store, Receiver<Request>, Arc<Database>), StoreError> {
-    let db = Arc::new(match in_memory {
-        true => schema::in_memory()?,
-        false => schema::open(dir)?,
-    });
-    let (to_store, inbox) = crossbeam_channel::bounded(STORE_CAPACITY);
-    let reader = Reader {
-        db: Arc::downgrade(&db),
+    min_free_mib: u64,
+) -> Result<(Store, Receiver<Request>, Disk), StoreError> {
+    let (disk, shelf) = match in_memory {
+        true => Disk::new(schema::in_memory()?, None, 0),
+        false => Disk::new(schema::open(dir)?, Some(dir.to_owned()), min_free_mib),
     };
-    Ok((Store { reader, to_store }, inbox, db))
+    let (to_store, inbox) = crossbeam_channel::bounded(STORE_CAPACITY);
+    let reader = Reader { shelf };
+    Ok((Store { reader, to_store }, inbox, disk))
 }
 
 impl Store {

@@ -4,14 +4,13 @@
 //! (lowercase), so uniqueness ignores case; the name as its owner spelled it is kept in the value.
 //! Names must not look alike either: each account's `name_skeleton` is kept too.
 
-use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
+use redb::backends::FileBackend;
 use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::StoreError;
+use super::{StoreError, private};
 use crate::log;
 use crate::wire::GENERAL;
 
@@ -83,36 +82,45 @@ pub fn in_memory() -> Result<Database, StoreError> {
 pub fn open(dir: &Path) -> Result<Database, StoreError> {
     let context = |what: &str| format!("{what} {}", dir.display());
     // Private to the server's user: the store holds password hashes.
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| StoreError::new(context("cannot create the data directory"), e))?;
+    private::folder(dir)?;
     let path = dir.join(FILE);
     // redb would make an empty file a new, empty store: here it can only be one cut short.
     if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
         let why = "the file is empty (cut short?); move it away to start with an empty store";
         return Err(StoreError::new(context("the store is damaged in"), why));
     }
-    let open = |cache| {
-        let mut builder = Database::builder();
-        builder.set_cache_size(cache);
-        // redb may panic on a file damaged in some ways; that is an error here, not a crash.
-        let opened = panic::catch_unwind(AssertUnwindSafe(|| builder.create(&path)))
-            .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
-        opened.map_err(|e| match damaged(&e) {
-            true => StoreError::new(context("the store is damaged in"), e),
-            false => StoreError::new(context("cannot open the store in"), e),
-        })
-    };
     // The check reads every page once: through a small cache, so that it leaves the server's
     // memory as small as it found it (memory freed is rarely given back to the system).
-    let mut db = open(CHECK_CACHE_BYTES)?;
+    let mut db = open_file(dir, CHECK_CACHE_BYTES)?;
     check(&mut db).map_err(|e| StoreError::new(context("the store is damaged in"), e))?;
     drop(db);
-    let db = open(CACHE_BYTES)?;
+    let db = open_file(dir, CACHE_BYTES)?;
     prepare(&db).map_err(|e| StoreError::new(context("cannot use the store in"), e))?;
     Ok(db)
+}
+
+/// Opens the store file in `dir` again after a disk error closed it (see `disk.rs`): as at
+/// start, but without the checks, which the store passed then. redb repairs a file whose last
+/// commit was cut short.
+pub fn reopen(dir: &Path) -> Result<Database, StoreError> {
+    open_file(dir, CACHE_BYTES)
+}
+
+/// Opens (or creates) the redb file in `dir`, with a page cache of `cache` bytes.
+fn open_file(dir: &Path, cache: usize) -> Result<Database, StoreError> {
+    let context = |what: &str| format!("{what} {}", dir.display());
+    let file = private::file(&dir.join(FILE))
+        .map_err(|e| StoreError::new(context("cannot open the store in"), e))?;
+    let mut builder = Database::builder();
+    builder.set_cache_size(cache);
+    // redb may panic on a file damaged in some ways; that is an error here, not a crash.
+    let create = || builder.create_with_backend(FileBackend::new(file)?);
+    let opened = panic::catch_unwind(AssertUnwindSafe(create))
+        .map_err(|_| StoreError::new(context("the store is damaged in"), "redb panicked"))?;
+    opened.map_err(|e| match damaged(&e) {
+        true => StoreError::new(context("the store is damaged in"), e),
+        false => StoreError::new(context("cannot open the store in"), e),
+    })
 }
 
 /// Whether redb refused the file for what is in it (rather than, say, a permission).

@@ -11,12 +11,12 @@
 //! cannot be committed, every request in it still gets its answer: a failure. It ends on `Stop`,
 //! after answering what came before, and closes the database.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redb::{Database, WriteTransaction};
 
+use super::disk::Disk;
 use super::messages::{self, Stored};
 use super::retention::{self, Retention};
 use super::{Change, Reply, Request, StoreError, accounts, rooms};
@@ -39,7 +39,7 @@ pub struct Sweeps {
 }
 
 /// The `store` thread (see the module doc).
-pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
+pub fn run(mut disk: Disk, inbox: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
     // Often enough that an expired session closes within a quarter of the expiry, at most a
     // second late.
     let sweep_every =
@@ -50,7 +50,7 @@ pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, s
         // Checked here, not only on a timeout, so that a steady stream of requests (a busy chat)
         // cannot put the sweeps off for ever.
         if Instant::now() >= next_sweep {
-            sweep(&db, &sweeps, &to_hub);
+            sweep(&mut disk, &sweeps, &to_hub);
             next_sweep = Instant::now() + sweep_every;
         }
         // Blocks until a request arrives or the next sweep is due.
@@ -60,7 +60,7 @@ pub fn run(db: Arc<Database>, inbox: Receiver<Request>, to_hub: Sender<Event>, s
             Err(RecvTimeoutError::Timeout) => continue,
         };
         let (group, stop) = gather(first, &inbox);
-        tally.messages += commit_group(&db, group, &to_hub);
+        tally.messages += commit_group(&mut disk, group, &to_hub);
         tally.commits += 1;
         if stop {
             break;
@@ -110,29 +110,26 @@ struct Aftermath {
 }
 
 /// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
-/// returns how many messages it appended.
-fn commit_group(db: &Database, group: Vec<Request>, to_hub: &Sender<Event>) -> u64 {
+/// returns how many messages it appended. Short of disk space, its messages are refused and the
+/// rest is committed; with the store closed by a disk error, all of it is refused.
+fn commit_group(disk: &mut Disk, group: Vec<Request>, to_hub: &Sender<Event>) -> u64 {
     // Known before anything is applied: if the transaction fails part way, the hub must still
     // hear about every post of the group (or it would wait for its answer for ever).
     let if_lost = refused_posts(&group);
     let mut after = Aftermath::default();
-    let outcome = db
-        .begin_write()
-        .map_err(redb::Error::from)
-        .and_then(|txn| {
-            for request in group {
-                apply(&txn, request, &mut after)?;
-            }
-            txn.commit()?;
-            Ok(())
+    let posts = match disk.room_for_messages() {
+        true => Posts::Append,
+        false => Posts::Refuse,
+    };
+    let outcome = disk.db().and_then(|db| {
+        write(&db, group, posts, &mut after).map_err(|e| {
+            disk.failed("committing", &e);
+            StoreError::new("committing to the store", e)
         })
-        .map_err(|e| StoreError::new("committing to the store", e));
-    if let Err(e) = &outcome {
-        log!("store: {e}");
-        if let Some(refused) = if_lost {
-            after.from_hub = true;
-            after.stored = refused;
-        }
+    });
+    if let (Err(_), Some(refused)) = (&outcome, if_lost) {
+        after.from_hub = true;
+        after.stored = refused;
     }
     let appended = match outcome {
         Ok(()) => after
@@ -167,10 +164,34 @@ fn refused_posts(group: &[Request]) -> Option<Vec<Stored>> {
     Some(posts.collect())
 }
 
+/// What becomes of the messages in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Posts {
+    Append,
+    /// The disk is short of space (see `disk.rs`): answered as failed, without writing.
+    Refuse,
+}
+
+/// Applies `group` in one write transaction and commits it.
+fn write(
+    db: &Database,
+    group: Vec<Request>,
+    posts: Posts,
+    after: &mut Aftermath,
+) -> Result<(), redb::Error> {
+    let txn = db.begin_write()?;
+    for request in group {
+        apply(&txn, request, posts, after)?;
+    }
+    txn.commit()?;
+    Ok(())
+}
+
 /// Applies one request inside `txn`, noting what to do after the commit.
 fn apply(
     txn: &WriteTransaction,
     request: Request,
+    posts: Posts,
     after: &mut Aftermath,
 ) -> Result<(), redb::Error> {
     let now = now_ms();
@@ -224,6 +245,12 @@ fn apply(
             for change in changes {
                 match change {
                     Change::Room(change) => rooms::apply(txn, &change, now)?,
+                    Change::Post(post) if posts == Posts::Refuse => {
+                        after.stored.push(Stored::Failed {
+                            conn: post.conn,
+                            id: post.message.id,
+                        })
+                    }
                     Change::Post(post) => after.stored.push(messages::append(txn, post)?),
                 }
             }
@@ -288,9 +315,11 @@ fn answer<T: Send + 'static>(reply: Reply<T>, value: T) -> Answer {
 
 /// Ends the sessions unused for their expiry (and tells the hub), and removes what the retention
 /// no longer keeps. Committed only if something was removed.
-fn sweep(db: &Database, sweeps: &Sweeps, to_hub: &Sender<Event>) {
+fn sweep(disk: &mut Disk, sweeps: &Sweeps, to_hub: &Sender<Event>) {
     let now = now_ms();
     let cutoff = now.saturating_sub(sweeps.session_expiry.as_millis() as u64);
+    // While a disk error keeps the store closed, this is also where it is opened again.
+    let Ok(db) = disk.db() else { return };
     let swept = db.begin_write().map_err(redb::Error::from).and_then(|txn| {
         let ended = accounts::end_expired(&txn, cutoff)?;
         let removed = retention::sweep(&txn, &sweeps.retention, now)?;
@@ -305,6 +334,6 @@ fn sweep(db: &Database, sweeps: &Sweeps, to_hub: &Sender<Event>) {
             let _ = to_hub.send(Event::SessionsEnded(ended));
         }
         Ok(_) => {}
-        Err(e) => log!("store: sweeping: {e}"),
+        Err(e) => disk.failed("sweeping", &e),
     }
 }

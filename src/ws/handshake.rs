@@ -3,7 +3,8 @@
 //! Blocks reading the HTTP upgrade request, for at most [`HANDSHAKE_TIMEOUT`] in total (and at
 //! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then checks the `Origin`
 //! and who it is (the session behind its cookie or bearer token, read from the store; or under
-//! `--guests`, the name), registers the connection with the hub and starts its reader thread. Then it
+//! `--guests`, the name), takes the connection's places (see `places.rs`; refused 503 or 429),
+//! registers the connection with the hub and starts its reader thread. Then it
 //! ends. Woken by the client's bytes, the deadline, or the handshake gate shutting the socket down
 //! to make room (see `accept.rs`); the gate's [`Ticket`] is held until the connection registers. It runs in a thread of its own, not the reader's, for two reasons: a slow
 //! client holds up nobody else, and the handshake is the deepest call stack of a connection's life
@@ -12,14 +13,14 @@
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 use socket2::SockRef;
 use tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tungstenite::http::StatusCode;
+use tungstenite::http::header::CONTENT_TYPE;
+use tungstenite::http::{HeaderValue, StatusCode};
 use tungstenite::protocol::WebSocketConfig;
 
 use crate::auth::Sessions;
@@ -28,6 +29,7 @@ use crate::end::End;
 use crate::event::{Arrival, ConnId, Event};
 use crate::gate::Ticket;
 use crate::origin::OriginPolicy;
+use crate::ws::places::{Counts, Places, Refusal};
 use crate::ws::reader::{self, Mode};
 use crate::ws::stream::ReaderStream;
 use crate::{identity, log, log_limited};
@@ -62,55 +64,28 @@ pub struct Shared {
     /// Who a connection is: its session, or under `--guests` its chosen name.
     pub sessions: Sessions,
     pub guests: bool,
-    /// Open connections, handshakes included: at most `limits.max_connections`.
-    pub open: Arc<AtomicUsize>,
-}
-
-/// Holds one of the `max_connections` places until the connection's last thread drops it.
-pub struct Slot(Arc<AtomicUsize>);
-
-impl Slot {
-    fn take(shared: &Shared) -> Option<Slot> {
-        let before = shared.open.fetch_add(1, Ordering::AcqRel);
-        let slot = Slot(Arc::clone(&shared.open));
-        (before < shared.limits.max_connections).then_some(slot)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
+    /// The places connections hold: server-wide, per address, per account (see `places.rs`).
+    pub counts: Counts,
 }
 
 // tungstenite's callback signature fixes its error type as a whole `http::Response`.
 #[allow(clippy::result_large_err)]
 pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shared>) {
-    let slot = Slot::take(&shared);
+    let mut places = shared.counts.open();
     let socket = Arc::clone(ticket.socket());
     let deadline = Instant::now() + HANDSHAKE_TIMEOUT;
     let mut arrival = Arrival::Echo;
     let check = |request: &Request, response: Response| {
-        let verdict = check_request(request, slot.is_some(), &shared);
-        if let Err((status, why)) = verdict {
-            log_limited!(
-                "refused handshakes",
-                peer.ip(),
-                "refused WebSocket from {peer}: {why}"
-            );
-            return Err(refusal(status, why));
-        }
-        if !shared.echo {
-            let headers = request
-                .headers()
-                .iter()
-                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-            arrival = identity::arrival(
-                &request_target(request),
-                headers,
-                &shared.sessions,
-                shared.guests,
-            );
+        match admit(request, peer, &mut places, &shared) {
+            Ok(found) => arrival = found,
+            Err((status, why)) => {
+                log_limited!(
+                    "refused handshakes",
+                    peer.ip(),
+                    "refused WebSocket from {peer}: {why}"
+                );
+                return Err(refusal(status, why));
+            }
         }
         Ok(response)
     };
@@ -127,9 +102,10 @@ pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shar
             );
         }
     };
-    // Without a slot the check above refused the upgrade, so this only unwraps it. A ticket
-    // that cannot turn busy was evicted by the gate meanwhile: its socket is already shut down.
-    let Some(slot) = slot.filter(|_| ticket.busy()) else {
+    // Without its places the check above refused the upgrade, so this only unwraps them. A
+    // ticket that cannot turn busy was evicted by the gate meanwhile: its socket is already shut
+    // down.
+    let Some(places) = places.ok().filter(|_| ticket.busy()) else {
         return;
     };
     ws.get_mut().seal();
@@ -147,14 +123,19 @@ pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shar
     if shared.hub.send(join).is_err() {
         return;
     }
-    start_reader(conn, ws, peer, refused, slot, &shared);
+    start_reader(conn, ws, peer, refused, places, &shared);
 }
 
-/// The checks made before the upgrade is accepted: room for one more, and a trusted origin.
-fn check_request(request: &Request, has_room: bool, shared: &Shared) -> Result<(), (u16, String)> {
-    if !has_room {
-        return Err((503, "connection limit reached".into()));
-    }
+/// The checks made before the upgrade is accepted, in order: room on the server, a trusted
+/// origin, room for one more from this address, who it is, and room for one more of theirs.
+/// Returns who it is; the places taken stay in `places`.
+fn admit(
+    request: &Request,
+    peer: SocketAddr,
+    places: &mut Result<Places, Refusal>,
+    shared: &Shared,
+) -> Result<Arrival, Refusal> {
+    let places = places.as_mut().map_err(|refusal| refusal.clone())?;
     let header = |name: &str| {
         request
             .headers()
@@ -168,7 +149,24 @@ fn check_request(request: &Request, has_room: bool, shared: &Shared) -> Result<(
             format!("origin {:?} is not allowed", origin.unwrap_or("")),
         ));
     }
-    Ok(())
+    places.take_address(&shared.counts, peer.ip())?;
+    if shared.echo {
+        return Ok(Arrival::Echo);
+    }
+    let headers = request
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    let arrival = identity::arrival(
+        &request_target(request),
+        headers,
+        &shared.sessions,
+        shared.guests,
+    );
+    if let Arrival::User { name, .. } = &arrival {
+        places.take_user(&shared.counts, &identity::name_key(name))?;
+    }
+    Ok(arrival)
 }
 
 fn request_target(request: &Request) -> String {
@@ -179,9 +177,12 @@ fn request_target(request: &Request) -> String {
         .to_owned()
 }
 
+/// The HTTP answer to a refused upgrade: `status`, and why in plain text.
 fn refusal(status: u16, why: String) -> ErrorResponse {
     let mut response = ErrorResponse::new(Some(why));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    let plain = HeaderValue::from_static("text/plain; charset=utf-8");
+    response.headers_mut().insert(CONTENT_TYPE, plain);
     response
 }
 
@@ -208,7 +209,7 @@ fn start_reader(
     ws: tungstenite::WebSocket<ReaderStream>,
     peer: SocketAddr,
     refused: bool,
-    slot: Slot,
+    places: Places,
     shared: &Shared,
 ) {
     // A refused name: the hub is closing this socket; there is nothing to read.
@@ -225,7 +226,7 @@ fn start_reader(
     let spawned = thread::Builder::new()
         .name(format!("ws-read-{conn}"))
         .stack_size(reader::STACK_SIZE)
-        .spawn(move || reader::run(conn, peer, ws, hub, mode, slot));
+        .spawn(move || reader::run(conn, peer, ws, hub, mode, places));
     if let Err(e) = spawned {
         log!("cannot start a reader for {peer}: {e}");
         let _ = shared.hub.send(Event::Gone {

@@ -2,5 +2,6 @@
 
 pub mod accept;
 pub mod handshake;
+pub mod places;
 pub mod reader;
 pub mod stream;

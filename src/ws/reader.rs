@@ -6,7 +6,7 @@
 //! in the hub's inbox (backpressure, see `event.rs`). It parses and validates what the client
 //! sends, here in the client's own thread, so the hub gets only checked events, and logs what it
 //! refuses (rate-limited per client); it never writes (see stream.rs). It ends by telling the
-//! hub why (`Event::Gone`), and drops its [`Slot`] so that one more connection may be taken.
+//! hub why (`Event::Gone`), and drops its [`Places`] so that one more connection may be taken.
 
 use std::net::SocketAddr;
 
@@ -17,7 +17,7 @@ use crate::end::End;
 use crate::event::{ConnId, Event};
 use crate::log_limited;
 use crate::wire::{self, ErrorCode, WireError};
-use crate::ws::handshake::Slot;
+use crate::ws::places::Places;
 use crate::ws::stream::ReaderStream;
 
 /// The reader's stack. Its idle depth is a few KiB; the deep moment is serde_json parsing a
@@ -45,7 +45,7 @@ pub fn run(
     mut ws: WebSocket<ReaderStream>,
     hub: Sender<Event>,
     mode: Mode,
-    _slot: Slot,
+    _places: Places,
 ) {
     let end = loop {
         // Blocks until the client sends, goes, falls silent past the deadline, or the hub shuts

@@ -4,24 +4,33 @@
 //!
 //! - this file: [`start`] (guests, as chat mechanics need no accounts) and [`start_accounts`];
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
-//!   binary run as a user runs it; `bound`: clients from another loopback address.
+//!   binary run as a user runs it, and `binary_chat` accounts and chat on it; `stderr`: its log,
+//!   collected as it is written; `tmpfs`: a small filesystem to fill; `bound`: clients from
+//!   another loopback address.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
 
 mod binary;
+mod binary_chat;
 mod bound;
 mod http;
+mod stderr;
+mod tmpfs;
 mod ws;
 
 use std::ops::Deref;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use binary::Binary;
+pub use binary_chat::PASSWORD;
 pub use bound::*;
 pub use http::*;
+pub use stderr::Stderr;
+pub use tmpfs::Tmpfs;
 pub use ws::*;
 
 use threadchat::Server;
@@ -104,7 +113,12 @@ impl TempDir {
         );
         let path = std::env::temp_dir().join(name);
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a temporary directory");
+        // Private, as the server wants its data directory (it refuses one others may write).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&path)
+            .expect("a temporary directory");
         TempDir(path)
     }
 
