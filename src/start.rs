@@ -47,10 +47,11 @@ impl Server {
             store: store.clone(),
             expiry: config.accounts.session_expiry,
         };
-        let origins = OriginPolicy::new(http_addr.port(), &config.allow_origins);
+        let origins = OriginPolicy::new(http_addr, &config.allow_origins);
         let site = http::Site {
             root,
             upstream: ports.upstream.clone(),
+            ws_port: ws_addr.port(),
             api: http::Api {
                 info: info_json(&config, ws_addr),
                 sessions: sessions.clone(),

@@ -23,7 +23,8 @@ use std::time::Duration;
 
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::http::headers::{plain, with_headers};
+use crate::http::checks::header_value;
+use crate::http::headers::{plain, websocket_source, with_headers};
 use crate::http::{Api, Upstream, api, files, forward, revive};
 use crate::{log, log_limited};
 
@@ -37,6 +38,8 @@ pub struct Site {
     pub root: PathBuf,
     /// tiny_http's private socket, for waking a replaced server's accept thread.
     pub upstream: Upstream,
+    /// The WebSocket port, which the page's CSP names.
+    pub ws_port: u16,
     pub api: Api,
 }
 
@@ -98,7 +101,7 @@ fn respond(request: Request, site: &Site) {
     }
     let result = match (method, url.as_str()) {
         (Method::Get | Method::Head, url) => match files::resolve(&site.root, url) {
-            Ok(path) => serve_file(request, &path),
+            Ok(path) => serve_file(request, &path, site),
             Err(files::Refusal::BadRequest) => request.respond(plain(400, "bad request")),
             Err(files::Refusal::NotFound) => request.respond(plain(404, "not found")),
         },
@@ -108,12 +111,16 @@ fn respond(request: Request, site: &Site) {
     drop(result);
 }
 
-fn serve_file(request: Request, path: &Path) -> std::io::Result<()> {
+fn serve_file(request: Request, path: &Path, site: &Site) -> std::io::Result<()> {
+    // The page may open a WebSocket only to the host it was reached at, if it is served there.
+    let host = header_value(&request, "Host").and_then(|h| site.api.origins.page_host(h));
+    let websocket = host.map(|host| websocket_source(host, site.ws_port));
     match File::open(path) {
         Ok(file) => {
             let kind = Header::from_bytes("Content-Type", files::content_type(path))
                 .expect("static header");
-            request.respond(with_headers(Response::from_file(file).with_header(kind)))
+            let answer = Response::from_file(file).with_header(kind);
+            request.respond(with_headers(answer, websocket.as_deref()))
         }
         Err(_) => request.respond(plain(404, "not found")),
     }
