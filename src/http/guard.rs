@@ -129,10 +129,8 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
         head_by: by,
         head_within: limits.request_timeout,
     };
+    // The ticket waits for the client from its admission (the gate's order is the accept order).
     loop {
-        if !ticket.waiting() {
-            return;
-        }
         let head = match incoming.read_head(timing) {
             Ok(head) => head,
             Err(refusal) => return refuse(&socket, peer, refusal, false),
@@ -147,6 +145,10 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
         }
         let keep_alive = head.keep_alive();
         if !upstream.forward(&head, &body, peer, &socket) || !keep_alive {
+            return;
+        }
+        // Waiting for the client again, for its next request: the gate may evict it from here.
+        if !ticket.waiting() {
             return;
         }
         let by = Instant::now() + limits.keep_alive;
