@@ -17,10 +17,14 @@
 //! and [`wake`] does the waking instead.
 //!
 //! The directory is removed when the server stops ([`PrivateDir`] is dropped). A run killed with
-//! SIGKILL leaves its directory behind, so each start sweeps such leftovers ([`sweep`]).
+//! SIGKILL leaves its directory behind, so each start sweeps such leftovers ([`sweep`]). To tell
+//! them from the directories of servers still running, each server holds a lock on a file in its
+//! own (`lock`) for as long as it runs: the kernel releases it when the process dies, however it
+//! dies. (Trying to connect to the socket would tell as well, but it would make every running
+//! server accept a connection, and so a descriptor, each time another one starts.)
 
-use std::fs::{self, DirBuilder};
-use std::io::{self, ErrorKind};
+use std::fs::{self, DirBuilder, File, TryLockError};
+use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
@@ -33,11 +37,15 @@ const PREFIX: &str = "threadchat-pages-";
 const BOUND: &str = "bound.sock";
 /// The name the guard connects to.
 const SOCKET: &str = "pages.sock";
+/// The file a running server holds locked.
+const LOCK: &str = "lock";
 
 /// The private directory of this run, with tiny_http's socket in it; removed when dropped.
 #[derive(Debug)]
 pub struct PrivateDir {
     dir: PathBuf,
+    /// Locked while the server runs (see the module doc); `None` only until it is taken.
+    lock: Option<File>,
 }
 
 impl PrivateDir {
@@ -54,9 +62,13 @@ impl PrivateDir {
             .mode(0o700)
             .create(&dir)
             .map_err(context)?;
-        let private = PrivateDir { dir };
+        let mut private = PrivateDir { dir, lock: None };
         // The mode asked of mkdir is masked by the umask; set it exactly.
         fs::set_permissions(&private.dir, fs::Permissions::from_mode(0o700)).map_err(context)?;
+        // Locked before `pages.sock` exists, so that a sweep never takes a starting run for dead.
+        let lock = File::create(private.dir.join(LOCK)).map_err(context)?;
+        lock.try_lock().map_err(|e| context(e.into()))?;
+        private.lock = Some(lock);
         let listener = UnixListener::bind(private.dir.join(BOUND)).map_err(context)?;
         fs::rename(private.dir.join(BOUND), private.socket()).map_err(context)?;
         let uid = fs::metadata(&private.dir).map_err(context)?.uid();
@@ -85,9 +97,8 @@ pub fn wake(path: &Path) {
 }
 
 /// Removes the private directories of runs that died without cleaning up: those of this user
-/// whose socket refuses connections. A live server's socket accepts (a stopping one's refuses,
-/// and it is about to go anyway); one still starting has no `pages.sock` yet, as it is renamed so
-/// only once it listens.
+/// with a socket whose lock nobody holds. A starting run has no `pages.sock` yet: it takes its
+/// lock first.
 fn sweep(temp: &Path, uid: u32) {
     let Ok(entries) = fs::read_dir(temp) else {
         return;
@@ -96,21 +107,28 @@ fn sweep(temp: &Path, uid: u32) {
         let ours = entry.file_name().to_string_lossy().starts_with(PREFIX)
             && entry.metadata().is_ok_and(|m| m.is_dir() && m.uid() == uid);
         let dir = entry.path();
-        let dead = || {
-            UnixStream::connect(dir.join(SOCKET))
-                .is_err_and(|e| e.kind() == ErrorKind::ConnectionRefused)
-        };
-        if ours && dead() {
+        if ours && dir.join(SOCKET).exists() && !locked(&dir) {
             remove(&dir);
             log!("removed {}, left by a run that did not stop", dir.display());
         }
     }
 }
 
-/// Removes a private directory and the sockets in it (nothing else: it holds nothing else).
+/// Whether a running server holds the lock of the private directory `dir`. One that cannot be
+/// opened counts as held: better to leave a directory behind than to remove a live one.
+fn locked(dir: &Path) -> bool {
+    let Ok(lock) = File::open(dir.join(LOCK)) else {
+        return true;
+    };
+    // Released again when `lock` is dropped.
+    matches!(lock.try_lock(), Err(TryLockError::WouldBlock))
+}
+
+/// Removes a private directory and what is in it (nothing else: it holds nothing else).
 fn remove(dir: &Path) {
-    let _ = fs::remove_file(dir.join(SOCKET));
-    let _ = fs::remove_file(dir.join(BOUND));
+    for name in [SOCKET, BOUND, LOCK] {
+        let _ = fs::remove_file(dir.join(name));
+    }
     let _ = fs::remove_dir(dir);
 }
 
@@ -132,10 +150,10 @@ mod tests {
     #[test]
     fn a_dead_run_is_swept_and_a_live_one_kept() {
         let (live, _listener) = PrivateDir::create().unwrap();
-        let (dead, listener) = PrivateDir::create().unwrap();
-        drop(listener);
+        let (mut dead, _dead_listener) = PrivateDir::create().unwrap();
+        drop(dead.lock.take()); // As SIGKILL would: the lock released...
         let dead_dir = dead.dir.clone();
-        std::mem::forget(dead); // As SIGKILL would: nothing cleaned up.
+        std::mem::forget(dead); // ...and nothing cleaned up.
         let uid = fs::metadata(&live.dir).unwrap().uid();
         sweep(&std::env::temp_dir(), uid);
         assert!(!dead_dir.exists(), "the dead run's directory was removed");
