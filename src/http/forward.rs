@@ -75,8 +75,9 @@ impl Upstream {
             Err(e) => {
                 // Its listener is shut down (the server is stopping) or no descriptor is left for
                 // the connection: the client's connection is closed unanswered, as by a server
-                // that has gone, and a browser tries again (while tiny_http is merely being
-                // rebuilt, its listener stays open and the connection waits in its backlog).
+                // that has gone, and a browser tries again. (While tiny_http is merely being
+                // rebuilt, its listener stays open and the connection waits in its backlog; when
+                // that is full, `connect` waits too: no more than the gate's places can.)
                 log_limited!(
                     "unserved HTTP requests",
                     peer.ip(),
