@@ -57,7 +57,10 @@ impl PrivateDir {
         let temp = std::env::temp_dir();
         let dir = temp.join(format!("{PREFIX}{name}"));
         let shown = dir.display().to_string();
-        let context = |e: io::Error| io::Error::new(e.kind(), format!("{shown}: {e}"));
+        let context = |e: io::Error| {
+            let hint = "the page server's private directory (TMPDIR sets where)";
+            io::Error::new(e.kind(), format!("{hint} {shown}: {e}"))
+        };
         DirBuilder::new()
             .mode(0o700)
             .create(&dir)
