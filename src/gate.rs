@@ -8,6 +8,13 @@
 //! before its turn to be evicted comes. Connections being served (not waiting for their client)
 //! are never evicted; when all are, the newcomer is refused.
 //!
+//! A gate may also cap the places one client address holds ([`Gate::per_address`], counted by
+//! [`ClientKey`]), by the same rule: a newcomer from an address at its cap makes room by evicting
+//! that address's longest-waiting connection, and is refused only when all of them are being
+//! served. Evicting rather than refusing matters more here than anywhere: a class behind one
+//! address shares the cap, and one student holding it with silent connections must not lock the
+//! others out.
+//!
 //! The accept loop owns the gate, so it needs no lock. Each admitted connection's thread holds a
 //! [`Ticket`] that shares its socket and tells, in one atomic, whether the connection is waiting
 //! for its client (and since when) or being served. The gate keeps only a weak reference: when
@@ -17,6 +24,8 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
+
+use crate::address::ClientKey;
 
 /// A ticket's state: being served.
 const BUSY: u64 = 0;
@@ -83,12 +92,19 @@ impl Ticket {
 
 /// Why a connection was not admitted.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Full;
+pub enum Full {
+    /// Every place is held by a connection being served.
+    Port,
+    /// The client's address holds its `per_address` places, each being served.
+    Address,
+}
 
 /// The connections in flight on one port, owned by its accept loop.
 #[derive(Debug)]
 pub struct Gate {
     cap: usize,
+    /// The most places one client address may hold (no cap unless [`Gate::per_address`] sets one).
+    per_address: usize,
     tickets: Vec<Weak<Ticket>>,
     epoch: Instant,
 }
@@ -97,13 +113,23 @@ impl Gate {
     pub fn new(cap: usize) -> Gate {
         Gate {
             cap,
+            per_address: usize::MAX,
             tickets: Vec::with_capacity(cap),
             epoch: Instant::now(),
         }
     }
 
-    /// Admits a new connection, waiting for its client from now. When the gate is full, the
-    /// connection that has waited longest is evicted first, and its peer returned for the log.
+    /// The same gate, with at most `places` of its places held by one client address.
+    pub fn per_address(self, places: usize) -> Gate {
+        Gate {
+            per_address: places,
+            ..self
+        }
+    }
+
+    /// Admits a new connection, waiting for its client from now. When its address is at its cap,
+    /// or the gate is full, the connection that has waited longest (of that address, or of all)
+    /// is evicted first, and its peer returned for the log.
     pub fn admit(
         &mut self,
         socket: Arc<TcpStream>,
@@ -115,9 +141,17 @@ impl Gate {
             t.upgrade()
                 .is_some_and(|t| t.state.load(Ordering::Acquire) != EVICTED)
         });
-        let evicted = match self.tickets.len() < self.cap {
-            true => None,
-            false => Some(self.evict_longest_waiting().ok_or(Full)?),
+        let client = ClientKey::of(peer.ip());
+        let from_client = self.tickets.iter().filter(|t| holds(t, client)).count();
+        let evicted = if from_client >= self.per_address {
+            Some(
+                self.evict_longest_waiting(Some(client))
+                    .ok_or(Full::Address)?,
+            )
+        } else if self.tickets.len() >= self.cap {
+            Some(self.evict_longest_waiting(None).ok_or(Full::Port)?)
+        } else {
+            None
         };
         let ticket = Arc::new(Ticket {
             socket,
@@ -129,14 +163,16 @@ impl Gate {
         Ok((ticket, evicted))
     }
 
-    /// Evicts the connection that has waited longest for its client; `None` if all are busy.
-    fn evict_longest_waiting(&mut self) -> Option<SocketAddr> {
+    /// Evicts the connection that has waited longest for its client, of those from `client` if
+    /// given; `None` if all of them are busy.
+    fn evict_longest_waiting(&mut self, client: Option<ClientKey>) -> Option<SocketAddr> {
         // A thread may change its ticket between the look and the eviction; then look again.
         loop {
             let (index, since, ticket) = self
                 .tickets
                 .iter()
                 .enumerate()
+                .filter(|(_, t)| client.is_none_or(|c| holds(t, c)))
                 .filter_map(|(i, t)| {
                     let ticket = t.upgrade()?;
                     Some((i, ticket.waiting_since()?, ticket))
@@ -165,6 +201,13 @@ impl Gate {
     fn in_flight(&self) -> usize {
         self.tickets.iter().filter(|t| t.strong_count() > 0).count()
     }
+}
+
+/// Whether `ticket` (still alive) is a connection from `client`.
+fn holds(ticket: &Weak<Ticket>, client: ClientKey) -> bool {
+    ticket
+        .upgrade()
+        .is_some_and(|t| ClientKey::of(t.peer.ip()) == client)
 }
 
 #[cfg(test)]
@@ -214,7 +257,7 @@ mod tests {
         let (t1, _) = gate.admit(s1, p1).unwrap();
         assert!(t1.busy());
         let (s2, p2, _c2) = pair(&listener);
-        assert_eq!(gate.admit(s2, p2).map(|_| ()), Err(Full));
+        assert_eq!(gate.admit(s2, p2).map(|_| ()), Err(Full::Port));
         assert!(t1.waiting(), "waiting again, as between two requests");
         let (s3, p3, _c3) = pair(&listener);
         assert_eq!(gate.admit(s3, p3).unwrap().1, Some(p1));
@@ -229,5 +272,34 @@ mod tests {
         drop(t1);
         let (s2, p2, _c2) = pair(&listener);
         assert_eq!(gate.admit(s2, p2).unwrap().1, None, "nobody evicted");
+    }
+
+    #[test]
+    fn caps_the_places_of_one_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut gate = Gate::new(10).per_address(2);
+        let (s1, p1, _c1) = pair(&listener);
+        let (t1, _) = gate.admit(s1, p1).unwrap();
+        let (s2, p2, _c2) = pair(&listener);
+        let (t2, _) = gate.admit(s2, p2).unwrap();
+        let (s3, p3, _c3) = pair(&listener);
+        let (t3, evicted) = gate.admit(s3, p3).unwrap();
+        assert_eq!(evicted, Some(p1), "its own longest-waiting made room");
+        assert!(!t1.busy());
+        assert!(t2.busy() && t3.busy());
+        let (s4, p4, _c4) = pair(&listener);
+        assert_eq!(
+            gate.admit(s4, p4).map(|_| ()),
+            Err(Full::Address),
+            "both places of the address are being served, though the port has room"
+        );
+        assert_eq!(gate.in_flight(), 2);
+        let (s5, _, _c5) = pair(&listener);
+        let elsewhere: SocketAddr = "10.0.0.7:5555".parse().unwrap();
+        assert_eq!(
+            gate.admit(s5, elsewhere).unwrap().1,
+            None,
+            "another address still has room"
+        );
     }
 }

@@ -70,6 +70,9 @@ pub struct Server {
     stopping: Arc<AtomicBool>,
     /// Every listening socket (the two ports, and tiny_http's private one), to shut down on stop.
     listeners: Vec<Socket>,
+    /// The directory of tiny_http's socket, removed when the server is dropped (after its
+    /// threads have stopped).
+    _private: http::PrivateDir,
     /// The threads to join first: all but the store.
     threads: Vec<JoinHandle<()>>,
     /// The store is stopped last, once nothing else can ask it anything.

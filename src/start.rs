@@ -9,6 +9,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsFd;
+use std::os::unix::net::UnixListener;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -37,7 +38,7 @@ impl Server {
             config.history.min_free_mib,
         )
         .map_err(io::Error::other)?;
-        let ports = Ports::bind(&config)?;
+        let (ports, private) = Ports::bind(&config)?;
         let (http_addr, ws_addr) = (ports.http.local_addr()?, ports.ws.local_addr()?);
         let listeners = ports.handles()?;
         let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
@@ -50,10 +51,11 @@ impl Server {
             store: store.clone(),
             expiry: config.accounts.session_expiry,
         };
-        let origins = OriginPolicy::new(http_addr.port(), &config.allow_origins);
+        let origins = OriginPolicy::new(http_addr, &config.allow_origins);
         let site = http::Site {
             root,
             upstream: ports.upstream.clone(),
+            ws_port: ws_addr.port(),
             api: http::Api {
                 info: info_json(&config, ws_addr),
                 sessions: sessions.clone(),
@@ -79,6 +81,7 @@ impl Server {
             to_hub,
             stopping,
             listeners,
+            _private: private,
             threads,
             store,
             store_thread: Some(store_thread),
@@ -93,22 +96,25 @@ struct Ports {
     /// The public HTTP port, owned by the guard.
     http: TcpListener,
     ws: TcpListener,
-    /// tiny_http's private port on 127.0.0.1, which only the guard forwards to.
-    pages: TcpListener,
+    /// tiny_http's private socket, which only the guard forwards to.
+    pages: UnixListener,
     upstream: http::Upstream,
 }
 
 impl Ports {
-    fn bind(config: &Config) -> io::Result<Ports> {
+    /// Binds the ports, and tiny_http's socket in the private directory returned with them.
+    fn bind(config: &Config) -> io::Result<(Ports, http::PrivateDir)> {
         let http = bind(config.http_addr, "--http")?;
         let ws = bind(config.ws_addr, "--ws")?;
-        let (upstream, pages) = http::Upstream::bind()?;
-        Ok(Ports {
+        let (private, pages) = http::PrivateDir::create()?;
+        let upstream = http::Upstream::new(private.socket());
+        let ports = Ports {
             http,
             ws,
             pages,
             upstream,
-        })
+        };
+        Ok((ports, private))
     }
 
     /// A second handle to each socket, for `stop` to shut down (see `owned`).

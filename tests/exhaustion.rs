@@ -36,6 +36,10 @@ fn start_limited() -> Limited {
             sink.lock().unwrap().push_str(&(line + "\n"));
         }
     });
+    // tiny_http's accept thread dies if it first calls accept() while the table is already full
+    // (the kernel takes a descriptor before it waits), and its rebuild then frees one for the
+    // flood: a page served first means that thread is up and waiting.
+    assert!(http_get(&server.http, "/").is_some_and(|r| r.starts_with("HTTP/1.1 200")));
     Limited { server, log }
 }
 

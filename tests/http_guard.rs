@@ -161,8 +161,8 @@ fn keep_alive_serves_several_requests_then_closes_when_idle() {
     assert!(idle.elapsed() < DEADLINE);
 }
 
-// The client cannot pose as another address or as the guard: its copies of the guard's headers
-// are dropped, and the request is served like any other.
+// The client cannot pose as another address: its copy of the guard's peer header is dropped, and
+// the request is served like any other (so is one with the secret header of earlier versions).
 #[test]
 fn forged_guard_headers_are_dropped() {
     let server = start(|_| {});

@@ -57,6 +57,8 @@ Options:
   --send-burst N          ...and at most this many at once [default: 20]
   --max-http-connections N  HTTP connections at once; when full, the longest-waiting is closed
                                                          [default: 256]
+  --max-http-per-address N  HTTP connections at once from one address (all of loopback is one);
+                          when full, its longest-waiting is closed, else 429 [default: 128]
   --request-timeout SECS  an HTTP request must arrive within this [default: 10]
   --keep-alive SECS       an idle HTTP connection is closed after this [default: 5]
   --max-body BYTES        largest HTTP request body      [default: 16384]
@@ -114,6 +116,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--send-burst" => limits.send_burst = parse_count(&flag, &value()?)?,
             "--max-http-connections" => {
                 config.http.max_connections = parse_positive(&flag, &value()?)?
+            }
+            "--max-http-per-address" => {
+                config.http.max_per_address = parse_positive(&flag, &value()?)?
             }
             "--request-timeout" => config.http.request_timeout = parse_seconds(&flag, &value()?)?,
             "--keep-alive" => config.http.keep_alive = parse_seconds(&flag, &value()?)?,
@@ -249,6 +254,8 @@ mod tests {
             "9",
             "--max-http-connections",
             "16",
+            "--max-http-per-address",
+            "6",
             "--request-timeout",
             "4",
             "--keep-alive",
@@ -285,6 +292,7 @@ mod tests {
         assert_eq!((limits.send_rate, limits.send_burst), (5, 9));
         let http = config.http;
         assert_eq!((http.max_connections, http.max_body), (16, 512));
+        assert_eq!(http.max_per_address, 6);
         assert_eq!(http.request_timeout, Duration::from_secs(4));
         assert_eq!(http.keep_alive, Duration::from_millis(1500));
         assert!(run(&["--guests"]).unwrap().accounts.guests);

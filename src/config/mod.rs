@@ -95,6 +95,10 @@ pub struct HttpLimits {
     /// HTTP connections at once, each with a thread; when full, the one that has waited longest
     /// for its client is closed.
     pub max_connections: usize,
+    /// HTTP connections at once from one client address (all of loopback is one, IPv6 counts per
+    /// /64: see `address.rs`); when full, that address's longest-waiting one is closed, and if
+    /// all of them are being served the newcomer gets 429.
+    pub max_per_address: usize,
     /// A request (head and body) must arrive within this.
     pub request_timeout: Duration,
     /// An open connection may wait this long for its next request.
@@ -107,6 +111,9 @@ impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             max_connections: 256,
+            // A lab of 30 behind one address, each browser opening up to 6 connections for a page,
+            // rarely has more than a few dozen in flight at once: half the port leaves room.
+            max_per_address: 128,
             request_timeout: Duration::from_secs(10),
             keep_alive: Duration::from_secs(5),
             max_body: 16 * 1024,

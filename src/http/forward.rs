@@ -1,37 +1,32 @@
 //! Handing a checked request to tiny_http, and its answer back to the client.
 //!
-//! tiny_http listens on a private port of its own on 127.0.0.1 (ephemeral, never announced). For
-//! each request the guard opens a connection to it and writes the request as received, minus the
-//! headers that describe the client's connection (hop-by-hop, RFC 9110 §7.6.1), plus three of
-//! its own:
+//! tiny_http listens on a Unix socket in a directory only this server's user can enter
+//! (`private.rs`), so every request it reads came through the guard. For each request the guard
+//! opens a connection to it and writes the request as received, minus the headers that describe
+//! the client's connection (hop-by-hop, RFC 9110 §7.6.1), plus two of its own:
 //!
-//! - [`GUARD_HEADER`]: a secret made at start-up, so that the `http` thread answers only what came
-//!   through the guard, not a local process that found the private port;
-//! - [`PEER_HEADER`]: the client's address, since tiny_http only sees the guard's connection (any
-//!   copy of either header sent by the client is dropped first, so neither can be forged);
+//! - [`PEER_HEADER`]: the client's address, since tiny_http only sees the guard's connection (a
+//!   copy sent by the client is dropped first, so it cannot be forged);
 //! - `Connection: close`: tiny_http closes the connection once it has answered.
 //!
 //! The answer is then copied to the client until tiny_http closes. It carries its own length
 //! (tiny_http frames it with `Content-Length` or chunks), so the client's connection can stay
 //! open for its next request.
-//!
-//! (Why not a Unix socket: tiny_http 0.12 unwraps the path of its Unix listener when a server is
-//! dropped, and removes the file, which would break rebuilding it on the same listener.)
 
 use std::io::{self, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::http::head::Head;
 use crate::log_limited;
 
-/// The header that proves a request came through the guard.
-const GUARD_HEADER: &str = "X-Threadchat-Guard";
 /// The header that tells tiny_http's side who the client is.
 const PEER_HEADER: &str = "X-Threadchat-Peer";
 
 /// Headers about the client's connection, not the request, and our own; never passed on.
-const HOP_BY_HOP: [&str; 10] = [
+const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -40,7 +35,6 @@ const HOP_BY_HOP: [&str; 10] = [
     "transfer-encoding",
     "upgrade",
     "expect",
-    GUARD_HEADER,
     PEER_HEADER,
 ];
 
@@ -48,51 +42,42 @@ const HOP_BY_HOP: [&str; 10] = [
 /// (slow work such as password hashing runs elsewhere); this only bounds a stuck `http` thread.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Where tiny_http listens, and the secret that proves a request came from the guard.
+/// Where tiny_http listens: its private socket.
 #[derive(Debug, Clone)]
 pub struct Upstream {
-    addr: SocketAddr,
-    secret: String,
+    socket: PathBuf,
+}
+
+/// The client's address, from the headers (name, value) of a request that came through the
+/// guard; `None` if none is named (nothing but the guard can connect to tiny_http's socket, so
+/// that would be a bug).
+pub fn client_of<'a>(mut headers: impl Iterator<Item = (&'a str, &'a str)>) -> Option<SocketAddr> {
+    headers
+        .find(|(name, _)| name.eq_ignore_ascii_case(PEER_HEADER))
+        .and_then(|(_, value)| value.parse().ok())
 }
 
 impl Upstream {
-    /// A private listener for tiny_http, and the way to reach it.
-    pub fn bind() -> io::Result<(Upstream, TcpListener)> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        let mut secret = [0; 16];
-        getrandom::fill(&mut secret).map_err(io::Error::other)?;
-        let secret = secret.iter().map(|b| format!("{b:02x}")).collect();
-        let addr = listener.local_addr()?;
-        Ok((Upstream { addr, secret }, listener))
+    pub fn new(socket: PathBuf) -> Upstream {
+        Upstream { socket }
     }
 
-    /// The client's address if `headers` (name, value) are those of a request that came through
-    /// the guard; `None` for anything else.
-    pub fn client_of<'a>(
-        &self,
-        mut headers: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> Option<SocketAddr> {
-        let (mut genuine, mut peer) = (false, None);
-        for (name, value) in &mut headers {
-            if name.eq_ignore_ascii_case(GUARD_HEADER) {
-                genuine = value == self.secret;
-            } else if name.eq_ignore_ascii_case(PEER_HEADER) {
-                peer = value.parse().ok();
-            }
-        }
-        peer.filter(|_| genuine)
+    /// Wakes a tiny_http accept thread that may still wait on the socket (see `private.rs`).
+    pub fn wake(&self) {
+        crate::http::private::wake(&self.socket);
     }
 
     /// Passes one request to tiny_http and relays the answer to `client`. False when the client's
     /// connection cannot go on (it went away, or tiny_http did not answer).
     pub fn forward(&self, head: &Head, body: &[u8], peer: SocketAddr, client: &TcpStream) -> bool {
-        let upstream = match TcpStream::connect(self.addr) {
+        let upstream = match UnixStream::connect(&self.socket) {
             Ok(upstream) => upstream,
             Err(e) => {
                 // Its listener is shut down (the server is stopping) or no descriptor is left for
                 // the connection: the client's connection is closed unanswered, as by a server
-                // that has gone, and a browser tries again (while tiny_http is merely being
-                // rebuilt, its listener stays open and the connection waits in its backlog).
+                // that has gone, and a browser tries again. (While tiny_http is merely being
+                // rebuilt, its listener stays open and the connection waits in its backlog; when
+                // that is full, `connect` waits too: no more than the gate's places can.)
                 log_limited!(
                     "unserved HTTP requests",
                     peer.ip(),
@@ -101,13 +86,13 @@ impl Upstream {
                 return false;
             }
         };
-        let request = request_bytes(head, body, peer, &self.secret);
+        let request = request_bytes(head, body, peer);
         relay(upstream, &request, client).is_ok()
     }
 }
 
 /// Writes the request to tiny_http and copies its answer to the client.
-fn relay(mut upstream: TcpStream, request: &[u8], client: &TcpStream) -> io::Result<()> {
+fn relay(mut upstream: UnixStream, request: &[u8], client: &TcpStream) -> io::Result<()> {
     upstream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
     upstream.write_all(request)?;
     // Blocks on tiny_http's answer and on the client taking it (its socket's write timeout).
@@ -116,7 +101,7 @@ fn relay(mut upstream: TcpStream, request: &[u8], client: &TcpStream) -> io::Res
 }
 
 /// The request as tiny_http gets it (see the module doc).
-fn request_bytes(head: &Head, body: &[u8], peer: SocketAddr, secret: &str) -> Vec<u8> {
+fn request_bytes(head: &Head, body: &[u8], peer: SocketAddr) -> Vec<u8> {
     let mut out = Vec::with_capacity(512 + body.len());
     let line = format!(
         "{} {} HTTP/1.{}\r\n",
@@ -133,8 +118,7 @@ fn request_bytes(head: &Head, body: &[u8], peer: SocketAddr, secret: &str) -> Ve
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
-    let ours =
-        format!("{GUARD_HEADER}: {secret}\r\n{PEER_HEADER}: {peer}\r\nConnection: close\r\n\r\n");
+    let ours = format!("{PEER_HEADER}: {peer}\r\nConnection: close\r\n\r\n");
     out.extend_from_slice(ours.as_bytes());
     out.extend_from_slice(body);
     out
@@ -151,27 +135,22 @@ mod tests {
         )
         .unwrap();
         let peer: SocketAddr = "10.0.0.7:5555".parse().unwrap();
-        let bytes = request_bytes(&head, b"{}", peer, "s3cr3t");
+        let bytes = request_bytes(&head, b"{}", peer);
         assert_eq!(
             String::from_utf8(bytes).unwrap(),
             "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\
-             X-Threadchat-Guard: s3cr3t\r\nX-Threadchat-Peer: 10.0.0.7:5555\r\n\
-             Connection: close\r\n\r\n{}"
+             X-Threadchat-Peer: 10.0.0.7:5555\r\nConnection: close\r\n\r\n{}"
         );
     }
 
     #[test]
-    fn only_the_guard_names_a_client() {
-        let (upstream, _listener) = Upstream::bind().unwrap();
-        let secret = upstream.secret.clone();
-        let peer = ("X-Threadchat-Peer", "10.0.0.7:5555");
-        let genuine = [("x-threadchat-guard", secret.as_str()), peer];
+    fn the_guard_names_the_client() {
+        let peer = ("x-threadchat-peer", "10.0.0.7:5555");
+        let named = [("Host", "x"), peer];
         assert_eq!(
-            upstream.client_of(genuine.into_iter()),
+            client_of(named.into_iter()),
             Some("10.0.0.7:5555".parse().unwrap())
         );
-        let forged = [("X-Threadchat-Guard", "guess"), peer];
-        assert_eq!(upstream.client_of(forged.into_iter()), None);
-        assert_eq!(upstream.client_of([peer].into_iter()), None);
+        assert_eq!(client_of([("Host", "x")].into_iter()), None);
     }
 }

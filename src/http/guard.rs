@@ -6,10 +6,14 @@
 //! port instead:
 //!
 //! - `http-accept` runs the shared accept loop (`accept.rs`, blocking in `accept()`) and admits
-//!   each connection through a [`Gate`] of `--max-http-connections` places: when it is full, the
-//!   connection that has waited longest for its client is closed to make room (see `gate.rs`).
+//!   each connection through a [`Gate`] of `--max-http-connections` places, at most
+//!   `--max-http-per-address` of them for one client address: when either is full, the
+//!   connection that has waited longest for its client (of that address, or of all) is closed to
+//!   make room (see `gate.rs`).
 //! - `http-conn` reads one request at a time under the caps and deadlines of `head.rs`, blocking
-//!   on its socket; a request that passes is handed to tiny_http on a private port and
+//!   on its socket. The connection counts as waiting for its client, and may be evicted, until
+//!   its request is complete, body included: a head that announces a body and then falls silent
+//!   holds nothing. A request that passes is handed to tiny_http on its private socket and
 //!   the answer relayed back (`forward.rs`). Between requests the connection waits at most
 //!   `--keep-alive` for the next one. It ends when the client closes, a deadline passes, a
 //!   request is refused, or the gate evicts it (as it does to every idle one when the server
@@ -19,10 +23,10 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::HttpLimits;
-use crate::gate::{Gate, Ticket};
+use crate::gate::{Full, Gate, Ticket};
 use crate::http::forward::Upstream;
 use crate::http::head::{Head, Incoming, Refusal, Timing};
 use crate::http::reply;
@@ -31,6 +35,12 @@ use crate::{accept, log, log_limited};
 /// Stack of an `http-conn` thread: a 4 KiB read chunk, httparse's header array and small frames.
 const STACK_SIZE: usize = 128 * 1024;
 
+/// How long a body may take to arrive after its head (or `--request-timeout`, if shorter). A body
+/// is at most `--max-body` (16 KiB by default) and an honest client sends it with its head, so
+/// this is generous, while a client that announces a body and stays silent holds a thread for
+/// only this long.
+const BODY_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The `http-accept` thread.
 pub fn run(
     listener: TcpListener,
@@ -38,7 +48,7 @@ pub fn run(
     limits: HttpLimits,
     stopping: Arc<AtomicBool>,
 ) {
-    let mut gate = Gate::new(limits.max_connections);
+    let mut gate = Gate::new(limits.max_connections).per_address(limits.max_per_address);
     let upstream = Arc::new(upstream);
     accept::run(listener, &stopping, |stream, peer| {
         admit(&mut gate, stream, peer, &upstream, limits)
@@ -48,7 +58,7 @@ pub fn run(
 }
 
 /// Takes a place at the gate and starts the connection's thread; refuses with 503 when every
-/// connection is busy being served.
+/// connection is busy being served, or 429 when every one from the client's address is.
 fn admit(
     gate: &mut Gate,
     stream: TcpStream,
@@ -63,20 +73,31 @@ fn admit(
                 log_limited!(
                     "HTTP connections closed to make room",
                     evicted.ip(),
-                    "closed the HTTP connection of {evicted}: {} were open and it had waited longest",
-                    limits.max_connections
+                    "closed the HTTP connection of {evicted} to make room for {peer}: it had waited \
+                     longest (at most {} in all, {} per address)",
+                    limits.max_connections,
+                    limits.max_per_address
                 );
             }
             ticket
         }
-        Err(_) => {
+        Err(Full::Port) => {
             log_limited!(
                 "HTTP connections refused",
                 peer.ip(),
                 "refused HTTP from {peer}: all {} connections are busy",
                 limits.max_connections
             );
-            return reply::refuse_at_once(&socket);
+            return reply::refuse_at_once(&socket, 503);
+        }
+        Err(Full::Address) => {
+            log_limited!(
+                "HTTP connections refused",
+                peer.ip(),
+                "refused HTTP from {peer}: all {} connections from its address are busy",
+                limits.max_per_address
+            );
+            return reply::refuse_at_once(&socket, 429);
         }
     };
     let upstream = Arc::clone(upstream);
@@ -108,10 +129,8 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
         head_by: by,
         head_within: limits.request_timeout,
     };
+    // The ticket waits for the client from its admission (the gate's order is the accept order).
     loop {
-        if !ticket.waiting() {
-            return;
-        }
         let head = match incoming.read_head(timing) {
             Ok(head) => head,
             Err(refusal) => return refuse(&socket, peer, refusal, false),
@@ -120,8 +139,16 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
             Ok(body) => body,
             Err(refusal) => return refuse(&socket, peer, refusal, is_api(&head)),
         };
+        // The request is complete: from here it is being served, and can no longer be evicted.
+        if !ticket.busy() {
+            return;
+        }
         let keep_alive = head.keep_alive();
         if !upstream.forward(&head, &body, peer, &socket) || !keep_alive {
+            return;
+        }
+        // Waiting for the client again, for its next request: the gate may evict it from here.
+        if !ticket.waiting() {
             return;
         }
         let by = Instant::now() + limits.keep_alive;
@@ -133,17 +160,14 @@ fn serve(ticket: Arc<Ticket>, peer: SocketAddr, upstream: &Upstream, limits: Htt
     }
 }
 
-/// After the head: checks the body's length against the cap and reads it.
+/// After the head: checks the body's length against the cap and reads it, within
+/// [`BODY_TIMEOUT`]. The connection still waits for its client meanwhile: it may be evicted.
 fn read_body(
     incoming: &mut Incoming,
     head: &Head,
     ticket: &Ticket,
     limits: HttpLimits,
 ) -> Result<Vec<u8>, Refusal> {
-    // From here the connection is being served: the gate may no longer evict it.
-    if !ticket.busy() {
-        return Err(Refusal::Gone);
-    }
     let len = head.body_len()?;
     if len > limits.max_body {
         return Err(Refusal::BodyTooLarge);
@@ -151,7 +175,8 @@ fn read_body(
     if len > 0 && head.lists("expect", "100-continue") {
         reply::send(ticket.socket(), reply::CONTINUE);
     }
-    incoming.read_body(len, Instant::now() + limits.request_timeout)
+    let within = BODY_TIMEOUT.min(limits.request_timeout);
+    incoming.read_body(len, Instant::now() + within)
 }
 
 /// Whether a request is for the JSON API, whose refusals are JSON too.

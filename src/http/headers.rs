@@ -12,27 +12,43 @@ pub fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name, value).expect("header names and values here are plain ASCII")
 }
 
-/// Headers on every answer: no sniffing, no framing by other sites, scripts only from here, and
-/// no stale copies while a page is being developed.
-pub fn with_headers<R: Read>(response: Response<R>) -> Response<R> {
-    const HEADERS: [(&str, &str); 4] = [
+/// Headers on every answer: no sniffing, no framing by other sites, scripts only from here, no
+/// stale copies while a page is being developed, and WebSockets only to `websocket` (see
+/// [`websocket_source`]), or none.
+pub fn with_headers<R: Read>(response: Response<R>, websocket: Option<&str>) -> Response<R> {
+    const HEADERS: [(&str, &str); 3] = [
         ("X-Content-Type-Options", "nosniff"),
         ("Cache-Control", "no-cache"),
         ("Referrer-Policy", "no-referrer"),
-        (
-            "Content-Security-Policy",
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-             base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
     ];
-    HEADERS.iter().fold(response, |response, (name, value)| {
-        response.with_header(header(name, value))
-    })
+    let connect = websocket
+        .map(|source| format!(" {source}"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; connect-src 'self'{connect}; img-src 'self' data:; \
+         base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    );
+    HEADERS
+        .iter()
+        .fold(response, |response, (name, value)| {
+            response.with_header(header(name, value))
+        })
+        .with_header(header("Content-Security-Policy", &policy))
+}
+
+/// The WebSocket URL of a page reached at `host` (a name the page is served at: see
+/// `OriginPolicy::page_host`), as a CSP source: `ws://HOST:PORT`, which also allows `wss://` to
+/// the same place. CSP's host syntax has no IPv6 literal, so for one it names the port only.
+pub fn websocket_source(host: &str, ws_port: u16) -> String {
+    match host.starts_with('[') {
+        true => format!("ws://*:{ws_port}"),
+        false => format!("ws://{host}:{ws_port}"),
+    }
 }
 
 /// A plain-text answer.
 pub fn plain(status: u16, text: &str) -> Answer {
-    with_headers(Response::from_string(text).with_status_code(status))
+    with_headers(Response::from_string(text).with_status_code(status), None)
 }
 
 /// A JSON answer. API answers are never stored by caches: some carry a session token.

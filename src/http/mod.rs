@@ -2,8 +2,8 @@
 //!
 //! - `guard`: the `http-accept` thread and the bounded `http-conn` threads that own the public
 //!   port, reading each request under caps and deadlines (`head`) before it reaches tiny_http;
-//! - `forward`: handing a checked request to tiny_http on a private port, and relaying
-//!   the answer; `reply`: the guard's own refusals;
+//! - `forward`: handing a checked request to tiny_http on its private socket (`private`), and
+//!   relaying the answer; `reply`: the guard's own refusals;
 //! - `serve`: the `http` thread, which answers what tiny_http receives and rebuilds tiny_http when
 //!   its accept thread dies (`revive`); `files`: which file a path may name; `api`: the JSON API,
 //!   which refuses bad requests through `checks` and whose account requests `outcome` answers
@@ -17,10 +17,12 @@ pub mod guard;
 mod head;
 mod headers;
 mod outcome;
+mod private;
 mod reply;
 mod revive;
 pub mod serve;
 
 pub use api::{AccountsApi, Api};
 pub use forward::Upstream;
+pub use private::PrivateDir;
 pub use serve::Site;

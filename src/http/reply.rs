@@ -36,6 +36,7 @@ fn reason(status: u16) -> &'static str {
         408 => "Request Timeout",
         411 => "Length Required",
         413 => "Content Too Large",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => "Error",
@@ -95,10 +96,11 @@ pub fn error_and_close(socket: &TcpStream, status: u16, api: bool) {
     }
 }
 
-/// Refuses a connection the gate has no room for: a 503 if the socket takes it at once, then the
-/// socket is closed. Never waits: the accept loop calls this.
-pub fn refuse_at_once(socket: &TcpStream) {
+/// Refuses a connection the gate has no room for: `status` (503, or 429 for a client address at
+/// its cap) in plain text if the socket takes it at once, then the socket is closed. Never waits:
+/// the accept loop calls this.
+pub fn refuse_at_once(socket: &TcpStream, status: u16) {
     let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-    let _ = SockRef::from(socket).send_with_flags(response(503, false).as_bytes(), flags);
+    let _ = SockRef::from(socket).send_with_flags(response(status, false).as_bytes(), flags);
     let _ = socket.shutdown(Shutdown::Both);
 }

@@ -6,14 +6,15 @@
 //! (tiny-http issue #283), say "Too many open files", and it panics if the file table fills
 //! between an accept and its `try_clone` (see `revive.rs`); either way the page would be gone for
 //! good. So this loop supervises it: it logs once, waits, and builds a new tiny_http server on a
-//! clone of the same (private) listening socket, and keeps retrying while even that fails
-//! (cloning needs a descriptor too). On shutdown that listener is shut down, `recv()` fails with
+//! clone of the same private listening socket (`private.rs`), and keeps retrying while even that
+//! fails (cloning needs a descriptor too). On shutdown that listener is shut down, `recv()` fails with
 //! `stopping` set, and the thread ends. Requests are answered here, one at a time: every file is
 //! small and every answer is made at once, except account requests that hash a password, which
 //! are handed to an `auth` thread that answers them (`api.rs`).
 
 use std::fs::File;
-use std::net::{IpAddr, Ipv4Addr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,23 +23,27 @@ use std::time::Duration;
 
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::http::headers::{plain, with_headers};
-use crate::http::{Api, Upstream, api, files, revive};
+use crate::http::checks::header_value;
+use crate::http::headers::{plain, websocket_source, with_headers};
+use crate::http::{Api, Upstream, api, files, forward, revive};
 use crate::{log, log_limited};
 
 /// The pause before rebuilding a dead tiny_http server; it doubles up to a second.
 const RESTART_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_RESTART_BACKOFF: Duration = Duration::from_secs(1);
 
-/// What the `http` thread serves, and how it knows a request came through the guard.
+/// What the `http` thread serves.
 pub struct Site {
     /// The canonical `www/` folder.
     pub root: PathBuf,
+    /// tiny_http's private socket, for waking a replaced server's accept thread.
     pub upstream: Upstream,
+    /// The WebSocket port, which the page's CSP names.
+    pub ws_port: u16,
     pub api: Api,
 }
 
-pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
+pub fn run(listener: UnixListener, site: Site, stopping: Arc<AtomicBool>) {
     let mut backoff = RESTART_BACKOFF;
     loop {
         // Building a server needs a file descriptor too, so it fails while the table is full.
@@ -51,6 +56,9 @@ pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
                     backoff = RESTART_BACKOFF;
                     respond(request, &site);
                 }
+                // tiny_http's clean-up cannot wake its accept thread here (see `private.rs`).
+                drop(server);
+                site.upstream.wake();
                 // An accept error, or an unblock() from `revive` after a panic in tiny_http.
                 "tiny_http's accept loop died".to_owned()
             }
@@ -69,7 +77,7 @@ pub fn run(listener: TcpListener, site: Site, stopping: Arc<AtomicBool>) {
 }
 
 /// A tiny_http server on a clone of the listening socket, so that one can die and be replaced.
-fn start(listener: &TcpListener) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+fn start(listener: &UnixListener) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
     Server::from_listener(listener.try_clone()?, None)
 }
 
@@ -78,14 +86,12 @@ fn respond(request: Request, site: &Site) {
         .headers()
         .iter()
         .map(|h| (h.field.as_str().as_str(), h.value.as_str()));
-    let Some(client) = site.upstream.client_of(headers) else {
-        // A local process found the private port: it gets nothing the guard has not checked.
-        let from = request.remote_addr().map(|a| a.ip());
-        let from = from.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let Some(client) = forward::client_of(headers) else {
+        // Only the guard (or a process of this server's own user) can reach the socket.
         log_limited!(
             "unguarded requests",
-            from,
-            "http: refused a request that bypassed the guard"
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            "http: refused a request that did not come through the guard"
         );
         return drop(request.respond(plain(403, "forbidden")));
     };
@@ -95,7 +101,7 @@ fn respond(request: Request, site: &Site) {
     }
     let result = match (method, url.as_str()) {
         (Method::Get | Method::Head, url) => match files::resolve(&site.root, url) {
-            Ok(path) => serve_file(request, &path),
+            Ok(path) => serve_file(request, &path, site),
             Err(files::Refusal::BadRequest) => request.respond(plain(400, "bad request")),
             Err(files::Refusal::NotFound) => request.respond(plain(404, "not found")),
         },
@@ -105,12 +111,16 @@ fn respond(request: Request, site: &Site) {
     drop(result);
 }
 
-fn serve_file(request: Request, path: &Path) -> std::io::Result<()> {
+fn serve_file(request: Request, path: &Path, site: &Site) -> std::io::Result<()> {
+    // The page may open a WebSocket only to the host it was reached at, if it is served there.
+    let host = header_value(&request, "Host").and_then(|h| site.api.origins.page_host(h));
+    let websocket = host.map(|host| websocket_source(host, site.ws_port));
     match File::open(path) {
         Ok(file) => {
             let kind = Header::from_bytes("Content-Type", files::content_type(path))
                 .expect("static header");
-            request.respond(with_headers(Response::from_file(file).with_header(kind)))
+            let answer = Response::from_file(file).with_header(kind);
+            request.respond(with_headers(answer, websocket.as_deref()))
         }
         Err(_) => request.respond(plain(404, "not found")),
     }
