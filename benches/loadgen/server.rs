@@ -66,6 +66,8 @@ impl Server {
         cmd.args(["--http", "127.0.0.1:0", "--ws", "127.0.0.1:0"])
             .args(["--max-connections", "20000", "--guests"])
             .args(["--send-rate", "1000000", "--send-burst", "1000000"])
+            // The most a day allows (4 GiB): a benchmark's senders write far more than a student.
+            .args(["--daily-message-bytes", "4294967295"])
             .arg("--data")
             .arg(&data)
             .args(extra)

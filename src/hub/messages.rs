@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::event::ConnId;
 use crate::hub::chat::{Author, Hub};
 use crate::hub::frame;
-use crate::hub::pace::Rate;
+use crate::hub::pace::{Rate, in_words};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, Destination, Message, Post, Stored};
@@ -69,7 +69,7 @@ impl Hub {
         self.post(from, to, text, id)
     }
 
-    /// Checks the author's pace and queues the message for the store.
+    /// Checks the author's pace and daily budget of bytes, and queues the message for the store.
     fn post(
         &mut self,
         from: &Author,
@@ -77,16 +77,23 @@ impl Hub {
         text: String,
         id: Option<String>,
     ) -> Result<(), WireError> {
-        let rate = Rate {
-            per_second: self.limits.send_rate,
-            burst: self.limits.send_burst,
-        };
+        let rate = Rate::per_second(self.limits.send_rate, self.limits.send_burst);
+        let daily_bytes = self.limits.daily_message_bytes;
         let Some(author) = self.dir.user_mut(&from.key) else {
             return Ok(());
         };
-        if let Err(wait) = author.pace.message(rate, Instant::now()) {
+        let now = Instant::now();
+        if let Err(wait) = author.pace.message(rate, now) {
             let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
             return Err(WireError::new(ErrorCode::RateLimited, why).for_id(id));
+        }
+        if let Err(wait) = author.pace.message_bytes(daily_bytes, text.len(), now) {
+            let why = format!(
+                "you have written your {daily_bytes} bytes of messages for today; \
+                 this one fits again in {}",
+                in_words(wait)
+            );
+            return Err(WireError::new(ErrorCode::DailyLimit, why).for_id(id));
         }
         if self.changes.len() >= MAX_WAITING_CHANGES {
             let why = "the server is busy storing messages; try again in a moment";
