@@ -11,6 +11,7 @@
 
 mod binary;
 mod http;
+mod marker;
 mod ws;
 
 use std::ops::Deref;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 pub use binary::Binary;
 pub use http::*;
+pub use marker::*;
 pub use ws::*;
 
 use threadchat::Server;
