@@ -37,7 +37,7 @@ fn a_daily_budget_of_bytes_caps_one_user() {
     assert_eq!(
         (refused["type"].as_str(), refused["code"].as_str()),
         (Some("error"), Some("daily_limit")),
-        "{refused}"
+        "the third text of 4,000 bytes"
     );
     let why = refused["message"].as_str().unwrap_or("");
     assert!(why.contains("10000 bytes") && why.contains(" in "), "{why}");
