@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::event::ConnId;
 use crate::hub::chat::{Author, Hub};
 use crate::hub::frame;
-use crate::hub::pace::{Rate, in_words};
+use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, Destination, Message, Post, Stored};
@@ -84,8 +84,7 @@ impl Hub {
         };
         let now = Instant::now();
         if let Err(wait) = author.pace.message(rate, now) {
-            let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
-            return Err(WireError::new(ErrorCode::RateLimited, why).for_id(id));
+            return Err(too_fast(wait).for_id(id));
         }
         if let Err(wait) = author.pace.message_bytes(daily_bytes, text.len(), now) {
             let why = format!(

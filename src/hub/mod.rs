@@ -67,6 +67,8 @@ pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
         if !apply_batch(&mut hub, first, &inbox) || !coalesce(&mut hub, &inbox) {
             break;
         }
+        // Due even when the inbox never goes quiet long enough for the timer to fire.
+        hub.announce_departures(Instant::now());
         hub.flush();
     }
     hand_over_last_changes(&mut hub, &inbox);

@@ -19,6 +19,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::wire::{ErrorCode, WireError};
+
 /// Typing notices relayed per user and conversation: at most one in this long.
 pub const TYPING_EVERY: Duration = Duration::from_secs(2);
 
@@ -142,6 +144,12 @@ impl Pace {
         }
         true
     }
+}
+
+/// The refusal of something done too fast: `rate_limited`, saying when to try again.
+pub fn too_fast(wait: Duration) -> WireError {
+    let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
+    WireError::new(ErrorCode::RateLimited, why)
 }
 
 /// A wait as a person reads it: "3 s", "12 min", "2 h 24 min".

@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::hub::chat::{Author, Hub};
 use crate::hub::directory::Directory;
 use crate::hub::frame;
-use crate::hub::pace::{Rate, in_words};
+use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, RoomChange};
@@ -155,10 +155,9 @@ impl Hub {
         let Some(user) = self.dir.user_mut(&from.key) else {
             return Ok(());
         };
-        user.pace.room_change(rate, Instant::now()).map_err(|wait| {
-            let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
-            WireError::new(ErrorCode::RateLimited, why)
-        })
+        user.pace
+            .room_change(rate, Instant::now())
+            .map_err(too_fast)
     }
 
     /// Counts a room the author creates, or refuses it past `--max-rooms-per-day`.

@@ -130,8 +130,10 @@ fn forget_old_ids(
 
 /// Removes every message of `conversation` (a room being removed), with its place in the index
 /// and its client id, and forgets that retention trimmed it: a new room of that name starts
-/// empty. Returns how many went. One transaction, as long as the room's history (about a second
-/// for 100,000 messages); the retention sweep then steps over the gaps.
+/// empty. Returns how many went. Unlike a sweep, this is not sliced: it takes as long as the
+/// room's history is (bounded by its members' `--send-rate` and daily budgets over the retention),
+/// in the commit of the change that removes the room. The retention sweep then steps over the
+/// gaps.
 pub fn forget_conversation(txn: &WriteTransaction, conversation: &str) -> Result<u64, redb::Error> {
     let mut index = txn.open_table(CONVERSATIONS)?;
     let mut seqs = Vec::new();

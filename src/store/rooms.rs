@@ -9,6 +9,7 @@ use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 use super::messages::room_conversation;
 use super::schema::{DM_PARTNERS, MEMBERS, META, ROOMS, USERS};
 use super::{Reader, StoreError, retention};
+use crate::log;
 
 /// A change to rooms, from the hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +66,8 @@ pub fn apply(txn: &WriteTransaction, change: &RoomChange, now_ms: u64) -> Result
         // `Leave`, handed over before this (and guests' memberships are never stored).
         RoomChange::Remove { key } => {
             txn.open_table(ROOMS)?.remove(key.as_str())?;
-            retention::forget_conversation(txn, &room_conversation(key))?;
+            let removed = retention::forget_conversation(txn, &room_conversation(key))?;
+            log!("store: room {key:?} has no members left: removing it and its {removed} messages");
         }
     }
     Ok(())
