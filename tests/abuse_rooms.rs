@@ -115,3 +115,32 @@ fn general_stays_when_everyone_leaves_it() {
     let back = answer(&mut alice, json!({"type": "join", "room": "general"}));
     assert_eq!(back["type"], "joined");
 }
+
+// A room nobody is a member of at start-up (here: a guest's, whose memberships are not stored;
+// or one an older threadchat kept empty) is removed then, with its messages.
+#[test]
+fn a_room_without_members_at_start_up_is_removed() {
+    let server = start(|_| {});
+    let (mut alice, _) = Client::join(&server, "alice");
+    alice.ask(json!({"type": "create", "room": "Art"}), "joined");
+    alice.send_json(json!({"type": "send", "room": "Art", "text": "sketch", "id": "a1"}));
+    assert_eq!(alice.recv_type("message")["id"], "a1");
+    drop(alice);
+    let server = start_in(server.stop(), |c| c.accounts.guests = true);
+    let (mut bob, _) = Client::join(&server, "bob");
+    assert_eq!(
+        room_names(&mut bob),
+        ["general"],
+        "Art was removed at start-up"
+    );
+    assert_eq!(
+        answer(&mut bob, json!({"type": "create", "room": "art"}))["type"],
+        "joined"
+    );
+    let page = bob.ask(json!({"type": "history", "room": "art"}), "history");
+    assert_eq!(
+        page["messages"],
+        json!([]),
+        "none of the old room's messages"
+    );
+}
