@@ -208,7 +208,8 @@ impl Hub {
     }
 
     /// `typing`: "the author is typing" to the others in the conversation, at most every
-    /// `TYPING_EVERY` per conversation (more often is dropped without a word: it is only a hint).
+    /// `TYPING_EVERY` per conversation and within the author's typing budget over all of them
+    /// (see `pace.rs`; more is dropped without a word: it is only a hint).
     pub(super) fn typing(&mut self, from: &Author, target: &Target) -> Result<(), WireError> {
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {

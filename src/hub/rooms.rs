@@ -166,16 +166,15 @@ impl Hub {
         let Some(user) = self.dir.user_mut(&from.key) else {
             return Ok(());
         };
+        let refuse = |wait| {
+            let when = in_words(wait);
+            let why =
+                format!("you created {per_day} rooms today, the most one may; next in {when}");
+            WireError::new(ErrorCode::TooManyRooms, why)
+        };
         user.pace
             .room_created(per_day, Instant::now())
-            .map_err(|wait| {
-                let why = format!(
-                    "you have created {per_day} rooms today, the most one may; \
-                 you may create another in {}",
-                    in_words(wait)
-                );
-                WireError::new(ErrorCode::TooManyRooms, why)
-            })
+            .map_err(refuse)
     }
 
     /// Refuses a membership past `--max-rooms-per-user`.
