@@ -1,6 +1,7 @@
-//! One user cannot fill the disk (issue 14, attack 7): the message text one user writes a day is
-//! capped by `--daily-message-bytes`, rooms and private messages together, refused `daily_limit`
-//! with when the budget allows the message again; everyone else keeps their own budget.
+//! One user cannot fill the disk (issue 14, attack 7): what one user's messages add to the disk a
+//! day (their text and 128 bytes each) is capped by `--daily-message-bytes`, rooms and private
+//! messages together, refused `daily_limit` with when the budget allows the message again;
+//! everyone else keeps their own budget.
 
 mod common;
 
@@ -21,9 +22,10 @@ fn post(client: &mut Client, mut frame: Value, id: &str) -> Value {
     }
 }
 
-// With a budget of 10,000 bytes, two texts of 4,000 go through, a third is refused daily_limit
-// (naming its id, saying when), a text that fits what is left goes through, and then nothing
-// more does, a private message included; bob, meanwhile, writes as usual.
+// With a budget of 10,000 bytes, two texts of 4,000 go through (8,256 bytes with their cost on
+// disk), a third is refused daily_limit (naming its id, saying when), a text that fits what is
+// left goes through, and then nothing more does, a private message included; bob, meanwhile,
+// writes as usual.
 #[test]
 fn a_daily_budget_of_bytes_caps_one_user() {
     let server = start(|c| c.limits.daily_message_bytes = BUDGET);
@@ -42,7 +44,7 @@ fn a_daily_budget_of_bytes_caps_one_user() {
     let why = refused["message"].as_str().unwrap_or("");
     assert!(why.contains("10000 bytes") && why.contains(" in "), "{why}");
     assert_eq!(
-        post(&mut alice, send(&"y".repeat(2_000)), "a4")["type"],
+        post(&mut alice, send(&"y".repeat(1_600)), "a4")["type"],
         "message"
     );
     assert_eq!(post(&mut alice, send("z"), "a5")["code"], "daily_limit");

@@ -50,7 +50,7 @@ Options:
   --send-rate N           messages per second one user may send on average [default: 10]
   --send-burst N          ...and at most this many at once [default: 20]
   --max-rooms-per-day N   rooms one user may create a day [default: 10]
-  --daily-message-bytes BYTES  bytes of message text one user may write a day
+  --daily-message-bytes BYTES  bytes one user's messages may add a day (text + 128 each)
                                                          [default: 4194304, 4 MiB]
   --presence-grace SECS   a user gone is announced offline only after this [default: 5]
   --max-http-connections N  HTTP connections at once; when full, the longest-waiting is closed
@@ -135,9 +135,10 @@ fn check(limits: &Limits) -> Result<(), String> {
     if limits.max_text > limits.max_message {
         return Err("--max-text cannot exceed --max-message".into());
     }
-    // A message of the longest text must fit a rested budget, or it could never be sent.
-    if limits.max_text > limits.daily_message_bytes as usize {
-        return Err("--daily-message-bytes cannot be less than --max-text".into());
+    // A message of the longest text (and what it costs besides) must fit a rested budget, or it
+    // could never be sent.
+    if limits.max_text * 2 > limits.daily_message_bytes as usize {
+        return Err("--daily-message-bytes must be at least twice --max-text".into());
     }
     Ok(())
 }
@@ -325,8 +326,8 @@ mod tests {
         assert!(run(&["--join-code", ""]).is_err());
         assert!(run(&["--send-rate", "5000000000"]).is_err());
         assert!(
-            run(&["--daily-message-bytes", "100"]).is_err(),
-            "less than --max-text"
+            run(&["--daily-message-bytes", "8000"]).is_err(),
+            "not twice --max-text"
         );
     }
 

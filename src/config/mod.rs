@@ -143,8 +143,9 @@ pub struct Limits {
     pub room_change_every: Duration,
     /// Rooms one user may create a day (all at once if rested; then one per 24 h / this).
     pub max_rooms_per_day: u32,
-    /// Bytes of message text one user may write a day (what they may add to the disk); the
-    /// budget refills steadily. Kept in memory: a restart gives everyone a full budget.
+    /// Bytes one user's messages may add to the disk a day: their text, plus a fixed cost per
+    /// message; the budget refills steadily. Kept in memory: a restart gives everyone a full
+    /// budget.
     pub daily_message_bytes: u32,
     /// A user whose last connection ends is announced offline only if they have not come back
     /// within this: a reconnect (a reload, a flaky network) is no news to anyone.

@@ -20,6 +20,11 @@ use crate::log::now_ms;
 use crate::store::{Change, Destination, Message, Post, Stored};
 use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
 
+/// What a message costs on disk besides its text (its row's other fields, its place in the
+/// conversation index and its client id, give or take), counted against `--daily-message-bytes`
+/// so that a stream of one-letter messages cannot write far more than the budget says.
+const STORED_OVERHEAD: usize = 128;
+
 /// Posts waiting for the store in the hub at most; past this the store is far behind (a stalled
 /// disk), and new messages are refused with `unavailable` rather than held without bound.
 const MAX_WAITING_CHANGES: usize = 100_000;
@@ -86,7 +91,8 @@ impl Hub {
         if let Err(wait) = author.pace.message(rate, now) {
             return Err(too_fast(wait).for_id(id));
         }
-        if let Err(wait) = author.pace.message_bytes(daily_bytes, text.len(), now) {
+        let cost = text.len() + STORED_OVERHEAD;
+        if let Err(wait) = author.pace.message_bytes(daily_bytes, cost, now) {
             let why = format!(
                 "you have written your {daily_bytes} bytes of messages for today; \
                  this one fits again in {}",

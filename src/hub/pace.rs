@@ -8,7 +8,8 @@
 //! and nothing to refill; the refusal says how long to wait. The budgets, per user:
 //!
 //! - messages: `--send-rate` a second, bursts of `--send-burst` (`send` and `dm`);
-//! - message text: `--daily-message-bytes` a day, the cost of a message being its bytes;
+//! - message bytes: `--daily-message-bytes` a day, the cost of a message being its text's bytes
+//!   and a fixed cost for what else it takes on disk;
 //! - room changes (`create`, `join`, `leave`: each is a frame to every member of the room): ten
 //!   at once, then one a second (`Limits::room_change_burst`, `room_change_every`);
 //! - rooms created: `--max-rooms-per-day` a day;
