@@ -11,7 +11,7 @@ use serde_json::json;
 use tungstenite::Message;
 
 const PASSWORD: &str = "correct horse";
-const GRACE: Duration = Duration::from_millis(1500);
+const GRACE: Duration = Duration::from_secs(3);
 const RECONNECTS: usize = 50;
 
 /// Closes a connection and waits for the server's Close in answer, which the hub sends once it
@@ -67,7 +67,7 @@ fn quick_reconnects_make_no_presence_and_a_departure_comes_after_the_grace() {
     assert_eq!(watcher.recv_presence(false)["user"], "flicker");
     let after = gone.elapsed();
     assert!(
-        after >= GRACE - Duration::from_millis(50),
+        after >= GRACE - Duration::from_millis(300),
         "announced after {after:?}"
     );
 }
