@@ -24,6 +24,7 @@ use crate::hub::frame;
 use crate::hub::pace::Pace;
 use crate::hub::presence::Departures;
 use crate::hub::replay::Replay;
+use crate::hub::rooms::Freeing;
 use crate::store::{Change, Query, Snapshot, Store};
 use crate::wire::{ClientFrame, WireError};
 
@@ -60,6 +61,8 @@ pub struct Hub {
     pub(super) durable_seq: u64,
     /// Offline notices waiting for their grace to pass (see `presence.rs`).
     pub(super) departures: Departures,
+    /// Rooms removed, until the store has committed it (see `rooms.rs`).
+    pub(super) freeing: Freeing,
 }
 
 /// What the hub is started with, besides its inbox.
@@ -124,6 +127,7 @@ impl Hub {
             replays: HashMap::new(),
             durable_seq: snapshot.last_seq,
             departures: Departures::default(),
+            freeing: Freeing::default(),
         };
         hub.remove_abandoned_rooms();
         hub

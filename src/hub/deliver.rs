@@ -124,7 +124,10 @@ impl Hub {
         }
         let changes = std::mem::take(&mut self.changes);
         match self.store.offer(changes) {
-            Ok(()) => self.committing = true,
+            Ok(()) => {
+                self.committing = true;
+                self.freeing.handed_over();
+            }
             Err(returned) => self.changes = returned,
         }
     }

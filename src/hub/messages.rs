@@ -124,6 +124,7 @@ impl Hub {
     /// the hub handed over, so the store is free for the next ones.
     pub(super) fn stored(&mut self, stored: Vec<Stored>) {
         self.committing = false;
+        self.freeing.committed();
         for outcome in stored {
             match outcome {
                 Stored::New { conn, message } => {

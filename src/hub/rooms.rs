@@ -31,6 +31,10 @@ impl Hub {
             let why = format!("a room called {name:?} exists; join it instead");
             return Err(WireError::new(ErrorCode::RoomExists, why));
         }
+        if self.freeing.contains(&key) {
+            let why = format!("a room called {name:?} is being removed; try again in a moment");
+            return Err(WireError::new(ErrorCode::Unavailable, why));
+        }
         if self.dir.room_count() >= self.limits.max_rooms {
             let why = format!("the server has {} rooms, its most", self.limits.max_rooms);
             return Err(WireError::new(ErrorCode::TooManyRooms, why));
@@ -98,6 +102,7 @@ impl Hub {
             return;
         }
         // After the leave, in the same order: the store removes the room and its messages.
+        self.freeing.removed(key);
         let key = key.to_owned();
         self.changes.push(Change::Room(RoomChange::Remove { key }));
     }
@@ -227,5 +232,68 @@ impl Hub {
             true => ServerFrame::Joined { room, user, ts }.to_json(),
             false => ServerFrame::Left { room, user, ts }.to_json(),
         }
+    }
+}
+
+/// Rooms removed whose removal the store has not committed yet. Their names cannot be taken again
+/// until it has: until then the old room's messages are still on disk, and a history page or a
+/// replay of a new room of that name would find them (as would a message to the old room in the
+/// same commit, delivered after it).
+#[derive(Debug, Default)]
+pub struct Freeing {
+    /// Removed, in the changes not yet handed to the store.
+    waiting: Vec<String>,
+    /// In the commit the store is making.
+    committing: Vec<String>,
+}
+
+impl Freeing {
+    pub fn contains(&self, key: &str) -> bool {
+        self.waiting
+            .iter()
+            .chain(&self.committing)
+            .any(|k| k == key)
+    }
+
+    /// A room was removed: its `Remove` is among the hub's changes.
+    pub fn removed(&mut self, key: &str) {
+        self.waiting.push(key.to_owned());
+    }
+
+    /// The hub's changes went to the store.
+    pub fn handed_over(&mut self) {
+        self.committing.append(&mut self.waiting);
+    }
+
+    /// The store answered for them: committed (or failed: a room left behind has no members,
+    /// and the next start-up removes it).
+    pub fn committed(&mut self) {
+        self.committing.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_free_once_its_removal_is_committed() {
+        let mut freeing = Freeing::default();
+        freeing.removed("art");
+        assert!(freeing.contains("art"));
+        freeing.committed();
+        assert!(
+            freeing.contains("art"),
+            "not handed over yet: another commit answered"
+        );
+        freeing.handed_over();
+        freeing.removed("math");
+        assert!(freeing.contains("art") && freeing.contains("math"));
+        freeing.committed();
+        assert!(!freeing.contains("art"), "committed");
+        assert!(
+            freeing.contains("math"),
+            "still waiting for the next commit"
+        );
     }
 }
