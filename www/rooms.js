@@ -21,7 +21,8 @@ const input = $('room-name');
 const submit = $('room-submit');
 const error = $('room-name-error');
 // Refusals of create / join, shown in the panel.
-export const ROOM_ERRORS = new Set(['room_exists', 'room_name_invalid', 'too_many_rooms', 'no_such_room', 'not_a_member']);
+export const ROOM_ERRORS = new Set(['room_exists', 'room_name_invalid', 'too_many_rooms', 'no_such_room', 'not_a_member',
+  'rate_limited']);
 
 let directory = []; // the last `rooms` frame: [{ room, members, online }]
 let asked = null; // the lower-case name of the room we asked to create or join, until answered

@@ -68,6 +68,8 @@ impl Server {
             // Every simulated client comes from 127.0.0.1: one address to the server.
             .args(["--max-connections-per-address", "20000"])
             .args(["--send-rate", "1000000", "--send-burst", "1000000"])
+            // The most a day allows (4 GiB): a benchmark's senders write far more than a student.
+            .args(["--daily-message-bytes", "4294967295"])
             .arg("--data")
             .arg(&data)
             .args(extra)

@@ -55,6 +55,10 @@ Options:
   --max-rooms-per-user N  rooms one user may be a member of [default: 100]
   --send-rate N           messages per second one user may send on average [default: 10]
   --send-burst N          ...and at most this many at once [default: 20]
+  --max-rooms-per-day N   rooms one user may create a day [default: 10]
+  --daily-message-bytes BYTES  bytes one user's messages may add a day (text + 128 each)
+                                                         [default: 4194304, 4 MiB]
+  --presence-grace SECS   a user gone is announced offline only after this [default: 5]
   --max-http-connections N  HTTP connections at once; when full, the longest-waiting is closed
                                                          [default: 256]
   --max-http-per-address N  HTTP connections at once from one address (all of loopback is one);
@@ -114,6 +118,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-rooms-per-user" => limits.max_rooms_per_user = parse_positive(&flag, &value()?)?,
             "--send-rate" => limits.send_rate = parse_count(&flag, &value()?)?,
             "--send-burst" => limits.send_burst = parse_count(&flag, &value()?)?,
+            "--max-rooms-per-day" => limits.max_rooms_per_day = parse_count(&flag, &value()?)?,
+            "--daily-message-bytes" => limits.daily_message_bytes = parse_count(&flag, &value()?)?,
+            "--presence-grace" => limits.presence_grace = parse_seconds(&flag, &value()?)?,
             "--max-http-connections" => {
                 config.http.max_connections = parse_positive(&flag, &value()?)?
             }
@@ -145,6 +152,11 @@ fn check(limits: &Limits) -> Result<(), String> {
     }
     if limits.max_text > limits.max_message {
         return Err("--max-text cannot exceed --max-message".into());
+    }
+    // A message of the longest text (and what it costs besides) must fit a rested budget, or it
+    // could never be sent.
+    if limits.max_text * 2 > limits.daily_message_bytes as usize {
+        return Err("--daily-message-bytes must be at least twice --max-text".into());
     }
     Ok(())
 }
@@ -252,6 +264,12 @@ mod tests {
             "5",
             "--send-burst",
             "9",
+            "--max-rooms-per-day",
+            "4",
+            "--daily-message-bytes",
+            "5000",
+            "--presence-grace",
+            "0.5",
             "--max-http-connections",
             "16",
             "--max-http-per-address",
@@ -290,6 +308,11 @@ mod tests {
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));
         assert_eq!((limits.send_rate, limits.send_burst), (5, 9));
+        assert_eq!(
+            (limits.max_rooms_per_day, limits.daily_message_bytes),
+            (4, 5000)
+        );
+        assert_eq!(limits.presence_grace, Duration::from_millis(500));
         let http = config.http;
         assert_eq!((http.max_connections, http.max_body), (16, 512));
         assert_eq!(http.max_per_address, 6);
@@ -332,6 +355,10 @@ mod tests {
         assert!(run(&["--guests", "--join-code", "x"]).is_err());
         assert!(run(&["--join-code", ""]).is_err());
         assert!(run(&["--send-rate", "5000000000"]).is_err());
+        assert!(
+            run(&["--daily-message-bytes", "8000"]).is_err(),
+            "not twice --max-text"
+        );
     }
 
     #[test]

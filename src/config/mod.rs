@@ -121,6 +121,9 @@ impl Default for HttpLimits {
     }
 }
 
+/// The default of `--presence-grace`: a reload or a network switch reconnects well within it.
+pub const PRESENCE_GRACE: Duration = Duration::from_secs(5);
+
 /// The bounds that keep one client from costing everyone else.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -149,6 +152,20 @@ pub struct Limits {
     pub send_rate: u32,
     /// ...and at most this many at once.
     pub send_burst: u32,
+    /// `create`, `join` and `leave` one user may send at once (each is a `joined` or `left` to
+    /// every member of the room)...
+    pub room_change_burst: u32,
+    /// ...and then one per this long. Not flags: tests lift them, a class needs no other.
+    pub room_change_every: Duration,
+    /// Rooms one user may create a day (all at once if rested; then one per 24 h / this).
+    pub max_rooms_per_day: u32,
+    /// Bytes one user's messages may add to the disk a day: their text, plus a fixed cost per
+    /// message; the budget refills steadily. Kept in memory: a restart gives everyone a full
+    /// budget.
+    pub daily_message_bytes: u32,
+    /// A user whose last connection ends is announced offline only if they have not come back
+    /// within this: a reconnect (a reload, a flaky network) is no news to anyone.
+    pub presence_grace: Duration,
 }
 
 impl Default for Limits {
@@ -168,6 +185,12 @@ impl Default for Limits {
             max_rooms_per_user: 100,
             send_rate: 10,
             send_burst: 20,
+            // Ten at once (a student setting up their rooms), then one a second.
+            room_change_burst: 10,
+            room_change_every: Duration::from_secs(1),
+            max_rooms_per_day: 10,
+            daily_message_bytes: 4 * 1024 * 1024,
+            presence_grace: PRESENCE_GRACE,
         }
     }
 }

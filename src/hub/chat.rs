@@ -22,7 +22,9 @@ use crate::hub::clients::{Clients, Slot};
 use crate::hub::directory::Directory;
 use crate::hub::frame;
 use crate::hub::pace::Pace;
+use crate::hub::presence::Departures;
 use crate::hub::replay::Replay;
+use crate::hub::rooms::Freeing;
 use crate::store::{Change, Query, Snapshot, Store};
 use crate::wire::{ClientFrame, WireError};
 
@@ -57,6 +59,10 @@ pub struct Hub {
     pub(super) replays: HashMap<Slot, Replay>,
     /// The last `seq` the hub has delivered (every message up to it is out).
     pub(super) durable_seq: u64,
+    /// Offline notices waiting for their grace to pass (see `presence.rs`).
+    pub(super) departures: Departures,
+    /// Rooms removed, until the store has committed it (see `rooms.rs`).
+    pub(super) freeing: Freeing,
 }
 
 /// What the hub is started with, besides its inbox.
@@ -102,7 +108,7 @@ impl Hub {
         for (a, b) in &snapshot.conversations {
             dir.add_conversation(a, b);
         }
-        Hub {
+        let mut hub = Hub {
             clients: Clients::default(),
             dir,
             lagging: HashSet::new(),
@@ -120,7 +126,11 @@ impl Hub {
             to_history,
             replays: HashMap::new(),
             durable_seq: snapshot.last_seq,
-        }
+            departures: Departures::default(),
+            freeing: Freeing::default(),
+        };
+        hub.remove_abandoned_rooms();
+        hub
     }
 
     pub fn apply(&mut self, event: Event) {

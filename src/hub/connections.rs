@@ -2,8 +2,9 @@
 //!
 //! A user may have several connections (tabs, devices). Presence is about users, not
 //! connections: `presence online` goes out with a user's first connection and `presence offline`
-//! with their last, to their contacts: everyone who shares a room or a private conversation with
-//! them. The two sides of a new private conversation are told each other's presence then.
+//! after their last (once a grace has passed without their return: `presence.rs`), to their
+//! contacts: everyone who shares a room or a private conversation with them. The two sides of a
+//! new private conversation are told each other's presence then.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -67,7 +68,7 @@ impl Hub {
         };
         let slot = self.admit(conn, Client::new(conn, socket, peer, role));
         if self.dir.connect(&key, slot) {
-            self.presence(&key, true);
+            self.came_online(&key);
         }
         self.welcome(slot, &key);
         if let Some(since) = since {
@@ -90,7 +91,7 @@ impl Hub {
         let (online, offline): (Vec<_>, Vec<_>) = dir
             .contacts(key)
             .into_iter()
-            .partition(|mate| !mate.conns.is_empty());
+            .partition(|mate| mate.shown_online());
         let welcome = ServerFrame::Welcome {
             you: &user.name,
             users: online.into_iter().map(|u| u.name.as_str()).collect(),
@@ -104,7 +105,7 @@ impl Hub {
 
     /// Tells the user's contacts (everyone who shares a room or a private conversation with
     /// them, but the user) that they came or went.
-    fn presence(&mut self, key: &str, online: bool) {
+    pub(super) fn presence(&mut self, key: &str, online: bool) {
         let Some(user) = self.dir.user(key) else {
             return;
         };
@@ -129,7 +130,7 @@ impl Hub {
             let (Some(to), Some(about)) = (self.dir.user(to), self.dir.user(about)) else {
                 continue;
             };
-            let online = !about.conns.is_empty();
+            let online = about.shown_online();
             let piece = self
                 .batch
                 .shared(|out| presence_frame(out, &about.name, online));
@@ -153,7 +154,7 @@ impl Hub {
                 let name = client.name().unwrap_or("?");
                 log_limited!("leaves", client.peer.ip(), "{name} left ({end})");
                 if self.dir.disconnect(&key, slot) {
-                    self.presence(&key, false);
+                    self.went_offline(&key, Instant::now());
                 }
             }
             None => log!("echo connection from {} ended ({end})", client.peer),

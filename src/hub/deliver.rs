@@ -124,7 +124,10 @@ impl Hub {
         }
         let changes = std::mem::take(&mut self.changes);
         match self.store.offer(changes) {
-            Ok(()) => self.committing = true,
+            Ok(()) => {
+                self.committing = true;
+                self.freeing.handed_over();
+            }
             Err(returned) => self.changes = returned,
         }
     }
@@ -141,17 +144,19 @@ impl Hub {
         }
         let behind = !self.lagging.is_empty() || !self.changes.is_empty() || self.replays_waiting();
         let retry = behind.then(|| Instant::now() + BACKLOG_RETRY);
-        match (retry, self.next_heartbeat) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [retry, self.next_heartbeat, self.departures.next_due()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
-    /// Retries lagging clients, and pings those that have been silent for a ping interval. The
-    /// check runs every half interval, so a silent connection is pinged between one and one and
-    /// a half intervals after it last sent anything.
+    /// Retries lagging clients, announces departures whose grace has passed, and pings those
+    /// that have been silent for a ping interval. The check runs every half interval, so a
+    /// silent connection is pinged between one and one and a half intervals after it last sent
+    /// anything.
     pub fn on_timer(&mut self, now: Instant) {
         self.retry_lagging();
+        self.announce_departures(now);
         let Some(due) = self.next_heartbeat.filter(|due| *due <= now) else {
             return;
         };

@@ -7,6 +7,7 @@
 //! so the sides never drift apart.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
 
 use crate::hub::clients::Slot;
 use crate::hub::pace::Pace;
@@ -25,6 +26,16 @@ pub struct User {
     /// Users this one has a private conversation with, by key.
     pub dms: BTreeSet<String>,
     pub pace: Pace,
+    /// Their last connection closed, and their contacts hear of it at this instant unless they
+    /// come back first (see `presence.rs`).
+    pub leaving: Option<Instant>,
+}
+
+impl User {
+    /// Whether others see this user online: connected, or gone for less than the grace.
+    pub fn shown_online(&self) -> bool {
+        !self.conns.is_empty() || self.leaving.is_some()
+    }
 }
 
 /// A room.
@@ -94,6 +105,7 @@ impl Directory {
             rooms: BTreeSet::new(),
             dms: BTreeSet::new(),
             pace,
+            leaving: None,
         };
         self.ids.insert(key, self.users.len());
         self.users.push(user);
@@ -120,6 +132,15 @@ impl Directory {
         };
         self.rooms.insert(key, room);
         true
+    }
+
+    /// Removes a room that has no members; `false` if it has some, or does not exist.
+    pub fn remove_room_if_empty(&mut self, key: &str) -> bool {
+        let empty = self.rooms.get(key).is_some_and(|r| r.members.is_empty());
+        if empty {
+            self.rooms.remove(key);
+        }
+        empty
     }
 
     /// Makes the user a member of the room, with their open connections; `false` if either is

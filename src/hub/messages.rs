@@ -14,11 +14,16 @@ use std::time::Instant;
 use crate::event::ConnId;
 use crate::hub::chat::{Author, Hub};
 use crate::hub::frame;
-use crate::hub::pace::Rate;
+use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, Destination, Message, Post, Stored};
 use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+
+/// What a message costs on disk besides its text (its row's other fields, its place in the
+/// conversation index and its client id, give or take), counted against `--daily-message-bytes`
+/// so that a stream of one-letter messages cannot write far more than the budget says.
+const STORED_OVERHEAD: usize = 128;
 
 /// Posts waiting for the store in the hub at most; past this the store is far behind (a stalled
 /// disk), and new messages are refused with `unavailable` rather than held without bound.
@@ -69,7 +74,7 @@ impl Hub {
         self.post(from, to, text, id)
     }
 
-    /// Checks the author's pace and queues the message for the store.
+    /// Checks the author's pace and daily budget of bytes, and queues the message for the store.
     fn post(
         &mut self,
         from: &Author,
@@ -77,16 +82,23 @@ impl Hub {
         text: String,
         id: Option<String>,
     ) -> Result<(), WireError> {
-        let rate = Rate {
-            per_second: self.limits.send_rate,
-            burst: self.limits.send_burst,
-        };
+        let rate = Rate::per_second(self.limits.send_rate, self.limits.send_burst);
+        let daily_bytes = self.limits.daily_message_bytes;
         let Some(author) = self.dir.user_mut(&from.key) else {
             return Ok(());
         };
-        if let Err(wait) = author.pace.message(rate, Instant::now()) {
-            let why = format!("slow down: try again in {} ms", wait.as_millis().max(1));
-            return Err(WireError::new(ErrorCode::RateLimited, why).for_id(id));
+        let now = Instant::now();
+        if let Err(wait) = author.pace.message(rate, now) {
+            return Err(too_fast(wait).for_id(id));
+        }
+        let cost = text.len() + STORED_OVERHEAD;
+        if let Err(wait) = author.pace.message_bytes(daily_bytes, cost, now) {
+            let why = format!(
+                "you have written your {daily_bytes} bytes of messages for today; \
+                 this one fits again in {}",
+                in_words(wait)
+            );
+            return Err(WireError::new(ErrorCode::DailyLimit, why).for_id(id));
         }
         if self.changes.len() >= MAX_WAITING_CHANGES {
             let why = "the server is busy storing messages; try again in a moment";
@@ -112,6 +124,7 @@ impl Hub {
     /// the hub handed over, so the store is free for the next ones.
     pub(super) fn stored(&mut self, stored: Vec<Stored>) {
         self.committing = false;
+        self.freeing.committed();
         for outcome in stored {
             match outcome {
                 Stored::New { conn, message } => {
@@ -202,7 +215,8 @@ impl Hub {
     }
 
     /// `typing`: "the author is typing" to the others in the conversation, at most every
-    /// `TYPING_EVERY` per conversation (more often is dropped without a word: it is only a hint).
+    /// `TYPING_EVERY` per conversation and within the author's typing budget over all of them
+    /// (see `pace.rs`; more is dropped without a word: it is only a hint).
     pub(super) fn typing(&mut self, from: &Author, target: &Target) -> Result<(), WireError> {
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {

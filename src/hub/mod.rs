@@ -1,7 +1,8 @@
 //! The `hub` thread: the one owner of chat state, and the only writer of every socket.
 //!
 //! Blocks on its inbox until an event arrives, or until a timer it set is due: the next heartbeat
-//! check, or a retry for clients that are behind. Woken by any connection thread (see
+//! check, a retry for clients that are behind, or an offline notice whose grace has passed
+//! (`presence.rs`). Woken by any connection thread (see
 //! `event.rs`), by the `store` thread (messages now durable, new users, ended sessions), by the
 //! `history` thread (pages), or by `Server::stop` sending `Event::Shutdown`. It applies every
 //! event waiting (up to [`MAX_BATCH`]), hands new messages to the store, and then writes the
@@ -22,6 +23,7 @@ mod directory;
 pub(crate) mod frame;
 mod messages;
 mod pace;
+mod presence;
 mod replay;
 mod rooms;
 
@@ -65,6 +67,8 @@ pub fn run(inbox: Receiver<Event>, setup: HubSetup) {
         if !apply_batch(&mut hub, first, &inbox) || !coalesce(&mut hub, &inbox) {
             break;
         }
+        // Due even when the inbox never goes quiet long enough for the timer to fire.
+        hub.announce_departures(Instant::now());
         hub.flush();
     }
     hand_over_last_changes(&mut hub, &inbox);

@@ -4,9 +4,19 @@
 //! `left`: the member's own connections included), and handed to the store with the next flush,
 //! in order with the messages around it. A guest's memberships are not stored: guests are
 //! forgotten on restart.
+//!
+//! A room whose last member leaves is removed, with its messages (`general` never is): its name
+//! is free again, and nobody holds names by creating rooms and leaving them. What one user may do
+//! here is paced (see `pace.rs`): `create`, `join` and `leave` together, and the rooms they create
+//! a day (`--max-rooms-per-day`), so that a loop of them neither floods the members of a room nor
+//! fills `--max-rooms`.
+
+use std::time::Instant;
 
 use crate::hub::chat::{Author, Hub};
+use crate::hub::directory::Directory;
 use crate::hub::frame;
+use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, RoomChange};
@@ -15,16 +25,22 @@ use crate::wire::{ErrorCode, RoomInfo, ServerFrame, WireError};
 impl Hub {
     /// `create`: a new room, with its creator as its first member.
     pub(super) fn create(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+        self.pace_room_change(from)?;
         let key = name_key(name);
         if self.dir.room(&key).is_some() {
             let why = format!("a room called {name:?} exists; join it instead");
             return Err(WireError::new(ErrorCode::RoomExists, why));
+        }
+        if self.freeing.contains(&key) {
+            let why = format!("a room called {name:?} is being removed; try again in a moment");
+            return Err(WireError::new(ErrorCode::Unavailable, why));
         }
         if self.dir.room_count() >= self.limits.max_rooms {
             let why = format!("the server has {} rooms, its most", self.limits.max_rooms);
             return Err(WireError::new(ErrorCode::TooManyRooms, why));
         }
         self.check_room_count(from)?;
+        self.count_room_created(from)?;
         self.dir.add_room(name);
         self.changes.push(Change::Room(RoomChange::Create {
             key: key.clone(),
@@ -37,6 +53,7 @@ impl Hub {
     /// `join`: membership of an existing room. Joining a room one is in confirms it to this
     /// connection alone.
     pub(super) fn join_room(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+        self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
         let member = self
             .dir
@@ -52,8 +69,10 @@ impl Hub {
         Ok(())
     }
 
-    /// `leave`: the end of a membership, `general`'s included (it can be joined again).
+    /// `leave`: the end of a membership, `general`'s included (it can be joined again). The last
+    /// member out of any other room removes it.
     pub(super) fn leave_room(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+        self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
         if !self
             .dir
@@ -69,11 +88,36 @@ impl Hub {
         self.conversations_changed(&from.key);
         if !from.guest {
             self.changes.push(Change::Room(RoomChange::Leave {
-                room_key: key,
+                room_key: key.clone(),
                 user_key: from.key.clone(),
             }));
         }
+        self.remove_if_empty(&key);
         Ok(())
+    }
+
+    /// Removes a room nobody is a member of any more (but `general`), here and in the store.
+    pub(super) fn remove_if_empty(&mut self, key: &str) {
+        if key == Directory::general_key() || !self.dir.remove_room_if_empty(key) {
+            return;
+        }
+        // After the leave, in the same order: the store removes the room and its messages.
+        self.freeing.removed(key);
+        let key = key.to_owned();
+        self.changes.push(Change::Room(RoomChange::Remove { key }));
+    }
+
+    /// At start-up: rooms without members are removed as if their last member had just left.
+    /// They are those emptied by an older threadchat, which kept them, and, with `--guests`,
+    /// every room but `general` (guests' memberships are not stored).
+    pub(super) fn remove_abandoned_rooms(&mut self) {
+        let empty: Vec<String> = (self.dir.rooms())
+            .filter(|room| room.members.is_empty())
+            .map(|room| name_key(&room.name))
+            .collect();
+        for key in empty {
+            self.remove_if_empty(&key);
+        }
     }
 
     /// `rooms`: every room, with its number of members and of those online, by name.
@@ -85,7 +129,7 @@ impl Hub {
                 room: &room.name,
                 members: room.members.len(),
                 online: (room.members.values())
-                    .filter(|&&id| !dir.user_by_id(id).conns.is_empty())
+                    .filter(|&&id| dir.user_by_id(id).shown_online())
                     .count(),
             })
             .collect();
@@ -105,6 +149,37 @@ impl Hub {
                 format!("there is no room {name:?}"),
             )),
         }
+    }
+
+    /// Takes one of the author's room changes (`create`, `join`, `leave`), or `rate_limited`.
+    fn pace_room_change(&mut self, from: &Author) -> Result<(), WireError> {
+        let rate = Rate {
+            every: self.limits.room_change_every,
+            burst: self.limits.room_change_burst,
+        };
+        let Some(user) = self.dir.user_mut(&from.key) else {
+            return Ok(());
+        };
+        user.pace
+            .room_change(rate, Instant::now())
+            .map_err(too_fast)
+    }
+
+    /// Counts a room the author creates, or refuses it past `--max-rooms-per-day`.
+    fn count_room_created(&mut self, from: &Author) -> Result<(), WireError> {
+        let per_day = self.limits.max_rooms_per_day;
+        let Some(user) = self.dir.user_mut(&from.key) else {
+            return Ok(());
+        };
+        let refuse = |wait| {
+            let when = in_words(wait);
+            let why =
+                format!("you created {per_day} rooms today, the most one may; next in {when}");
+            WireError::new(ErrorCode::TooManyRooms, why)
+        };
+        user.pace
+            .room_created(per_day, Instant::now())
+            .map_err(refuse)
     }
 
     /// Refuses a membership past `--max-rooms-per-user`.
@@ -157,5 +232,68 @@ impl Hub {
             true => ServerFrame::Joined { room, user, ts }.to_json(),
             false => ServerFrame::Left { room, user, ts }.to_json(),
         }
+    }
+}
+
+/// Rooms removed whose removal the store has not committed yet. Their names cannot be taken again
+/// until it has: until then the old room's messages are still on disk, and a history page or a
+/// replay of a new room of that name would find them (as would a message to the old room in the
+/// same commit, delivered after it).
+#[derive(Debug, Default)]
+pub struct Freeing {
+    /// Removed, in the changes not yet handed to the store.
+    waiting: Vec<String>,
+    /// In the commit the store is making.
+    committing: Vec<String>,
+}
+
+impl Freeing {
+    pub fn contains(&self, key: &str) -> bool {
+        self.waiting
+            .iter()
+            .chain(&self.committing)
+            .any(|k| k == key)
+    }
+
+    /// A room was removed: its `Remove` is among the hub's changes.
+    pub fn removed(&mut self, key: &str) {
+        self.waiting.push(key.to_owned());
+    }
+
+    /// The hub's changes went to the store.
+    pub fn handed_over(&mut self) {
+        self.committing.append(&mut self.waiting);
+    }
+
+    /// The store answered for them: committed (or failed: a room left behind has no members,
+    /// and the next start-up removes it).
+    pub fn committed(&mut self) {
+        self.committing.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_free_once_its_removal_is_committed() {
+        let mut freeing = Freeing::default();
+        freeing.removed("art");
+        assert!(freeing.contains("art"));
+        freeing.committed();
+        assert!(
+            freeing.contains("art"),
+            "not handed over yet: another commit answered"
+        );
+        freeing.handed_over();
+        freeing.removed("math");
+        assert!(freeing.contains("art") && freeing.contains("math"));
+        freeing.committed();
+        assert!(!freeing.contains("art"), "committed");
+        assert!(
+            freeing.contains("math"),
+            "still waiting for the next commit"
+        );
     }
 }

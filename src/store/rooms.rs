@@ -6,15 +6,30 @@
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 
+use super::messages::room_conversation;
 use super::schema::{DM_PARTNERS, MEMBERS, META, ROOMS, USERS};
-use super::{Reader, StoreError};
+use super::{Reader, StoreError, retention};
+use crate::log;
 
 /// A change to rooms, from the hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomChange {
-    Create { key: String, name: String },
-    Join { room_key: String, user_key: String },
-    Leave { room_key: String, user_key: String },
+    Create {
+        key: String,
+        name: String,
+    },
+    Join {
+        room_key: String,
+        user_key: String,
+    },
+    Leave {
+        room_key: String,
+        user_key: String,
+    },
+    /// The room has no members left (their `Leave`s came first): it goes, with its messages.
+    Remove {
+        key: String,
+    },
 }
 
 /// What the hub knows at start-up.
@@ -46,6 +61,13 @@ pub fn apply(txn: &WriteTransaction, change: &RoomChange, now_ms: u64) -> Result
         RoomChange::Leave { room_key, user_key } => {
             txn.open_multimap_table(MEMBERS)?
                 .remove(user_key.as_str(), room_key.as_str())?;
+        }
+        // Its memberships are gone already: the hub removes a room only after its last member's
+        // `Leave`, handed over before this (and guests' memberships are never stored).
+        RoomChange::Remove { key } => {
+            txn.open_table(ROOMS)?.remove(key.as_str())?;
+            let removed = retention::forget_conversation(txn, &room_conversation(key))?;
+            log!("store: room {key:?} has no members left: removing it and its {removed} messages");
         }
     }
     Ok(())

@@ -46,6 +46,7 @@ pub enum ErrorCode {
     RoomNameInvalid,
     TooManyRooms,
     RateLimited,
+    DailyLimit,
 }
 
 impl fmt::Display for ErrorCode {

@@ -15,6 +15,7 @@ mod binary;
 mod binary_chat;
 mod bound;
 mod http;
+mod marker;
 mod stderr;
 mod tmpfs;
 mod ws;
@@ -29,6 +30,7 @@ pub use binary::Binary;
 pub use binary_chat::PASSWORD;
 pub use bound::*;
 pub use http::*;
+pub use marker::*;
 pub use stderr::Stderr;
 pub use tmpfs::Tmpfs;
 pub use ws::*;
@@ -72,10 +74,12 @@ pub fn start(adjust: impl FnOnce(&mut Config)) -> TestServer {
     })
 }
 
-/// Lifts the per-user message rate limit, for tests that send floods on purpose.
+/// Lifts the per-user message and room-change rate limits, for tests that send floods on purpose.
 pub fn unpaced(config: &mut Config) {
     config.limits.send_rate = 1_000_000;
     config.limits.send_burst = 1_000_000;
+    config.limits.room_change_burst = 1_000_000;
+    config.limits.daily_message_bytes = u32::MAX;
 }
 
 /// A server with accounts (the default), with `adjust` applied.
@@ -92,6 +96,8 @@ pub fn start_in(data: TempDir, adjust: impl FnOnce(&mut Config)) -> TestServer {
         data: data.path().to_owned(),
         ..Config::default()
     };
+    // Departures are announced at once unless a test asks for the real grace.
+    config.limits.presence_grace = Duration::from_millis(1);
     adjust(&mut config);
     let server = Server::start(config).expect("server starts");
     TestServer {
