@@ -42,6 +42,8 @@ Options:
   --max-message BYTES     largest WebSocket message      [default: 65536]
   --max-connections N     most open connections          [default: 10000]
   --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
+  --max-backlog-total BYTES  bytes queued for all clients together; past it the one with the
+                          most queued is dropped  [default: 67108864, 64 MiB]
   --ping-interval SECS    ping a connection silent this long (checked every half interval)
                                                          [default: 30]
   --idle-timeout SECS     drop a connection silent this long [default: 75]
@@ -93,6 +95,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-message" => limits.max_message = parse_positive(&flag, &value()?)?,
             "--max-connections" => limits.max_connections = parse_positive(&flag, &value()?)?,
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
+            "--max-backlog-total" => limits.max_backlog_total = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
             "--max-rooms" => limits.max_rooms = parse_positive(&flag, &value()?)?,
@@ -127,6 +130,9 @@ fn check(limits: &Limits) -> Result<(), String> {
     }
     if limits.max_text > limits.max_message {
         return Err("--max-text cannot exceed --max-message".into());
+    }
+    if limits.max_backlog_total < limits.max_backlog {
+        return Err("--max-backlog-total cannot be less than --max-backlog".into());
     }
     Ok(())
 }
@@ -212,6 +218,8 @@ mod tests {
             "40",
             "--max-backlog",
             "4096",
+            "--max-backlog-total",
+            "65536",
             "--allow-origin",
             "http://a",
             "--allow-origin",
@@ -257,6 +265,7 @@ mod tests {
         let limits = config.limits;
         assert_eq!((limits.max_text, limits.max_message), (10, 2048));
         assert_eq!((limits.max_connections, limits.max_backlog), (40, 4096));
+        assert_eq!(limits.max_backlog_total, 65536);
         assert_eq!(limits.idle_timeout, Duration::from_millis(2500));
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));
@@ -302,6 +311,10 @@ mod tests {
         assert!(run(&["--guests", "--join-code", "x"]).is_err());
         assert!(run(&["--join-code", ""]).is_err());
         assert!(run(&["--send-rate", "5000000000"]).is_err());
+        assert!(
+            run(&["--max-backlog-total", "1000"]).is_err(),
+            "less than --max-backlog"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Rooms: creating, joining and leaving them, and the list of them.
+//! Rooms: creating, joining and leaving them (the list of them is in `lists.rs`).
 //!
 //! A change is made in the hub's memory at once, announced to the room's members (`joined`,
 //! `left`: the member's own connections included), and handed to the store with the next flush,
@@ -10,7 +10,7 @@ use crate::hub::frame;
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, RoomChange};
-use crate::wire::{ErrorCode, RoomInfo, ServerFrame, WireError};
+use crate::wire::{ErrorCode, ServerFrame, WireError};
 
 impl Hub {
     /// `create`: a new room, with its creator as its first member.
@@ -73,25 +73,6 @@ impl Hub {
                 user_key: from.key.clone(),
             }));
         }
-        Ok(())
-    }
-
-    /// `rooms`: every room, with its number of members and of those online, by name.
-    pub(super) fn list_rooms(&mut self, from: &Author) -> Result<(), WireError> {
-        let dir = &self.dir;
-        let mut rooms: Vec<RoomInfo> = dir
-            .rooms()
-            .map(|room| RoomInfo {
-                room: &room.name,
-                members: room.members.len(),
-                online: (room.members.values())
-                    .filter(|&&id| !dir.user_by_id(id).conns.is_empty())
-                    .count(),
-            })
-            .collect();
-        rooms.sort_by_key(|info| name_key(info.room));
-        let json = ServerFrame::Rooms { rooms }.to_json();
-        self.batch.own(from.slot, |out| frame::text(out, &json));
         Ok(())
     }
 
