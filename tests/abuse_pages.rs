@@ -23,6 +23,8 @@ const TEXT: usize = 4000;
 
 /// People in `general` in the welcome test: a welcome that listed them all was 324 KB at 9,000.
 const CROWD: usize = 9_000;
+/// Private conversations alice starts with the crowd: more than a welcome could list.
+const PARTNERS: usize = 3_000;
 /// Threads that bring the crowd in.
 const CROWD_THREADS: usize = 4;
 
@@ -110,7 +112,7 @@ fn bring_the_crowd(server: &common::TestServer) {
 // every one of them once, with whether they are online. Only members may ask.
 #[test]
 fn a_crowded_room_keeps_welcomes_small() {
-    let server = start(|_| {});
+    let server = start(unpaced);
     let began = Instant::now();
     bring_the_crowd(&server);
     eprintln!("{CROWD} guests in {:?}", began.elapsed());
@@ -143,5 +145,24 @@ fn a_crowded_room_keeps_welcomes_small() {
     assert_eq!(refused["code"], "not_a_member");
     alice.say("hello crowd", "a1");
     assert_eq!(bob.recv_type("message")["text"], "hello crowd");
+    // Private conversations with thousands: the welcome still stops at its budget.
+    // Bounded: PARTNERS messages, each acknowledged before the next batch.
+    for batch in (0..PARTNERS).collect::<Vec<_>>().chunks(100) {
+        for i in batch {
+            alice.send_json(json!({"type": "dm", "to": format!("g{i:05}"), "text": "hi"}));
+        }
+        for _ in batch {
+            alice.recv_type("message");
+        }
+    }
+    drop(alice);
+    let mut alice = open(&server, "/?name=alice", &[]).unwrap();
+    let (welcome, size) = recv_sized(&mut alice, "welcome");
+    assert!(size < MAX_WELCOME, "a welcome of {size} bytes");
+    let dms = welcome["dms"].as_array().unwrap().len();
+    assert!(dms > 100, "as many as fit: {dms}");
+    let listed =
+        welcome["users"].as_array().unwrap().len() + welcome["offline"].as_array().unwrap().len();
+    assert_eq!(listed, dms + 1, "each partner's presence, and alice's");
     assert!(began.elapsed() < Duration::from_secs(60));
 }

@@ -1,6 +1,7 @@
 // people.js: who is online, as far as this page knows, and nothing about the DOM. The server tells
 // each user about their contacts, the people who share a room or a private conversation with them:
-// `welcome` lists them (`users` online, `offline` the others) and `presence` frames follow them
+// `welcome` lists the private partners (`users` online, `offline` the others), the pages of
+// `members` (members.js) the people in your rooms, and `presence` frames follow them all
 // (PROTOCOL.md §4). Someone seen before the server has said anything of them (a name in `dms`
 // that `welcome` did not list, a newcomer writing to you) is kept as *unknown* rather than shown
 // offline when they may not be.
@@ -31,6 +32,13 @@ export function reset({ you, users, offline, dms }) {
   for (const name of asList(offline)) put(name, false);
   for (const name of asList(users)) put(name, true);
   put(me, true);
+  changed();
+}
+
+/** Someone in one of your rooms, from a `members` page: as it says, unless it is you. */
+export function member(name, online) {
+  if (isMe(name)) return;
+  put(name, online);
   changed();
 }
 

@@ -1,6 +1,6 @@
 // rooms.js: creating, joining and leaving rooms (PROTOCOL.md §4 `create`, `join`, `leave`,
 // `rooms`). The "+" beside "Rooms" opens a panel with one field: what you type filters the list of
-// every room (from the server's `rooms` frame, with its member and online counts and a Join
+// every room (from the server's `rooms` pages, with its member and online counts and a Join
 // button each), and the field's button creates the room, or joins it when one of that name
 // exists. The server answers with `joined` (chat.js), and the room this page asked for opens.
 // The conversation header's "Leave room" sends `leave`; the answer is `left`.
@@ -23,7 +23,8 @@ const error = $('room-name-error');
 // Refusals of create / join, shown in the panel.
 export const ROOM_ERRORS = new Set(['room_exists', 'room_name_invalid', 'too_many_rooms', 'no_such_room', 'not_a_member']);
 
-let directory = []; // the last `rooms` frame: [{ room, members, online }]
+let directory = []; // the last list of rooms: [{ room, members, online }]
+let gathering = []; // the pages of the list being read, until its last
 let asked = null; // the lower-case name of the room we asked to create or join, until answered
 
 const lower = (name) => String(name).toLowerCase();
@@ -98,9 +99,15 @@ function render() {
   submit.textContent = existing(input.value.trim()) ? 'Join' : 'Create';
 }
 
-/** A `rooms` frame: the list of every room. */
+/** A `rooms` frame: a page of the list of every room; the next is asked for until the last. */
 export function onRooms(frame) {
-  directory = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
+  const page = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
+  gathering.push(...page);
+  if (typeof frame.next === 'string' && link.send({ type: 'rooms', after: frame.next })) return;
+  // Two lists asked for at once (a refresh while one was read) interleave: each room once.
+  const seen = new Set();
+  directory = gathering.filter((r) => !seen.has(lower(r.room)) && seen.add(lower(r.room)));
+  gathering = [];
   render();
 }
 
