@@ -166,3 +166,46 @@ fn a_crowded_room_keeps_welcomes_small() {
     assert_eq!(listed, dms + 1, "each partner's presence, and alice's");
     assert!(began.elapsed() < Duration::from_secs(60));
 }
+
+// The list of rooms comes in pages too: 700 rooms with long names (about 42 KB of list) arrive in
+// pages within the reply budget, every room once, in order.
+#[test]
+fn the_room_list_comes_in_pages() {
+    const ROOMS: usize = 700;
+    let server = start(|c| {
+        unpaced(c);
+        c.limits.max_rooms_per_user = ROOMS + 1;
+    });
+    let (mut alice, _) = Client::join(&server, "alice");
+    // Bounded: ROOMS rooms, in batches each answered before the next.
+    for batch in (0..ROOMS).collect::<Vec<_>>().chunks(50) {
+        for i in batch {
+            let room = format!("a-room-with-a-long-name-{i:04}");
+            alice.send_json(json!({"type": "create", "room": room}));
+        }
+        for _ in batch {
+            alice.recv_type("joined");
+        }
+    }
+    let mut names = Vec::new();
+    let mut after = Value::Null;
+    // Bounded: each page holds at least one room.
+    for _ in 0..=ROOMS + 1 {
+        alice.send_json(json!({"type": "rooms", "after": after}));
+        let (page, size) = recv_sized(&mut alice, "rooms");
+        assert!(size <= REPLY_BUDGET + 100, "a page of {size} bytes");
+        for room in page["rooms"].as_array().unwrap() {
+            names.push(room["room"].as_str().unwrap().to_owned());
+        }
+        after = page["next"].clone();
+        if after.is_null() {
+            break;
+        }
+    }
+    assert_eq!(names.len(), ROOMS + 1, "every room and general, once");
+    assert!(
+        names
+            .windows(2)
+            .all(|w| w[0].to_lowercase() < w[1].to_lowercase())
+    );
+}

@@ -8,6 +8,7 @@
 use std::ops::Bound;
 
 use crate::hub::chat::{Author, Hub};
+use crate::hub::directory::Room;
 use crate::hub::frame;
 use crate::identity::name_key;
 use crate::wire::{ErrorCode, MemberInfo, RoomInfo, ServerFrame, WireError, fit};
@@ -22,27 +23,21 @@ impl Hub {
     ) -> Result<(), WireError> {
         let dir = &self.dir;
         let start = after.map(name_key);
-        let mut rooms: Vec<(String, RoomInfo)> = dir
+        let mut keyed: Vec<(String, &Room)> = dir
             .rooms()
             .map(|room| (name_key(&room.name), room))
             .filter(|(key, _)| start.as_ref().is_none_or(|start| key > start))
-            .map(|(key, room)| {
-                let online = (room.members.values())
-                    .filter(|&&id| !dir.user_by_id(id).conns.is_empty())
-                    .count();
-                let info = RoomInfo {
-                    room: &room.name,
-                    members: room.members.len(),
-                    online,
-                };
-                (key, info)
-            })
             .collect();
-        rooms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let (rooms, more) = fit(
-            rooms.into_iter().map(|(_, info)| info),
-            self.limits.reply_bytes(),
-        );
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Counted only for the rooms the page holds: `fit` stops looking past its budget.
+        let infos = keyed.into_iter().map(|(_, room)| RoomInfo {
+            room: &room.name,
+            members: room.members.len(),
+            online: (room.members.values())
+                .filter(|&&id| !dir.user_by_id(id).conns.is_empty())
+                .count(),
+        });
+        let (rooms, more) = fit(infos, self.limits.reply_bytes());
         let next = more.then(|| rooms.last().map(|info| info.room)).flatten();
         let json = ServerFrame::Rooms { rooms, next }.to_json();
         self.batch.own(from.slot, |out| frame::text(out, &json));
