@@ -93,6 +93,7 @@ function onWelcome(frame) {
   history.resume();
   link.setState({ welcomed: true, ready: since === null });
   members.askAll(Array.isArray(frame.rooms) ? frame.rooms : []);
+  rooms.resume();
   // A reconnection without a catch-up point (nothing ever received live) replays nothing: what
   // was missed can only come from history, read again.
   if (welcomedOnce && since === null) forgetAllMessages();

@@ -25,6 +25,8 @@ export const ROOM_ERRORS = new Set(['room_exists', 'room_name_invalid', 'too_man
 
 let directory = []; // the last list of rooms: [{ room, members, online }]
 let gathering = []; // the pages of the list being read, until its last
+let reading = false; // a list is being read, page by page: one at a time
+let again = false; // a membership changed while it was read: read it once more after
 let asked = null; // the lower-case name of the room we asked to create or join, until answered
 
 const lower = (name) => String(name).toLowerCase();
@@ -34,7 +36,7 @@ function setOpen(open) {
   panel.hidden = !open;
   toggle.setAttribute('aria-expanded', String(open));
   if (!open) return;
-  link.send({ type: 'rooms' });
+  askList();
   showError('');
   input.focus();
 }
@@ -59,7 +61,27 @@ export function answered(room) {
 
 /** Asks again for the list, when it is showing (a membership changed its counts). */
 export function refresh() {
-  if (!panel.hidden) link.send({ type: 'rooms' });
+  if (!panel.hidden) askList();
+}
+
+/** A welcome: whatever list was being read went with the old connection. */
+export function resume() {
+  reading = false;
+  refresh();
+}
+
+/**
+ * Reads the list, unless one is being read: then once more after it. However many memberships
+ * change, one list is on its way at a time, so the answers never pile up on a slow connection.
+ */
+function askList() {
+  if (reading) {
+    again = true;
+    return;
+  }
+  gathering = [];
+  again = false;
+  reading = link.send({ type: 'rooms' });
 }
 
 function ask(type, room) {
@@ -104,11 +126,11 @@ export function onRooms(frame) {
   const page = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
   gathering.push(...page);
   if (typeof frame.next === 'string' && link.send({ type: 'rooms', after: frame.next })) return;
-  // Two lists asked for at once (a refresh while one was read) interleave: each room once.
-  const seen = new Set();
-  directory = gathering.filter((r) => !seen.has(lower(r.room)) && seen.add(lower(r.room)));
+  directory = gathering;
   gathering = [];
+  reading = false;
   render();
+  if (again) refresh();
 }
 
 /** The open room's "Leave room" button. */

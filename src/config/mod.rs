@@ -141,7 +141,7 @@ pub struct Limits {
 /// The most bytes one answer built for one client holds (a welcome, a page of history, of a
 /// replay, of rooms or of members), however large `--max-backlog`: the protocol promises a welcome
 /// of at most this.
-pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+const MAX_REPLY_BYTES: usize = 64 * 1024;
 
 /// An answer's bytes at most, as a share of `--max-backlog`. The few answers a client may have on
 /// their way at once (its welcome, a replay page, a history page, a page of members) then fit in
@@ -150,7 +150,7 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 const REPLY_SHARE_OF_BACKLOG: usize = 8;
 
 impl Limits {
-    /// The bytes one answer to one client may hold (see [`REPLY_SHARE_OF_BACKLOG`]): 32 KiB with
+    /// The bytes one answer to one client may hold (see `REPLY_SHARE_OF_BACKLOG`): 32 KiB with
     /// the default `--max-backlog`. A page holds at least one item whatever its size, so that
     /// paging always moves on.
     pub fn reply_bytes(&self) -> usize {
