@@ -3,7 +3,8 @@
 //   1. The connection opens with `?since=` the highest seq received so far (storage.js), so that
 //      the server replays what was missed, in seq order, then says `caught_up`.
 //   2. `welcome`: your rooms and private conversations (the people in your rooms are asked for,
-//      page by page: members.js); the open conversation reopened. (The outbox, pending.js, is shown from the start, before any connection.)
+//      page by page: members.js); the open conversation reopened. (The outbox, pending.js, is
+//      shown from the start, before any connection.)
 //   3. Ready (at `caught_up`, or at `welcome` when there was no since): every pending message is
 //      sent again with its own id; the server answers a retry with the message it stored.
 // A message is added to its conversation once, whatever brought it (live, replay, history: each

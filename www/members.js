@@ -36,9 +36,10 @@ function askNext() {
 /** A `members` frame: a page of one room's members. */
 export function onMembers(frame) {
   if (typeof frame.room !== 'string' || lower(frame.room) !== out) return;
-  for (const member of Array.isArray(frame.members) ? frame.members : []) {
-    if (typeof member?.user === 'string') people.member(member.user, member.online === true);
-  }
+  const page = (Array.isArray(frame.members) ? frame.members : [])
+    .filter((member) => typeof member?.user === 'string')
+    .map((member) => ({ user: member.user, online: member.online === true }));
+  people.addMembers(page);
   if (typeof frame.next === 'string' && link.send({ type: 'members', room: frame.room, after: frame.next })) return;
   askNext();
 }

@@ -35,10 +35,11 @@ export function reset({ you, users, offline, dms }) {
   changed();
 }
 
-/** Someone in one of your rooms, from a `members` page: as it says, unless it is you. */
-export function member(name, online) {
-  if (isMe(name)) return;
-  put(name, online);
+/** A `members` page: people in one of your rooms, [{ user, online }], as it says (you aside). */
+export function addMembers(members) {
+  for (const { user, online } of members) {
+    if (!isMe(user)) put(user, online);
+  }
   changed();
 }
 
