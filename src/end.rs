@@ -31,6 +31,9 @@ pub enum End {
     Refused(WireError),
     /// More than `--max-backlog` bytes were waiting for a client that is not reading.
     Evicted,
+    /// The backlogs of all clients together were over `--max-backlog-total`, and this client's
+    /// was the largest.
+    OverTotal,
     /// The connection's session ended: signed out, password changed, or expired.
     SignedOut(SignOut),
     /// The server could not read what the connection missed (`?since=`): rather than go on with
@@ -113,11 +116,16 @@ impl End {
             End::BadUtf8 => Some((1007, "text is not valid UTF-8")),
             End::Protocol(_) => Some((1002, "protocol error")),
             End::Refused(error) => Some((1008, &error.message)),
-            End::Evicted => Some((1013, "too slow: backlog over limit")),
+            End::Evicted | End::OverTotal => Some((1013, "too slow: backlog over limit")),
             End::SignedOut(why) => Some((1008, why.reason())),
             End::CatchUpFailed => Some((1011, "could not catch up: reconnect in a moment")),
             End::ServerStopping => Some((1001, "server shutting down")),
         }
+    }
+
+    /// The server gave up on a client that was not keeping up.
+    pub fn is_eviction(&self) -> bool {
+        matches!(self, End::Evicted | End::OverTotal)
     }
 }
 
@@ -133,6 +141,10 @@ impl fmt::Display for End {
             End::Protocol(why) => write!(f, "protocol error: {why}"),
             End::Refused(error) => write!(f, "refused: {}", error.code),
             End::Evicted => write!(f, "evicted: over --max-backlog bytes waiting"),
+            End::OverTotal => write!(
+                f,
+                "evicted: the largest backlog while all were over --max-backlog-total bytes"
+            ),
             End::SignedOut(why) => f.write_str(why.reason()),
             End::CatchUpFailed => write!(f, "could not read what it missed"),
             End::ServerStopping => write!(f, "server stopping"),

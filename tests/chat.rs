@@ -80,8 +80,8 @@ fn every_client_sees_one_order() {
     assert!(orders.iter().all(|o| *o == orders[0]));
 }
 
-// Arrivals and departures are announced as presence to those who share a room, and the welcome
-// lists who is online, who is not, and one's rooms.
+// Arrivals and departures are announced as presence to those who share a room; the welcome names
+// one's rooms, and a room's members (online or not) come on demand.
 #[test]
 fn presence_is_announced() {
     let server = start(|_| {});
@@ -92,7 +92,13 @@ fn presence_is_announced() {
                "rooms": ["general"], "dms": []})
     );
     let (mut bob, welcome) = Client::join(&server, "bob");
-    assert_eq!(welcome["users"], json!(["alice", "bob"]));
+    assert_eq!(welcome["users"], json!(["bob"]), "room-mates come in pages");
+    let members = bob.ask(json!({"type": "members", "room": "general"}), "members");
+    assert_eq!(
+        members,
+        json!({"type": "members", "room": "general", "next": null, "members": [
+            {"user": "alice", "online": true}, {"user": "bob", "online": true}]})
+    );
     let came = alice.recv();
     assert_eq!(
         (

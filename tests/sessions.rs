@@ -130,10 +130,11 @@ fn one_account_in_three_connections() {
     let (mut watcher, _) = Client::join_as(&server, &bob);
     let mut tabs: Vec<Client> = (0..3).map(|_| Client::join_as(&server, &alice).0).collect();
     assert_eq!(watcher.recv_presence(true)["user"], "alice");
-    let (mut last, welcome) = Client::join_as(&server, &alice);
+    let (mut last, _) = Client::join_as(&server, &alice);
+    let members = last.ask(json!({"type": "members", "room": "general"}), "members");
     assert_eq!(
-        welcome["users"],
-        json!(["alice", "bob"]),
+        members["members"],
+        json!([{"user": "alice", "online": true}, {"user": "bob", "online": true}]),
         "alice is listed once"
     );
     watcher.say("hello alice", "w1");

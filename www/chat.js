@@ -2,8 +2,9 @@
 // order of things on each (re)connection:
 //   1. The connection opens with `?since=` the highest seq received so far (storage.js), so that
 //      the server replays what was missed, in seq order, then says `caught_up`.
-//   2. `welcome`: the people, your rooms and private conversations; the open conversation
-//      reopened. (The outbox, pending.js, is shown from the start, before any connection.)
+//   2. `welcome`: your rooms and private conversations (the people in your rooms are asked for,
+//      page by page: members.js); the open conversation reopened. (The outbox, pending.js, is
+//      shown from the start, before any connection.)
 //   3. Ready (at `caught_up`, or at `welcome` when there was no since): every pending message is
 //      sent again with its own id; the server answers a retry with the message it stored.
 // A message is added to its conversation once, whatever brought it (live, replay, history: each
@@ -14,6 +15,7 @@
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
+import * as members from './members.js';
 import * as messages from './messages.js';
 import * as navigate from './navigate.js';
 import * as pending from './pending.js';
@@ -24,6 +26,9 @@ import * as storage from './storage.js';
 import * as typing from './typing.js';
 import * as view from './view.js';
 import { sentence } from './rules.js';
+
+// Refusals of a `members` request: the room was left or removed since.
+const MEMBERS_ERRORS = new Set(['not_a_member', 'no_such_room']);
 
 let account = ''; // the signed-in name, as typed: the storage key (in lower case)
 let me = ''; // your name as the server spells it (from welcome)
@@ -65,6 +70,7 @@ export function onFrame(frame) {
     case 'presence': return people.setOnline(frame.user, frame.online);
     case 'typing': return typing.onTyping(frame);
     case 'rooms': return rooms.onRooms(frame);
+    case 'members': return members.onMembers(frame);
     case 'error': return onError(frame);
     default: return undefined; // unknown frame types are ignored, so the protocol can grow (§4)
   }
@@ -87,6 +93,8 @@ function onWelcome(frame) {
   for (const name of frame.dms ?? []) conversations.ensure('dm', name);
   history.resume();
   link.setState({ welcomed: true, ready: since === null });
+  members.askAll(Array.isArray(frame.rooms) ? frame.rooms : []);
+  rooms.resume();
   // A reconnection without a catch-up point (nothing ever received live) replays nothing: what
   // was missed can only come from history, read again.
   if (welcomedOnce && since === null) forgetAllMessages();
@@ -167,6 +175,7 @@ function onMembership(frame, joined) {
     if (conversations.has(key)) messages.addNotice(key, `${frame.user} ${joined ? 'joined' : 'left'}`, frame.ts);
   } else if (joined) {
     conversations.ensure('room', frame.room);
+    members.askFor([frame.room]);
     if (rooms.answered(frame.room)) navigate.open(key);
   } else {
     forgetRoom(key);
@@ -193,6 +202,7 @@ function onError(frame) {
   // `caught_up`: the socket reconnects and the replay starts again from the same point.
   if (frame.code === 'unavailable' && link.isWelcomed() && !link.isReady()) return;
   if (history.waiting() && history.HISTORY_ERRORS.has(frame.code)) return history.failed();
+  if (members.waiting() && MEMBERS_ERRORS.has(frame.code)) return members.refused();
   view.showSendError(why);
 }
 

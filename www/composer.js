@@ -4,7 +4,8 @@
 // with an id as soon as the connection is ready, and shows it at once as pending (messages.js).
 // A lost connection never fails a message: it stays pending and goes out again after the
 // reconnect. Only the server's refusal fails it, and then its Retry and Discard buttons land
-// here. While you type, `typing` notices go out (typing.js decides how often).
+// here. While you type, `typing` notices go out (typing.js decides how often). Control characters
+// (pasted from a terminal, say) are invisible and the server refuses them, so they are dropped.
 
 import * as conversations from './conversations.js';
 import * as link from './link.js';
@@ -12,6 +13,7 @@ import * as messages from './messages.js';
 import * as pending from './pending.js';
 import * as typing from './typing.js';
 import * as view from './view.js';
+import { CONTROL_RE } from './rules.js';
 
 const textInput = document.getElementById('text');
 const encoder = new TextEncoder();
@@ -57,7 +59,7 @@ function tooLongMessage(bytes) {
 document.getElementById('composer').addEventListener('submit', (event) => {
   event.preventDefault();
   textInput.focus(); // keep typing after clicking Send
-  const text = textInput.value;
+  const text = textInput.value.replace(CONTROL_RE, '');
   const conversation = openConversation();
   if (text.trim() === '' || !conversation) return;
   const bytes = encoder.encode(text).length;

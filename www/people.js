@@ -1,6 +1,7 @@
 // people.js: who is online, as far as this page knows, and nothing about the DOM. The server tells
 // each user about their contacts, the people who share a room or a private conversation with them:
-// `welcome` lists them (`users` online, `offline` the others) and `presence` frames follow them
+// `welcome` lists the private partners (`users` online, `offline` the others), the pages of
+// `members` (members.js) the people in your rooms, and `presence` frames follow them all
 // (PROTOCOL.md §4). Someone seen before the server has said anything of them (a name in `dms`
 // that `welcome` did not list, a newcomer writing to you) is kept as *unknown* rather than shown
 // offline when they may not be.
@@ -31,6 +32,14 @@ export function reset({ you, users, offline, dms }) {
   for (const name of asList(offline)) put(name, false);
   for (const name of asList(users)) put(name, true);
   put(me, true);
+  changed();
+}
+
+/** A `members` page: people in one of your rooms, [{ user, online }], as it says (you aside). */
+export function addMembers(members) {
+  for (const { user, online } of members) {
+    if (!isMe(user)) put(user, online);
+  }
   changed();
 }
 

@@ -1,6 +1,6 @@
 // rooms.js: creating, joining and leaving rooms (PROTOCOL.md §4 `create`, `join`, `leave`,
 // `rooms`). The "+" beside "Rooms" opens a panel with one field: what you type filters the list of
-// every room (from the server's `rooms` frame, with its member and online counts and a Join
+// every room (from the server's `rooms` pages, with its member and online counts and a Join
 // button each), and the field's button creates the room, or joins it when one of that name
 // exists. The server answers with `joined` (chat.js), and the room this page asked for opens.
 // The conversation header's "Leave room" sends `leave`; the answer is `left`.
@@ -24,7 +24,10 @@ const error = $('room-name-error');
 export const ROOM_ERRORS = new Set(['room_exists', 'room_name_invalid', 'too_many_rooms', 'no_such_room', 'not_a_member',
   'rate_limited']);
 
-let directory = []; // the last `rooms` frame: [{ room, members, online }]
+let directory = []; // the last list of rooms: [{ room, members, online }]
+let gathering = []; // the pages of the list being read, until its last
+let reading = false; // a list is being read, page by page: one at a time
+let again = false; // a membership changed while it was read: read it once more after
 let asked = null; // the lower-case name of the room we asked to create or join, until answered
 
 const lower = (name) => String(name).toLowerCase();
@@ -34,7 +37,7 @@ function setOpen(open) {
   panel.hidden = !open;
   toggle.setAttribute('aria-expanded', String(open));
   if (!open) return;
-  link.send({ type: 'rooms' });
+  askList();
   showError('');
   input.focus();
 }
@@ -59,7 +62,27 @@ export function answered(room) {
 
 /** Asks again for the list, when it is showing (a membership changed its counts). */
 export function refresh() {
-  if (!panel.hidden) link.send({ type: 'rooms' });
+  if (!panel.hidden) askList();
+}
+
+/** A welcome: whatever list was being read went with the old connection. */
+export function resume() {
+  reading = false;
+  refresh();
+}
+
+/**
+ * Reads the list, unless one is being read: then once more after it. However many memberships
+ * change, one list is on its way at a time, so the answers never pile up on a slow connection.
+ */
+function askList() {
+  if (reading) {
+    again = true;
+    return;
+  }
+  gathering = [];
+  again = false;
+  reading = link.send({ type: 'rooms' });
 }
 
 function ask(type, room) {
@@ -99,10 +122,16 @@ function render() {
   submit.textContent = existing(input.value.trim()) ? 'Join' : 'Create';
 }
 
-/** A `rooms` frame: the list of every room. */
+/** A `rooms` frame: a page of the list of every room; the next is asked for until the last. */
 export function onRooms(frame) {
-  directory = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
+  const page = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
+  gathering.push(...page);
+  if (typeof frame.next === 'string' && link.send({ type: 'rooms', after: frame.next })) return;
+  directory = gathering;
+  gathering = [];
+  reading = false;
   render();
+  if (again) refresh();
 }
 
 /** The open room's "Leave room" button. */

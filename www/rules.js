@@ -1,7 +1,10 @@
-// rules.js: the server's rules for names and passwords (docs/PROTOCOL.md §2), mirrored here so
-// that the page catches most mistakes before it sends anything. The server checks them again and
-// has the last word; these only save a round trip, and a failed sign-in that would count against
-// the server's rate limit (5 failures a minute per name).
+// rules.js: the server's rules for names, passwords and texts (docs/PROTOCOL.md §2, §4), mirrored
+// here so that the page catches most mistakes before it sends anything. The server checks them
+// again and has the last word; these only save a round trip, and a failed sign-in that would
+// count against the server's rate limit (5 failures a minute per name).
+
+/** Control characters a message text may not hold: all but tab and newline (`text_invalid`). */
+export const CONTROL_RE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** A name the server accepts: 1–32 ASCII letters, digits, `_`, `-`. */
 export const NAME_RE = /^[A-Za-z0-9_-]{1,32}$/;

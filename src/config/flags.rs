@@ -48,6 +48,8 @@ Options:
   --max-connections-per-address N  open connections from one address (a lab behind one)
                                                          [default: 256]
   --max-backlog BYTES     bytes queued for a slow client before it is dropped [default: 262144]
+  --max-backlog-total BYTES  bytes queued for all clients together; past it the one with the
+                          most queued is dropped  [default: 67108864, 64 MiB]
   --ping-interval SECS    ping a connection silent this long (checked every half interval)
                                                          [default: 30]
   --idle-timeout SECS     drop a connection silent this long [default: 75]
@@ -112,6 +114,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 limits.max_connections_per_address = parse_positive(&flag, &value()?)?
             }
             "--max-backlog" => limits.max_backlog = parse_positive(&flag, &value()?)?,
+            "--max-backlog-total" => limits.max_backlog_total = parse_positive(&flag, &value()?)?,
             "--ping-interval" => limits.ping_interval = parse_seconds(&flag, &value()?)?,
             "--idle-timeout" => limits.idle_timeout = parse_seconds(&flag, &value()?)?,
             "--max-rooms" => limits.max_rooms = parse_positive(&flag, &value()?)?,
@@ -157,6 +160,9 @@ fn check(limits: &Limits) -> Result<(), String> {
     // could never be sent.
     if limits.max_text * 2 > limits.daily_message_bytes as usize {
         return Err("--daily-message-bytes must be at least twice --max-text".into());
+    }
+    if limits.max_backlog_total < limits.max_backlog {
+        return Err("--max-backlog-total cannot be less than --max-backlog".into());
     }
     Ok(())
 }
@@ -248,6 +254,8 @@ mod tests {
             "30",
             "--max-backlog",
             "4096",
+            "--max-backlog-total",
+            "65536",
             "--allow-origin",
             "http://a",
             "--allow-origin",
@@ -304,6 +312,7 @@ mod tests {
         assert_eq!((limits.max_connections, limits.max_backlog), (40, 4096));
         assert_eq!(limits.max_connections_per_user, 2);
         assert_eq!(limits.max_connections_per_address, 30);
+        assert_eq!(limits.max_backlog_total, 65536);
         assert_eq!(limits.idle_timeout, Duration::from_millis(2500));
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));
@@ -358,6 +367,10 @@ mod tests {
         assert!(
             run(&["--daily-message-bytes", "8000"]).is_err(),
             "not twice --max-text"
+        );
+        assert!(
+            run(&["--max-backlog-total", "1000"]).is_err(),
+            "less than --max-backlog"
         );
     }
 

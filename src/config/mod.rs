@@ -139,6 +139,9 @@ pub struct Limits {
     pub max_connections_per_address: usize,
     /// Bytes waiting for one client that is not reading; past this it is disconnected (1013).
     pub max_backlog: usize,
+    /// Bytes waiting for all clients together; past this the client with the most waiting is
+    /// disconnected (1013), so that a crowd of sockets that never read costs bounded memory.
+    pub max_backlog_total: usize,
     /// How long a connection may be silent before the hub pings it (checked every half interval,
     /// so the Ping goes out up to half an interval later).
     pub ping_interval: Duration,
@@ -168,6 +171,26 @@ pub struct Limits {
     pub presence_grace: Duration,
 }
 
+/// The most bytes one answer built for one client holds (a welcome, a page of history, of a
+/// replay, of rooms or of members), however large `--max-backlog`: the protocol promises a welcome
+/// of at most this.
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// An answer's bytes at most, as a share of `--max-backlog`. The few answers a client may have on
+/// their way at once (its welcome, a replay page, a history page, a page of members) then fit in
+/// its backlog together, with room to spare for the live chat: a client is never evicted for
+/// what it asked for.
+const REPLY_SHARE_OF_BACKLOG: usize = 8;
+
+impl Limits {
+    /// The bytes one answer to one client may hold (see `REPLY_SHARE_OF_BACKLOG`): 32 KiB with
+    /// the default `--max-backlog`. A page holds at least one item whatever its size, so that
+    /// paging always moves on.
+    pub fn reply_bytes(&self) -> usize {
+        (self.max_backlog / REPLY_SHARE_OF_BACKLOG).min(MAX_REPLY_BYTES)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -179,6 +202,7 @@ impl Default for Limits {
             // A lab of 30 behind one address (a school's NAT), a few tabs each.
             max_connections_per_address: 256,
             max_backlog: 256 * 1024,
+            max_backlog_total: 64 * 1024 * 1024,
             ping_interval: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),
             max_rooms: 1000,

@@ -3,12 +3,12 @@
 //! Plain collections owned by one thread, so no locks: the connections (`clients.rs`), the people
 //! and rooms (`directory.rs`), the frames of the current batch (`batch.rs`), and the changes the
 //! store has not been handed yet. The handlers live beside this file, one concern each:
-//! `connections.rs` (arrivals, departures, presence, sign-outs), `rooms.rs` (create, join, leave,
-//! the list), `messages.rs` (messages, typing, what the store made durable). Handlers only decide:
+//! `connections.rs` (arrivals, departures, presence, sign-outs), `rooms.rs` (create, join,
+//! leave), `lists.rs` (the pages of rooms and of members), `messages.rs` (messages, typing, what the store made durable). Handlers only decide:
 //! everything they send goes into the batch, and a client that must go is put on the `closing`
 //! list; the writing is `deliver.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
@@ -16,6 +16,7 @@ use crossbeam_channel::Receiver;
 use crate::config::Limits;
 use crate::end::End;
 use crate::event::{ConnId, Event};
+use crate::hub::backlogs::Backlogs;
 use crate::hub::batch::Batch;
 use crate::hub::client::Client;
 use crate::hub::clients::{Clients, Slot};
@@ -31,8 +32,8 @@ use crate::wire::{ClientFrame, WireError};
 pub struct Hub {
     pub(super) clients: Clients,
     pub(super) dir: Directory,
-    /// Clients with a backlog: the only ones the retry timer needs to visit.
-    pub(super) lagging: HashSet<Slot>,
+    /// Clients with a backlog, and how much: the only ones the retry timer needs to visit.
+    pub(super) backlogs: Backlogs,
     pub(super) batch: Batch,
     /// The other batch, empty: the one being written while `batch` takes what arrives meanwhile
     /// (see `deliver.rs`); swapped at each flush, so both keep their buffers.
@@ -111,7 +112,7 @@ impl Hub {
         let mut hub = Hub {
             clients: Clients::default(),
             dir,
-            lagging: HashSet::new(),
+            backlogs: Backlogs::default(),
             batch: Batch::default(),
             spare: Batch::default(),
             inbox,
@@ -201,7 +202,10 @@ impl Hub {
             ClientFrame::Create { room } => self.create(&from, &room),
             ClientFrame::Join { room } => self.join_room(&from, &room),
             ClientFrame::Leave { room } => self.leave_room(&from, &room),
-            ClientFrame::Rooms => self.list_rooms(&from),
+            ClientFrame::Rooms { after } => self.list_rooms(&from, after.as_deref()),
+            ClientFrame::Members { room, after } => {
+                self.list_members(&from, &room, after.as_deref())
+            }
             ClientFrame::Typing { target } => self.typing(&from, &target),
             ClientFrame::History {
                 target,

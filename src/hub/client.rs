@@ -99,6 +99,11 @@ impl Client {
         !self.backlog.is_empty()
     }
 
+    /// Bytes waiting for this client.
+    pub fn backlog_len(&self) -> usize {
+        self.backlog.len()
+    }
+
     /// Sends these pieces after anything still waiting; keeps what the socket will not take now.
     /// Fails with the reason the client must go: its socket is dead, or its backlog overflowed.
     pub fn send(&mut self, pieces: &[IoSlice<'_>], max_backlog: usize) -> Result<(), End> {

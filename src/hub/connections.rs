@@ -21,8 +21,12 @@ use crate::hub::frame;
 use crate::hub::pace::Pace;
 use crate::identity::name_key;
 use crate::log::now_ms;
-use crate::wire::{ErrorCode, ServerFrame, WireError};
+use crate::wire::{ErrorCode, ServerFrame, WireError, fit};
 use crate::{log, log_limited};
+
+/// What a welcome holds besides its lists (its `type`, `you`, the lists' names and brackets), at
+/// most: kept out of the lists' budget.
+const WELCOME_FIXED_BYTES: usize = 128;
 
 impl Hub {
     /// A handshake finished: welcome the user, or refuse the connection.
@@ -83,21 +87,33 @@ impl Hub {
         self.clients.insert(conn, client)
     }
 
-    /// The first frame of a chat connection: who you are, who you can see, your rooms.
+    /// The first frame of a chat connection: who you are, your rooms and private conversations,
+    /// and whether those partners are online. Not the members of your rooms: `general` holds
+    /// every account, and a welcome that listed them all grew past what a client may have
+    /// waiting; they come on demand (`members`, `lists.rs`). Each list stops at its share of the
+    /// reply budget, so a welcome never outgrows it.
     fn welcome(&mut self, slot: Slot, key: &str) {
         let dir = &self.dir;
         let Some(user) = dir.user(key) else { return };
-        let name_of = |k: &str| dir.user(k).map(|u| u.name.as_str());
-        let (online, offline): (Vec<_>, Vec<_>) = dir
-            .contacts(key)
-            .into_iter()
-            .partition(|mate| mate.shown_online());
+        let lists = self
+            .limits
+            .reply_bytes()
+            .saturating_sub(WELCOME_FIXED_BYTES);
+        let (rooms, _) = fit(dir.rooms_of(key).map(|r| r.name.as_str()), lists / 4);
+        // Partners are named twice (`dms`, then `users` or `offline`): 3/8 of it each time.
+        let partners = user.dms.iter().filter_map(|k| dir.user(k));
+        let (dms, _) = fit(partners.clone().map(|u| u.name.as_str()), lists * 3 / 8);
+        let (mut online, offline): (Vec<_>, Vec<_>) = partners
+            .take(dms.len())
+            .chain(std::iter::once(user))
+            .partition(|u| u.shown_online());
+        online.sort_by_key(|u| name_key(&u.name));
         let welcome = ServerFrame::Welcome {
             you: &user.name,
             users: online.into_iter().map(|u| u.name.as_str()).collect(),
             offline: offline.into_iter().map(|u| u.name.as_str()).collect(),
-            rooms: dir.rooms_of(key).map(|r| r.name.as_str()).collect(),
-            dms: user.dms.iter().filter_map(|k| name_of(k)).collect(),
+            rooms,
+            dms,
         };
         let json = welcome.to_json();
         self.batch.own(slot, |out| frame::text(out, &json));
@@ -147,12 +163,18 @@ impl Hub {
             return;
         };
         self.batch.forget(slot);
-        self.lagging.remove(&slot);
+        self.backlogs.set(slot, 0);
         self.replays.remove(&slot);
         match client.user_key() {
             Some((key, _)) => {
                 let name = client.name().unwrap_or("?");
-                log_limited!("leaves", client.peer.ip(), "{name} left ({end})");
+                // Evictions are what an operator looks for: each is written, never one of a few
+                // per address a minute (the log thread still drops and counts what it cannot
+                // keep up with).
+                match end.is_eviction() {
+                    true => log!("{name} left from {} ({end})", client.peer),
+                    false => log_limited!("leaves", client.peer.ip(), "{name} left ({end})"),
+                }
                 if self.dir.disconnect(&key, slot) {
                     self.went_offline(&key, Instant::now());
                 }

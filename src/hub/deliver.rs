@@ -11,7 +11,6 @@ use std::time::Instant;
 use crate::end::End;
 use crate::event::Event;
 use crate::hub::chat::Hub;
-use crate::hub::client::Client;
 use crate::hub::{BACKLOG_RETRY, MAX_BATCH, frame};
 
 /// While a batch is being written, the inbox is looked at after every this many clients (a
@@ -54,18 +53,18 @@ impl Hub {
         drop(slices);
         self.spare = batch;
         self.spare.clear();
-        // Those behind since an earlier flush (this one's are added below).
+        // Those behind since an earlier flush (this one's are noted below).
         self.retry_lagging();
-        // A client removed meanwhile is no longer anyone's concern.
-        let clients = &self.clients;
-        self.lagging.extend(
-            lagging
-                .into_iter()
-                .filter(|&slot| clients.get(slot).is_some()),
-        );
+        for slot in lagging {
+            // A client removed meanwhile is no longer anyone's concern.
+            if let Some(client) = self.clients.get(slot) {
+                self.backlogs.set(slot, client.backlog_len());
+            }
+        }
         for (conn, end) in failed {
             self.remove(conn, end);
         }
+        self.evict_over_total();
         self.clients.recycle();
         for (client, end) in self.closing.drain(..) {
             client.finish(&end);
@@ -78,22 +77,37 @@ impl Hub {
     /// outside the batch's audiences (a replaying one, say) is not left waiting for the chat to go
     /// quiet, and by the retry timer, for when it does.
     fn retry_lagging(&mut self) {
-        if self.lagging.is_empty() {
+        if self.backlogs.is_empty() {
             return;
         }
         let mut failed = Vec::new();
-        for &slot in &self.lagging {
-            if let Some(client) = self.clients.get_mut(slot)
-                && let Err(end) = client.retry(self.limits.max_backlog)
-            {
+        let behind: Vec<_> = self.backlogs.slots().collect();
+        for slot in behind {
+            let Some(client) = self.clients.get_mut(slot) else {
+                self.backlogs.set(slot, 0);
+                continue;
+            };
+            if let Err(end) = client.retry(self.limits.max_backlog) {
                 failed.push((client.conn, end));
             }
+            self.backlogs.set(slot, client.backlog_len());
         }
-        let clients = &self.clients;
-        self.lagging
-            .retain(|&slot| clients.get(slot).is_some_and(Client::is_lagging));
         for (conn, end) in failed {
             self.remove(conn, end);
+        }
+    }
+
+    /// While the backlogs together are over `--max-backlog-total`, evicts the client with the
+    /// largest: a crowd of sockets that never read costs no more than the total.
+    fn evict_over_total(&mut self) {
+        while self.backlogs.total() > self.limits.max_backlog_total {
+            let Some(slot) = self.backlogs.largest() else {
+                return;
+            };
+            self.backlogs.set(slot, 0);
+            if let Some(client) = self.clients.get(slot) {
+                self.remove(client.conn, End::OverTotal);
+            }
         }
     }
 
@@ -142,7 +156,8 @@ impl Hub {
             // Frames applied during the last flush wait for the next one: now.
             return Some(Instant::now());
         }
-        let behind = !self.lagging.is_empty() || !self.changes.is_empty() || self.replays_waiting();
+        let behind =
+            !self.backlogs.is_empty() || !self.changes.is_empty() || self.replays_waiting();
         let retry = behind.then(|| Instant::now() + BACKLOG_RETRY);
         [retry, self.next_heartbeat, self.departures.next_due()]
             .into_iter()

@@ -44,7 +44,7 @@ pub struct Room {
     /// The name as its creator spelled it.
     pub name: String,
     /// Members, by key, each with where the user is kept (so that walking a room's members, as
-    /// every welcome does, looks nothing up).
+    /// a page of `members` does, looks nothing up).
     pub members: BTreeMap<String, UserId>,
     /// The open connections of its members.
     pub live: Vec<Slot>,
@@ -214,33 +214,6 @@ impl Directory {
         user.conns.is_empty()
     }
 
-    /// The users whose presence `user_key` follows: those who share a room with them or have a
-    /// private conversation with them, themselves included, each once, in key order.
-    pub fn contacts(&self, user_key: &str) -> Vec<&User> {
-        let (Some(user), Some(&own_id)) = (self.user(user_key), self.ids.get(user_key)) else {
-            return Vec::new();
-        };
-        let mut rooms = self.rooms_of(user_key);
-        let ids = match (rooms.next(), rooms.next()) {
-            // The usual case, everyone in `general` and nothing private: its members are already
-            // sorted and distinct.
-            (Some(only), None) if user.dms.is_empty() => only.members.values().copied().collect(),
-            (first, second) => {
-                let mut merged: BTreeMap<&str, UserId> = BTreeMap::from([(user_key, own_id)]);
-                for room in first.into_iter().chain(second).chain(rooms) {
-                    merged.extend(room.members.iter().map(|(key, &id)| (key.as_str(), id)));
-                }
-                for key in &user.dms {
-                    if let Some(&id) = self.ids.get(key) {
-                        merged.insert(key, id);
-                    }
-                }
-                merged.into_values().collect::<Vec<_>>()
-            }
-        };
-        ids.into_iter().map(|id| &self.users[id]).collect()
-    }
-
     /// The rooms `user_key` is a member of.
     pub fn rooms_of<'a>(&'a self, user_key: &str) -> impl Iterator<Item = &'a Room> + 'a {
         let keys = self.user(user_key).map(|u| &u.rooms);
@@ -298,35 +271,5 @@ mod tests {
         assert!(!dir.remove_member("math", "bob"));
         assert!(dir.user("bob").unwrap().rooms.is_empty());
         assert!(!dir.add_room("MATH"), "names are unique ignoring case");
-    }
-
-    #[test]
-    fn contacts_are_roommates_and_private_partners() {
-        let mut dir = directory();
-        for name in ["carol", "dan", "hermit"] {
-            dir.add_user(name, Pace::default());
-        }
-        dir.add_member("general", "alice");
-        dir.add_member("general", "bob");
-        dir.add_member("math", "alice");
-        dir.add_member("math", "carol");
-        assert!(dir.add_conversation("bob", "dan"));
-        assert!(
-            !dir.add_conversation("dan", "bob"),
-            "one conversation, either way round"
-        );
-        dir.add_conversation("hermit", "alice");
-        let names = |key: &str| -> Vec<String> {
-            dir.contacts(key).iter().map(|u| u.name.clone()).collect()
-        };
-        assert_eq!(
-            names("alice"),
-            ["Alice", "bob", "carol", "hermit"],
-            "as spelled, in key order"
-        );
-        assert_eq!(names("bob"), ["Alice", "bob", "dan"]);
-        assert_eq!(names("carol"), ["Alice", "carol"]);
-        assert_eq!(names("dan"), ["bob", "dan"], "no room, one conversation");
-        assert_eq!(names("nobody"), Vec::<String>::new());
     }
 }

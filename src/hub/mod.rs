@@ -13,6 +13,7 @@
 //! it hands the store the changes still waiting in it and waits for their commit, at most
 //! [`LAST_COMMIT`] (see [`hand_over_last_changes`]), then closes every connection with 1001.
 
+mod backlogs;
 mod batch;
 mod chat;
 mod client;
@@ -21,6 +22,7 @@ mod connections;
 mod deliver;
 mod directory;
 pub(crate) mod frame;
+mod lists;
 mod messages;
 mod pace;
 mod presence;

@@ -5,8 +5,8 @@
 //! has every message after SEQ that it may see; meanwhile live messages skip it (they reach it in
 //! the replay instead), while other frames (presence, typing, membership) reach it as usual.
 //!
-//! A replay goes page by page, each at most `REPLAY_PAGE` messages and half the client's
-//! `--max-backlog` of bytes, and the next page is asked for only once the client's socket has
+//! A replay goes page by page, each at most `REPLAY_PAGE` messages and about the reply budget of
+//! bytes (`Limits::reply_bytes`, an eighth of `--max-backlog`), and the next page is asked for only once the client's socket has
 //! taken the last one: a replay of thousands never trips the slow-client eviction, and never
 //! holds the hub for more than a page. When a page ends the replay at `upto` (the store's last
 //! `seq` when it was read), either the hub has already delivered messages after `upto` (the page
@@ -46,11 +46,6 @@ pub(super) struct Replay {
     stale: bool,
 }
 
-/// A page's bytes at most, as a share of `--max-backlog`: the page must fit with room to spare.
-const PAGE_SHARE_OF_BACKLOG: usize = 2;
-/// A page's bytes at most, however large the backlog allowed.
-const MAX_PAGE_BYTES: usize = 64 * 1024;
-
 impl Hub {
     /// Starts replaying what a new connection missed since `since`.
     pub(super) fn start_replay(&mut self, slot: Slot, since: u64) {
@@ -77,7 +72,7 @@ impl Hub {
             conversations: self.conversations_of(&key),
             me: key,
             after,
-            max_bytes: (self.limits.max_backlog / PAGE_SHARE_OF_BACKLOG).min(MAX_PAGE_BYTES),
+            max_bytes: self.limits.reply_bytes(),
         };
         if self.to_history.try_send(query).is_ok()
             && let Some(replay) = self.replays.get_mut(&slot)
@@ -248,6 +243,7 @@ impl Hub {
                     with: None,
                     before,
                     limit,
+                    max_bytes: self.limits.reply_bytes(),
                 }
             }
             Target::User(name) => {
@@ -264,6 +260,7 @@ impl Hub {
                     with: Some(other.name.clone()),
                     before,
                     limit,
+                    max_bytes: self.limits.reply_bytes(),
                 }
             }
         };

@@ -1,4 +1,4 @@
-//! Rooms: creating, joining and leaving them, and the list of them.
+//! Rooms: creating, joining and leaving them (the list of them is in `lists.rs`).
 //!
 //! A change is made in the hub's memory at once, announced to the room's members (`joined`,
 //! `left`: the member's own connections included), and handed to the store with the next flush,
@@ -20,7 +20,7 @@ use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, RoomChange};
-use crate::wire::{ErrorCode, RoomInfo, ServerFrame, WireError};
+use crate::wire::{ErrorCode, ServerFrame, WireError};
 
 impl Hub {
     /// `create`: a new room, with its creator as its first member.
@@ -118,25 +118,6 @@ impl Hub {
         for key in empty {
             self.remove_if_empty(&key);
         }
-    }
-
-    /// `rooms`: every room, with its number of members and of those online, by name.
-    pub(super) fn list_rooms(&mut self, from: &Author) -> Result<(), WireError> {
-        let dir = &self.dir;
-        let mut rooms: Vec<RoomInfo> = dir
-            .rooms()
-            .map(|room| RoomInfo {
-                room: &room.name,
-                members: room.members.len(),
-                online: (room.members.values())
-                    .filter(|&&id| dir.user_by_id(id).shown_online())
-                    .count(),
-            })
-            .collect();
-        rooms.sort_by_key(|info| name_key(info.room));
-        let json = ServerFrame::Rooms { rooms }.to_json();
-        self.batch.own(from.slot, |out| frame::text(out, &json));
-        Ok(())
     }
 
     /// The key of the room called `name`, or `no_such_room`.

@@ -19,7 +19,7 @@ use super::{Reader, StoreError};
 use crate::event::{ConnId, Event};
 use crate::hub::frame;
 use crate::log;
-use crate::wire::ServerFrame;
+use crate::wire::{ServerFrame, fit};
 
 /// Queries waiting for the `history` thread. When full, the hub answers the asker `unavailable`
 /// at once instead of waiting.
@@ -42,6 +42,8 @@ pub enum Query {
         with: Option<String>,
         before: Option<u64>,
         limit: usize,
+        /// About how many bytes the page's frame may hold: the newest messages that fit.
+        max_bytes: usize,
     },
     /// The next page of what a reconnecting client missed: messages after `after` in any of its
     /// conversations, at most [`REPLAY_PAGE`] of them and about `max_bytes` of frames.
@@ -112,16 +114,22 @@ fn answer(reader: &Reader, query: Query) -> Result<Event, StoreError> {
             with,
             before,
             limit,
+            max_bytes,
         } => {
             let read = reader.begin("reading history")?;
             let page = history(&read, &conversation, before, limit);
             let (messages, more, truncated) = page.map_err(fail)?;
+            // Cut newest first, so that a page cut short still ends with the newest messages and
+            // `before` its first one asks for the rest.
+            let frames = messages.iter().rev().map(|m| m.frame(m.from_key == me));
+            let (mut frames, cut) = fit(frames, max_bytes);
+            frames.reverse();
             let json = ServerFrame::History {
                 room: room.as_deref(),
                 with: with.as_deref(),
-                messages: messages.iter().map(|m| m.frame(m.from_key == me)).collect(),
-                more,
-                truncated,
+                messages: frames,
+                more: more || cut,
+                truncated: truncated && !cut,
             }
             .to_json();
             Ok(Event::History { conn, json })

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::fields::{parse_id, parse_text, required_str, room, target, truncate, user};
+use super::fields::{after, parse_id, parse_text, required_str, room, target, truncate, user};
 use super::{ErrorCode, WireError};
 
 /// The longest client-chosen `id`, in characters.
@@ -49,8 +49,15 @@ pub enum ClientFrame {
     Leave {
         room: String,
     },
-    /// Asks for the list of rooms.
-    Rooms,
+    /// Asks for a page of the list of rooms, those after `after` (by name).
+    Rooms {
+        after: Option<String>,
+    },
+    /// Asks for a page of a room's members, those after `after` (by name).
+    Members {
+        room: String,
+        after: Option<String>,
+    },
     /// "I am typing" in a conversation.
     Typing {
         target: Target,
@@ -80,7 +87,13 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
         "create" => Ok(ClientFrame::Create { room: room()? }),
         "join" => Ok(ClientFrame::Join { room: room()? }),
         "leave" => Ok(ClientFrame::Leave { room: room()? }),
-        "rooms" => Ok(ClientFrame::Rooms),
+        "rooms" => Ok(ClientFrame::Rooms {
+            after: after(&fields)?,
+        }),
+        "members" => Ok(ClientFrame::Members {
+            room: room()?,
+            after: after(&fields)?,
+        }),
         "typing" => Ok(ClientFrame::Typing {
             target: target(&fields, "to")?,
         }),
@@ -190,7 +203,22 @@ mod tests {
             parse(r#"{"type":"leave","room":"math"}"#),
             Ok(ClientFrame::Leave { room: room() })
         );
-        assert_eq!(parse(r#"{"type":"rooms"}"#), Ok(ClientFrame::Rooms));
+        assert_eq!(
+            parse(r#"{"type":"rooms"}"#),
+            Ok(ClientFrame::Rooms { after: None })
+        );
+        assert_eq!(
+            parse(r#"{"type":"members","room":"math","after":"Bob"}"#),
+            Ok(ClientFrame::Members {
+                room: room(),
+                after: Some("Bob".into())
+            })
+        );
+        assert_eq!(
+            code(r#"{"type":"members","room":"math","after":7}"#),
+            ErrorCode::BadJson
+        );
+        assert_eq!(code(r#"{"type":"members"}"#), ErrorCode::MissingField);
         assert_eq!(
             parse(r#"{"type":"typing","to":"bob"}"#),
             Ok(ClientFrame::Typing {
@@ -285,6 +313,21 @@ mod tests {
         );
         let error = parse(r#"{"type":"send","room":"","text":"hi","id":"c7"}"#).unwrap_err();
         assert_eq!(error.id.as_deref(), Some("c7"));
+    }
+
+    #[test]
+    fn text_refuses_control_characters_but_tab_and_newline() {
+        assert!(parse(r#"{"type":"send","text":"a\tb\nc"}"#).is_ok());
+        for bad in [r"\u0001", r"\r", r"\u0000", r"\u007f", r"\u0085", r"\u009f"] {
+            let frame = format!(r#"{{"type":"send","text":"a{bad}b"}}"#);
+            assert_eq!(code(&frame), ErrorCode::TextInvalid, "{bad}");
+        }
+        let dm = r#"{"type":"dm","to":"bob","text":"\u001b[2J","id":"c1"}"#;
+        let error = parse(dm).unwrap_err();
+        assert_eq!(
+            (error.code, error.id.as_deref()),
+            (ErrorCode::TextInvalid, Some("c1"))
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::client::{MAX_ID_CHARS, Target};
 use super::{ErrorCode, WireError};
 use crate::identity::{MAX_NAME_CHARS, is_valid_name};
 
-/// The message text: not empty or only white space, at most `max_text` bytes of UTF-8.
+/// The message text: not empty or only white space, at most `max_text` bytes of UTF-8, and no
+/// control character but tab and newline.
 pub(super) fn parse_text(
     fields: &Map<String, Value>,
     max_text: usize,
@@ -21,6 +22,18 @@ pub(super) fn parse_text(
     if text.len() > max_text {
         let why = format!("text is {} bytes; the limit is {max_text}", text.len());
         return Err(WireError::new(ErrorCode::TextTooLong, why));
+    }
+    // A control character shows as nothing, and JSON spells most of them in six bytes (`\u0001`):
+    // 4,096 of them made a 24 KiB frame for every member, a burst of them evicted a whole room.
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && c != '\t' && c != '\n')
+    {
+        let why = format!(
+            "text must not hold control characters (U+{:04X}); tab and newline are fine",
+            u32::from(c)
+        );
+        return Err(WireError::new(ErrorCode::TextInvalid, why));
     }
     Ok(text.to_owned())
 }
@@ -46,6 +59,18 @@ pub(super) fn user(fields: &Map<String, Value>, field: &str) -> Result<String, W
         false => Err(WireError::new(
             ErrorCode::NoSuchUser,
             format!("there is no user {:?}", truncate(name, 40)),
+        )),
+    }
+}
+
+/// Where a page of names starts: after the optional `after`, a name (of a room or a user).
+pub(super) fn after(fields: &Map<String, Value>) -> Result<Option<String>, WireError> {
+    match fields.get("after") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) if is_valid_name(name) => Ok(Some(name.clone())),
+        Some(_) => Err(WireError::new(
+            ErrorCode::BadJson,
+            "after must be a name, as the last page's next gave it",
         )),
     }
 }

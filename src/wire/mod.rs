@@ -4,7 +4,8 @@
 //! - `client`: what a client may send, parsed and validated here, purely, so that every rule is
 //!   unit-tested and the hub receives only well-formed [`ClientFrame`]s; `fields`: the checks of
 //!   one field each that the parsers are made of;
-//! - `server`: what the server sends, as serde types tagged by `type`;
+//! - `server`: what the server sends, as serde types tagged by `type`; `pages`: how a page of a
+//!   list is cut to a byte budget;
 //! - this file: the refusals, [`WireError`] with its [`ErrorCode`].
 //!
 //! The server stamps, the client proposes: `seq`, `ts` and `from` exist only on server frames and
@@ -13,6 +14,7 @@
 
 mod client;
 mod fields;
+mod pages;
 mod server;
 
 use std::fmt;
@@ -21,7 +23,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use client::{ClientFrame, GENERAL, MAX_ID_CHARS, Target, parse_client_frame};
-pub use server::{RoomInfo, ServerFrame};
+pub use pages::fit;
+pub use server::{MemberInfo, RoomInfo, ServerFrame};
 
 /// Why the server refused something, as the `code` of an `error` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -32,6 +35,7 @@ pub enum ErrorCode {
     MissingField,
     TextEmpty,
     TextTooLong,
+    TextInvalid,
     IdTooLong,
     BinaryFrame,
     NameMissing,

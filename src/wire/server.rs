@@ -9,12 +9,13 @@ use super::ErrorCode;
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame<'a> {
+    /// Who you are and what is yours; bounded in size whatever the number of users (a room's
+    /// members come on demand, in `members` pages).
     Welcome {
         you: &'a str,
-        /// Your contacts online (who share a room or a private conversation with you), you
-        /// included.
+        /// You and your private partners who are online.
         users: Vec<&'a str>,
-        /// Your contacts who are not online.
+        /// Your private partners who are not online.
         offline: Vec<&'a str>,
         /// Your rooms.
         rooms: Vec<&'a str>,
@@ -61,8 +62,18 @@ pub enum ServerFrame<'a> {
         to: Option<&'a str>,
         user: &'a str,
     },
+    /// A page of the list of rooms, by name.
     Rooms {
         rooms: Vec<RoomInfo<'a>>,
+        /// The last room of this page, to ask for the next (`after`); `null` on the last page.
+        next: Option<&'a str>,
+    },
+    /// A page of a room's members, by name.
+    Members {
+        room: &'a str,
+        members: Vec<MemberInfo<'a>>,
+        /// The last member of this page, to ask for the next (`after`); `null` on the last page.
+        next: Option<&'a str>,
     },
     /// A page of a conversation's history, oldest first.
     History {
@@ -99,6 +110,13 @@ pub struct RoomInfo<'a> {
     pub room: &'a str,
     pub members: usize,
     pub online: usize,
+}
+
+/// One member in a `members` frame.
+#[derive(Debug, Serialize)]
+pub struct MemberInfo<'a> {
+    pub user: &'a str,
+    pub online: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -170,10 +188,23 @@ mod tests {
                 members: 12,
                 online: 9,
             }],
+            next: None,
         };
         assert_eq!(
             rooms.to_json(),
-            r#"{"type":"rooms","rooms":[{"room":"general","members":12,"online":9}]}"#
+            r#"{"type":"rooms","rooms":[{"room":"general","members":12,"online":9}],"next":null}"#
+        );
+        let members = ServerFrame::Members {
+            room: "general",
+            members: vec![MemberInfo {
+                user: "bob",
+                online: true,
+            }],
+            next: Some("bob"),
+        };
+        assert_eq!(
+            members.to_json(),
+            r#"{"type":"members","room":"general","members":[{"user":"bob","online":true}],"next":"bob"}"#
         );
     }
 }

@@ -1,0 +1,53 @@
+// members.js: who is in your rooms, for the People list. The welcome names your rooms but not
+// their members (a room of thousands would make it too big to deliver, PROTOCOL.md §4 `welcome`),
+// so the page asks for each room's `members`, one page at a time, following each page's `next`;
+// every member goes into people.js with whether they are online, and `presence` frames keep that
+// up to date afterwards. One request is out at a time, so the answers never crowd the connection.
+
+import * as link from './link.js';
+import * as people from './people.js';
+
+let queue = []; // rooms still to ask about, after the one out
+let out = null; // the room whose page is being asked for, or null
+
+const lower = (name) => String(name).toLowerCase();
+
+/** A welcome: asks again about every one of `rooms` (a reconnect may have missed changes). */
+export function askAll(rooms) {
+  queue = [];
+  out = null;
+  askFor(rooms);
+}
+
+/** Asks about these rooms too (one just joined), after those already queued. */
+export function askFor(rooms) {
+  queue.push(...rooms.filter((room) => typeof room === 'string'));
+  if (out === null) askNext();
+}
+
+function askNext() {
+  out = null;
+  while (queue.length && out === null) {
+    const room = queue.shift();
+    if (link.send({ type: 'members', room })) out = lower(room);
+  }
+}
+
+/** A `members` frame: a page of one room's members. */
+export function onMembers(frame) {
+  if (typeof frame.room !== 'string' || lower(frame.room) !== out) return;
+  const page = (Array.isArray(frame.members) ? frame.members : [])
+    .filter((member) => typeof member?.user === 'string')
+    .map((member) => ({ user: member.user, online: member.online === true }));
+  people.addMembers(page);
+  if (typeof frame.next === 'string' && link.send({ type: 'members', room: frame.room, after: frame.next })) return;
+  askNext();
+}
+
+/** Whether a page is being asked for: a refusal without an id may be its answer. */
+export const waiting = () => out !== null;
+
+/** The room asked about was refused (left, or removed, meanwhile): on to the next. */
+export function refused() {
+  askNext();
+}
