@@ -175,6 +175,7 @@ fn the_room_list_comes_in_pages() {
     let server = start(|c| {
         unpaced(c);
         c.limits.max_rooms_per_user = ROOMS + 1;
+        c.limits.max_rooms_per_day = ROOMS as u32 + 1;
     });
     let (mut alice, _) = Client::join(&server, "alice");
     // Bounded: ROOMS rooms, in batches each answered before the next.
