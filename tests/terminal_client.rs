@@ -116,6 +116,14 @@ fn server_with_bob() -> (Binary, Client) {
     (server, bob)
 }
 
+/// A server under --guests, and the guest `dave` connected on the harness's client.
+fn guests_with_dave() -> (Binary, Client) {
+    let server = Binary::guests(&[], Stdio::null());
+    let mut dave = open_at(&server.ws, "/?name=dave", &[]).expect("handshake");
+    assert_eq!(dave.recv()["type"], "welcome");
+    (server, dave)
+}
+
 // Signed in from stdin lines, the client sends a line to general, shows it once acknowledged,
 // shows what another user writes and who is in the room, and /quit ends it with status 0.
 #[test]
@@ -167,9 +175,7 @@ fn a_wrong_password_ends_with_the_reason() {
 // there; the end of its input closes it with status 0.
 #[test]
 fn a_guest_enters_by_name_and_writes_privately() {
-    let server = Binary::guests(&[], Stdio::null());
-    let mut dave = open_at(&server.ws, "/?name=dave", &[]).expect("handshake");
-    assert_eq!(dave.recv()["type"], "welcome");
+    let (server, mut dave) = guests_with_dave();
     let mut carol = Terminal::start(&server);
     carol.type_line("carol");
     carol.expect("welcome, carol.");
@@ -210,4 +216,17 @@ fn answers_the_servers_pings() {
     erin.expect("#general erin: still here");
     erin.type_line("/quit");
     erin.exits_with_0();
+}
+
+// A guest name already taken is refused as the protocol says (an error frame, then Close 1008):
+// the client shows the error and exits 1 with the close reason.
+#[test]
+fn a_taken_guest_name_ends_with_the_refusal() {
+    let (server, _dave) = guests_with_dave();
+    let mut other = Terminal::start(&server);
+    other.type_line("Dave");
+    other.expect("(name_taken)");
+    let (status, stderr) = other.exit();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("closed by the server: 1008"), "{stderr}");
 }
