@@ -230,3 +230,19 @@ fn a_taken_guest_name_ends_with_the_refusal() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("closed by the server: 1008"), "{stderr}");
 }
+
+// A server stopping (SIGTERM) closes the connection with 1001: the client answers the Close,
+// says why and exits 1, rather than hanging on its keyboard.
+#[test]
+fn a_server_stopping_ends_the_client() {
+    let server = Binary::guests(&[], Stdio::null());
+    let mut erin = Terminal::start(&server);
+    erin.type_line("erin");
+    erin.expect("welcome, erin.");
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(killed.expect("kill runs").success());
+    let (status, stderr) = erin.exit();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("closed by the server: 1001"), "{stderr}");
+}

@@ -4,8 +4,8 @@
 //! answer to the server's Close and its requests for the next page of a list. Each holds the lock
 //! for one whole frame, written and flushed, so frames never interleave. Unlike the chat state
 //! of STYLE.md's rule, this lock guards the write itself: it is held across I/O by design, and
-//! only ever for one frame. The server reads everything it is sent, so a write waits at most for
-//! the network. This `WebSocket` never reads (the reading one is in `connect.rs`); made in the
+//! only ever for one frame. The server's reader is always reading (it pauses only while the hub's
+//! inbox is full, for moments), so a write waits for little more than the network. This `WebSocket` never reads (the reading one is in `connect.rs`); made in the
 //! client role, it masks every frame as RFC 6455 requires of clients.
 
 use std::net::{Shutdown, TcpStream};
