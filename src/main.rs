@@ -1,10 +1,13 @@
-//! The `threadchat` binary: reads the flags, starts the server, waits for a signal or a failure.
+//! The `threadchat` binary: reads the flags, starts the server, waits for a signal or a failure;
+//! or, as `threadchat chat URL`, runs the terminal client (src/client/).
 //!
 //! `main` only reports; the work is in the library (`threadchat::Server`). The main thread blocks
 //! until the `signals` thread reports SIGINT or SIGTERM (then it stops the server in order and
 //! exits 0), or until a thread the chat cannot live without reports a panic (then it stops what
 //! it can and exits 70, so that whoever runs it sees the failure instead of a server that looks
 //! alive and serves nobody).
+
+mod client;
 
 use std::panic;
 use std::process::ExitCode;
@@ -25,7 +28,13 @@ const EXIT_FAILED: u8 = 70;
 const LOG_FLUSH: Duration = Duration::from_secs(1);
 
 fn main() -> ExitCode {
-    match config::parse(std::env::args().skip(1)) {
+    let mut args = std::env::args().skip(1).peekable();
+    // `threadchat chat URL`: the terminal client, which shares nothing with the server but the
+    // binary (see src/client/mod.rs).
+    if args.next_if(|first| first == "chat").is_some() {
+        return client::run(args);
+    }
+    match config::parse(args) {
         Ok(Command::Run(config)) => run(*config),
         Ok(Command::Help) => {
             print!("{}", config::USAGE);

@@ -21,6 +21,8 @@ pub const USAGE: &str = "\
 threadchat: a real-time chat server on plain threads and blocking I/O
 
 Usage: threadchat [OPTIONS]
+       threadchat chat URL     a terminal client for the server whose page is at URL
+                               (`threadchat chat -h` says more)
 
 Options:
   --http ADDR             serve the page here            [default: 127.0.0.1:8080]
