@@ -1,8 +1,10 @@
 //! threadchat: a real-time chat server on plain std threads and blocking I/O.
 //!
-//! Every thread has one role and one place where it blocks, named in its file's header comment
-//! with who wakes it and how it ends, so the whole server can be read as a handful of loops.
-//! docs/ARCHITECTURE.md draws them.
+//! Every thread has one role. Its file's header comment says where it blocks (every place, for
+//! the few that wait in more than one), who wakes it and how it ends, so the whole server can be
+//! read as a handful of loops. docs/ARCHITECTURE.md draws them, and its thread table lists every
+//! thread the process runs, tiny_http's included, with every place each one waits
+//! (`tests/thread_table.rs` keeps that table and the code in step).
 //!
 //! # Layout
 //!

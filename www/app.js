@@ -6,6 +6,7 @@
 //
 // The chat itself is split by concern:
 //   chat.js          what each frame does, and the order of things on each (re)connection
+//   me.js            who you are: the account, your name as the server spells it, welcomed yet
 //   link.js          the current connection as the rest of the page sees it (ready or not)
 //   conversations.js the per-conversation store: seqs held, unread counts, the open one
 //   people.js        who is online
@@ -32,21 +33,20 @@ import * as account from './account.js';
 import * as chat from './chat.js';
 import * as composer from './composer.js';
 import * as link from './link.js';
+import * as me from './me.js';
 import * as passwordDialog from './password.js';
 import * as view from './view.js';
 import { nameProblem, sentence } from './rules.js';
 import { lastName, rememberName } from './storage.js';
 
 let conn = null; // the current ChatConnection, or null when signed out
-let me = ''; // your name as the server spells it
 let accounts = false; // /api/info's `accounts`: false under --guests (and from servers before it)
-let welcomed = false; // a welcome arrived since you came in: a later loss is a *lost* connection
 let signingOut = false; // our own sign-out is under way: the server's "signed out" is expected
 
-/** Opens a connection as `me` (the session cookie says who, with accounts). */
+/** Opens a connection as you (the session cookie says who, with accounts; a guest's name else). */
 function connect() {
   conn?.close();
-  conn = new ChatConnection(accounts ? null : me, {
+  conn = new ChatConnection(accounts ? null : me.myName(), {
     onFrame: chat.onFrame, onState, onRefused, onInfo: composer.useInfo, since: chat.sinceForConnection,
   });
   link.use(conn);
@@ -54,19 +54,14 @@ function connect() {
 }
 
 /** Each welcome: who you are, as the server spells it; the first one shows the chat. */
-function onWelcome(name, first) {
-  me = name;
-  composer.setAuthor(me);
-  if (accounts) view.setAccount(me);
-  welcomed = true;
+function onWelcome(first) {
+  if (accounts) view.setAccount(me.myName());
   if (!view.isChatShown()) view.showChat();
   if (first) document.getElementById('text').focus();
 }
 
 /** With accounts: signed in as `name` (by the form, or a session that was still alive). */
 function enterChat(name) {
-  me = name;
-  welcomed = false;
   rememberName(name);
   chat.start(name, { welcomed: onWelcome });
   view.setAccount(name);
@@ -77,8 +72,6 @@ function enterChat(name) {
 
 /** Under --guests: try `name`; the prompt stays until the welcome (or the refusal) arrives. */
 function joinAsGuest(name) {
-  me = name;
-  welcomed = false;
   rememberName(name);
   chat.start(name, { welcomed: onWelcome });
   view.setJoining(true);
@@ -90,7 +83,6 @@ function joinAsGuest(name) {
 function signedOut(message) {
   conn?.close();
   conn = null;
-  me = '';
   passwordDialog.close();
   chat.reset();
   composer.reset();
@@ -131,7 +123,7 @@ function onState(state, detail) {
     view.setStatus('connecting', 'Connecting…');
   } else if (state === 'reconnecting') {
     view.setStatus('reconnecting', 'Reconnecting…');
-    const text = welcomed ? 'Connection lost — reconnecting…' : 'Cannot reach the chat server yet — retrying…';
+    const text = me.wasWelcomed() ? 'Connection lost — reconnecting…' : 'Cannot reach the chat server yet — retrying…';
     view.showBanner(text, 'Retry now', () => conn?.retryNow());
   } else if (state === 'closed') {
     view.setStatus('disconnected', 'Disconnected');
@@ -183,7 +175,7 @@ document.getElementById('guest-form').addEventListener('submit', (event) => {
 });
 
 document.getElementById('sign-out').addEventListener('click', signOut);
-document.getElementById('open-password').addEventListener('click', () => passwordDialog.open(me));
+document.getElementById('open-password').addEventListener('click', () => passwordDialog.open(me.myName()));
 
 /** Asks the server how people get in, then shows the way in, or the chat for a live session. */
 async function start() {

@@ -15,6 +15,7 @@
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
+import * as me from './me.js';
 import * as members from './members.js';
 import * as messages from './messages.js';
 import * as navigate from './navigate.js';
@@ -30,23 +31,18 @@ import { sentence } from './rules.js';
 // Refusals of a `members` request: the room was left or removed since.
 const MEMBERS_ERRORS = new Set(['not_a_member', 'no_such_room']);
 
-let account = ''; // the signed-in name, as typed: the storage key (in lower case)
-let me = ''; // your name as the server spells it (from welcome)
 let since = null; // the since the current connection was opened with, or null for none
-let welcomedOnce = false; // since sign-in: the next welcome is a reconnection
-let onWelcomed = () => {}; // the app's: (name as the server spells it, first welcome since sign-in)
+let onWelcomed = () => {}; // the app's: (first welcome since you came in)
 
 /**
- * A new sign-in (or guest name): whose outbox and catch-up point to use. `welcomed(me, first)`
- * is called at each welcome.
+ * A new sign-in (or guest name): you (me.js), whose outbox and catch-up point to use.
+ * `welcomed(first)` is called at each welcome.
  */
 export function start(name, { welcomed }) {
   reset();
   onWelcomed = welcomed;
-  account = String(name);
-  me = account;
-  pending.useAccount(account);
-  navigate.useAccount(account);
+  me.signIn(name);
+  pending.useAccount();
   // Shown at once, before any connection: they are there even while the server is unreachable.
   restorePending();
   if (conversations.keys().length) navigate.openDefault();
@@ -55,7 +51,7 @@ export function start(name, { welcomed }) {
 /** The `?since=` for the connection about to open (socket.js asks before each attempt). */
 export function sinceForConnection() {
   // Without a stored point (a first visit), the newest message held is the next best.
-  since = storage.since(account) ?? conversations.highestSeq();
+  since = storage.since(me.accountName()) ?? conversations.highestSeq();
   return since;
 }
 
@@ -82,8 +78,8 @@ export function onLost() {
 }
 
 function onWelcome(frame) {
-  me = String(frame.you);
-  onWelcomed(me, !welcomedOnce);
+  const first = me.welcome(frame.you);
+  onWelcomed(first);
   people.reset(frame);
   const mine = new Set((Array.isArray(frame.rooms) ? frame.rooms : []).map(conversations.roomKey));
   for (const room of conversations.rooms()) {
@@ -97,10 +93,9 @@ function onWelcome(frame) {
   rooms.resume();
   // A reconnection without a catch-up point (nothing ever received live) replays nothing: what
   // was missed can only come from history, read again.
-  if (welcomedOnce && since === null) forgetAllMessages();
-  if (!welcomedOnce || !conversations.has(conversations.currentKey())) navigate.openDefault();
+  if (!first && since === null) forgetAllMessages();
+  if (first || !conversations.has(conversations.currentKey())) navigate.openDefault();
   else history.openFirst(conversations.currentKey());
-  welcomedOnce = true;
   if (since === null) pending.flush();
 }
 
@@ -121,8 +116,8 @@ function onCaughtUp(frame) {
   // A server whose last seq is below ours has a new store (its data was reset): our point
   // means nothing there, and what we hold is from another history.
   const reset = Number.isSafeInteger(frame.seq) && since !== null && frame.seq < since;
-  if (reset) storage.resetSince(account, frame.seq);
-  else storage.advanceSince(account, frame.seq);
+  if (reset) storage.resetSince(me.accountName(), frame.seq);
+  else storage.advanceSince(me.accountName(), frame.seq);
   // What we hold may have holes (retention removed some of what we missed), or be another
   // store's: then it is all read again.
   ready({ holes: frame.truncated === true || reset });
@@ -139,17 +134,17 @@ function ready({ holes }) {
 function restorePending() {
   for (const entry of pending.all()) {
     conversations.ensure(entry.kind, entry.name);
-    messages.addPending(conversations.keyOf(entry.kind, entry.name), entry, me);
+    messages.addPending(conversations.keyOf(entry.kind, entry.name), entry, me.myName());
   }
 }
 
 /** A message: live or replayed (`live`), or from a history page. */
 function onMessage(frame, live) {
-  const target = conversations.targetOf(frame, me);
+  const target = conversations.targetOf(frame);
   if (!target || !Number.isSafeInteger(frame.seq)) return;
   if (target.kind === 'dm') people.saw(target.name);
   const { key } = conversations.ensure(target.kind, target.name);
-  if (live) storage.advanceSince(account, frame.seq);
+  if (live) storage.advanceSince(me.accountName(), frame.seq);
   typing.stopped(key, frame.from);
   const fresh = conversations.remember(key, frame.seq);
   if (typeof frame.id === 'string') {
@@ -159,7 +154,7 @@ function onMessage(frame, live) {
     else if (messages.confirm(key, frame.id, frame)) return;
   }
   if (!fresh) return;
-  const mine = people.isMe(frame.from);
+  const mine = me.isMe(frame.from);
   messages.addMessage(key, frame, { mine, quiet: !live });
   if (live && !mine) conversations.addUnread(key);
 }
@@ -171,7 +166,7 @@ function onMembership(frame, joined) {
   const key = conversations.roomKey(frame.room);
   if (joined) people.saw(frame.user, { active: true });
   rooms.refresh();
-  if (!people.isMe(frame.user)) {
+  if (!me.isMe(frame.user)) {
     if (conversations.has(key)) messages.addNotice(key, `${frame.user} ${joined ? 'joined' : 'left'}`, frame.ts);
   } else if (joined) {
     conversations.ensure('room', frame.room);
@@ -215,9 +210,7 @@ export function reset() {
   history.resume();
   sidebar.closeDrawer(); // (a phone's drawer may be open as the session ends)
   link.use(null);
-  account = '';
-  me = '';
+  me.signOut();
   since = null;
-  welcomedOnce = false;
   navigate.renderHeader();
 }

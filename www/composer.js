@@ -9,6 +9,7 @@
 
 import * as conversations from './conversations.js';
 import * as link from './link.js';
+import * as me from './me.js';
 import * as messages from './messages.js';
 import * as pending from './pending.js';
 import * as typing from './typing.js';
@@ -19,7 +20,6 @@ const textInput = document.getElementById('text');
 const encoder = new TextEncoder();
 
 let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
-let author = ''; // your name, shown on your pending messages
 
 /** The server's facts (from /api/info): the text limit. */
 export function useInfo(info) {
@@ -28,10 +28,6 @@ export function useInfo(info) {
     // A UTF-16 unit is at least one UTF-8 byte, so this cap never blocks a valid message.
     textInput.maxLength = maxTextBytes;
   }
-}
-
-export function setAuthor(name) {
-  author = name;
 }
 
 /** Empties the box (a sign-out: a draft is not for whoever signs in next). */
@@ -68,7 +64,7 @@ document.getElementById('composer').addEventListener('submit', (event) => {
     return;
   }
   const entry = pending.submit({ kind: conversation.kind, name: conversation.name, text });
-  messages.addPending(conversation.key, entry, author);
+  messages.addPending(conversation.key, entry, me.myName());
   typing.noteSent(conversation.key);
   textInput.value = '';
   checkLength();

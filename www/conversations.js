@@ -1,6 +1,6 @@
 // conversations.js: the per-conversation store, in memory, and nothing about the DOM. A
 // conversation is a room you are in ("r/math") or a private conversation with a person
-// ("d/bob"): keys use the name in lower case, as the server compares names, while `name` keeps
+// ("d/bob"): keys use the name's key (rules.js `nameKey`, as the server compares names), while `name` keeps
 // the server's spelling. For each it keeps the seqs it holds (to drop what it already has: history,
 // replay and live traffic overlap), the oldest of them (where the next older history page
 // starts), the unread count, how far its history has been read, and where its reader had
@@ -10,21 +10,24 @@
 // Whoever draws the sidebar subscribes with onChange(); changes made in one go (a replay of 200
 // messages) reach it as one call.
 
+import { isMe } from './me.js';
+import { nameKey } from './rules.js';
+
 const all = new Map(); // key → conversation
 let current = null; // the open conversation's key, or null
 const listeners = new Set();
 let notifying = false;
 
-export const roomKey = (name) => `r/${String(name).toLowerCase()}`;
-export const dmKey = (name) => `d/${String(name).toLowerCase()}`;
+export const roomKey = (name) => `r/${nameKey(name)}`;
+export const dmKey = (name) => `d/${nameKey(name)}`;
 export const keyOf = (kind, name) => (kind === 'room' ? roomKey(name) : dmKey(name));
 
-/** The conversation (kind, name) a `message` frame belongs to, seen by `me`; null if neither. */
-export function targetOf(frame, me) {
+/** The conversation (kind, name) a `message` frame belongs to, as you see it; null if neither. */
+export function targetOf(frame) {
   if (typeof frame.room === 'string') return { kind: 'room', name: frame.room };
   if (typeof frame.to !== 'string' || typeof frame.from !== 'string') return null;
   // Both sides of a private conversation get each message: its other side is whoever is not me.
-  const mine = frame.from.toLowerCase() === me.toLowerCase();
+  const mine = isMe(frame.from);
   return { kind: 'dm', name: mine ? frame.to : frame.from };
 }
 

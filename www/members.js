@@ -6,11 +6,10 @@
 
 import * as link from './link.js';
 import * as people from './people.js';
+import { nameKey } from './rules.js';
 
 let queue = []; // rooms still to ask about, after the one out
 let out = null; // the room whose page is being asked for, or null
-
-const lower = (name) => String(name).toLowerCase();
 
 /** A welcome: asks again about every one of `rooms` (a reconnect may have missed changes). */
 export function askAll(rooms) {
@@ -29,13 +28,13 @@ function askNext() {
   out = null;
   while (queue.length && out === null) {
     const room = queue.shift();
-    if (link.send({ type: 'members', room })) out = lower(room);
+    if (link.send({ type: 'members', room })) out = nameKey(room);
   }
 }
 
 /** A `members` frame: a page of one room's members. */
 export function onMembers(frame) {
-  if (typeof frame.room !== 'string' || lower(frame.room) !== out) return;
+  if (typeof frame.room !== 'string' || nameKey(frame.room) !== out) return;
   const page = (Array.isArray(frame.members) ? frame.members : [])
     .filter((member) => typeof member?.user === 'string')
     .map((member) => ({ user: member.user, online: member.online === true }));

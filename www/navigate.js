@@ -8,6 +8,7 @@
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
+import * as me from './me.js';
 import * as messages from './messages.js';
 import * as people from './people.js';
 import * as sidebar from './sidebar.js';
@@ -16,12 +17,6 @@ import { readJson, writeJson } from './storage.js';
 
 const $ = (id) => document.getElementById(id);
 const PRESENCE = { true: 'online', false: 'offline', null: '' };
-
-let account = ''; // whose last open conversation is remembered
-
-export function useAccount(name) {
-  account = String(name);
-}
 
 /** The conversation name at the top, and what goes with it. */
 export function renderHeader() {
@@ -49,7 +44,7 @@ export function renderHeader() {
   title.replaceChildren(mark, ` ${conversation.name}`);
   title.dataset.key = conversation.key;
   const online = conversation.kind === 'dm' ? people.onlineState(conversation.name) : undefined;
-  info.textContent = conversation.kind === 'dm' ? (people.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online]) : '';
+  info.textContent = conversation.kind === 'dm' ? (me.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online]) : '';
   if (online === undefined) delete info.dataset.online;
   else info.dataset.online = String(online);
   input.placeholder = `Message ${sigil}${conversation.name}`;
@@ -67,7 +62,7 @@ export function open(key) {
   typing.render();
   if (next) {
     history.openFirst(next.key);
-    writeJson(account, 'open', next.key);
+    writeJson(me.accountName(), 'open', next.key);
   }
 }
 
@@ -87,7 +82,7 @@ export function choose(key) {
  * else your first room, else nothing.
  */
 export function openDefault() {
-  const remembered = readJson(account, 'open', null);
+  const remembered = readJson(me.accountName(), 'open', null);
   const candidates = [conversations.currentKey(), remembered, conversations.roomKey('general')];
   const key = candidates.find((k) => typeof k === 'string' && conversations.has(k))
     ?? conversations.rooms()[0]?.key ?? null;

@@ -12,6 +12,7 @@
 // send must not wait in the browser for the next one.
 
 import * as link from './link.js';
+import * as me from './me.js';
 import { readJson, writeJson } from './storage.js';
 
 // Ids: a random prefix per page load, then c1, c2... Unique across reloads, so that a new message
@@ -24,24 +25,23 @@ let nextId = 1;
 const BURST = 10;
 const REFILL_MS = 150;
 
-let account = ''; // whose outbox this is
 const queue = []; // ids to send, in the order they were written
 let tokens = BURST;
 let refilledAt = 0;
 let timer = 0;
 
-export function useAccount(name) {
-  account = String(name);
+/** A new sign-in: the outbox is now that of the account in me.js, and nothing is queued. */
+export function useAccount() {
   queue.length = 0;
 }
 
 const newId = () => `${ID_PREFIX}-c${nextId++}`;
 
 const load = () => {
-  const entries = readJson(account, 'pending', []);
+  const entries = readJson(me.accountName(), 'pending', []);
   return Array.isArray(entries) ? entries.filter((e) => e && typeof e.id === 'string') : [];
 };
-const save = (entries) => writeJson(account, 'pending', entries.length ? entries : null);
+const save = (entries) => writeJson(me.accountName(), 'pending', entries.length ? entries : null);
 
 /** Every entry, oldest first. Read afresh each time: another tab may have changed them. */
 export const all = () => load();

@@ -6,11 +6,14 @@
 // that `welcome` did not list, a newcomer writing to you) is kept as *unknown* rather than shown
 // offline when they may not be.
 //
-// Names are keyed in lower case, as the server compares them, and shown as the server spells them.
+// Names are keyed as the server compares them (rules.js `nameKey`), and shown as the server spells
+// them. Who you are is me.js's.
 
-const people = new Map(); // lower-case name → { name, online: true | false | null (unknown) }
+import { isMe } from './me.js';
+import { nameKey } from './rules.js';
+
+const people = new Map(); // nameKey(name) → { name, online: true | false | null (unknown) }
 const listeners = new Set();
-let me = '';
 
 const changed = () => listeners.forEach((listener) => listener());
 
@@ -20,18 +23,17 @@ export function onChange(listener) {
 }
 
 function put(name, online) {
-  people.set(String(name).toLowerCase(), { name: String(name), online });
+  people.set(nameKey(name), { name: String(name), online });
 }
 
 /** A welcome: the whole list again, replacing what it showed before (a reconnect). */
 export function reset({ you, users, offline, dms }) {
   people.clear();
-  me = String(you);
   const asList = (value) => (Array.isArray(value) ? value : []);
   for (const name of asList(dms)) put(name, null);
   for (const name of asList(offline)) put(name, false);
   for (const name of asList(users)) put(name, true);
-  put(me, true);
+  put(you, true);
   changed();
 }
 
@@ -54,16 +56,14 @@ export function setOnline(name, online) {
  * connected at that moment; a name already known keeps what presence said of it.
  */
 export function saw(name, { active = false } = {}) {
-  const known = people.get(String(name).toLowerCase());
+  const known = people.get(nameKey(name));
   if (known && (known.online !== null || !active)) return;
   put(name, active ? true : null);
   changed();
 }
 
-export const isMe = (name) => String(name).toLowerCase() === me.toLowerCase();
-
 /** true, false, or null when unknown (no shared room). */
-export const onlineState = (name) => people.get(String(name).toLowerCase())?.online ?? null;
+export const onlineState = (name) => people.get(nameKey(name))?.online ?? null;
 
 const RANK = { true: 0, false: 1, null: 2 }; // online, then offline, then unknown
 
@@ -78,6 +78,5 @@ export function list() {
 /** Forgets everyone (a sign-out). */
 export function clear() {
   people.clear();
-  me = '';
   changed();
 }

@@ -12,7 +12,7 @@ import * as conversations from './conversations.js';
 import * as link from './link.js';
 import * as navigate from './navigate.js';
 import { el } from './items.js';
-import { NAME_RE } from './rules.js';
+import { NAME_RE, nameKey } from './rules.js';
 
 const $ = (id) => document.getElementById(id);
 const panel = $('room-panel');
@@ -28,10 +28,9 @@ let directory = []; // the last list of rooms: [{ room, members, online }]
 let gathering = []; // the pages of the list being read, until its last
 let reading = false; // a list is being read, page by page: one at a time
 let again = false; // a membership changed while it was read: read it once more after
-let asked = null; // the lower-case name of the room we asked to create or join, until answered
+let asked = null; // the nameKey of the room we asked to create or join, until answered
 
-const lower = (name) => String(name).toLowerCase();
-const existing = (name) => directory.find((r) => lower(r.room) === lower(name)) ?? null;
+const existing = (name) => directory.find((r) => nameKey(r.room) === nameKey(name)) ?? null;
 
 function setOpen(open) {
   panel.hidden = !open;
@@ -53,7 +52,7 @@ export const expectsAnswer = () => asked !== null;
 
 /** `joined` for you in `room`: true if this page asked for it (then it should open). */
 export function answered(room) {
-  if (asked !== lower(room)) return false;
+  if (asked !== nameKey(room)) return false;
   asked = null;
   input.value = '';
   setOpen(false);
@@ -90,7 +89,7 @@ function ask(type, room) {
     showError('Not connected right now; try again in a moment.');
     return;
   }
-  asked = lower(room);
+  asked = nameKey(room);
 }
 
 function directoryItem(info) {
@@ -113,8 +112,8 @@ function directoryItem(info) {
 }
 
 function render() {
-  const filter = lower(input.value.trim());
-  const shown = directory.filter((r) => lower(r.room).includes(filter));
+  const filter = nameKey(input.value.trim());
+  const shown = directory.filter((r) => nameKey(r.room).includes(filter));
   const list = $('room-directory');
   list.replaceChildren(...shown.map(directoryItem));
   if (shown.length === 0) list.append(el('li', 'directory-empty', directory.length ? 'No room matches.' : 'No rooms yet.'));

@@ -11,6 +11,12 @@ export const NAME_RE = /^[A-Za-z0-9_-]{1,32}$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 
+/**
+ * The key under which the server compares names (its `name_key`): ASCII letters folded to lower
+ * case, nothing else changed. Two names with one key are one person, or one room.
+ */
+export const nameKey = (name) => String(name).replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+
 /** Why `name` would be refused, as a sentence, or '' if it is fine. */
 export function nameProblem(name) {
   if (name === '') return 'Please enter a name.';

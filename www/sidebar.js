@@ -8,6 +8,7 @@
 // stays beside the conversation. Names only ever go in through textContent.
 
 import * as conversations from './conversations.js';
+import * as me from './me.js';
 import * as people from './people.js';
 import { el } from './items.js';
 
@@ -62,7 +63,7 @@ function personEntry(person) {
   const dot = el('span', 'dot');
   dot.title = STATE_WORDS[state];
   const parts = [dot, el('span', 'name', person.name), el('span', 'visually-hidden', ` (${STATE_WORDS[state]})`)];
-  if (people.isMe(person.name)) parts.push(el('span', 'you', 'you'));
+  if (me.isMe(person.name)) parts.push(el('span', 'you', 'you'));
   const li = entry(key, parts, conversations.get(key)?.unread ?? 0);
   Object.assign(li.firstChild.dataset, { name: person.name, online: state, testid: 'person' });
   return li;

@@ -4,11 +4,13 @@
 //                                `?since=` on the next connection (PROTOCOL.md §3)
 //   threadchat.<account>.open    the conversation that was open, to reopen it after a reload
 //   threadchat.<account>.pending the outbox (pending.js)
-// <account> is the name in lower case, as the server compares names, so two people who share a
+// <account> is the account's name as the server compares names (rules.js `nameKey`), so two people who share a
 // browser never see each other's outbox or catch-up point.
 //
 // Storage may be disabled or full (private windows, quotas): every call then falls back to a
 // copy in memory, so the page still works for as long as it stays open.
+
+import { nameKey } from './rules.js';
 
 const memory = new Map(); // used only when localStorage refuses
 
@@ -30,7 +32,7 @@ function write(key, value) {
   }
 }
 
-const accountKey = (account, what) => `threadchat.${String(account).toLowerCase()}.${what}`;
+const accountKey = (account, what) => `threadchat.${nameKey(account)}.${what}`;
 
 /** A JSON value stored for `account` under `what`, or `fallback` if none (or unreadable). */
 export function readJson(account, what, fallback) {

@@ -10,6 +10,7 @@
 
 import * as conversations from './conversations.js';
 import * as link from './link.js';
+import { nameKey } from './rules.js';
 
 const SEND_EVERY_MS = 3000;
 const RELAY_GAP_MS = 2000; // the server relays one notice per user and conversation per 2 s
@@ -18,7 +19,7 @@ const SHOW_MS = 4000;
 const line = document.getElementById('typing');
 const lastSent = new Map(); // conversation key → when our last notice for it went out
 const messageSince = new Set(); // conversation keys where a message went out after that notice
-const typers = new Map(); // conversation key → Map(lower-case name → { name, timer })
+const typers = new Map(); // conversation key → Map(nameKey(name) → { name, timer })
 
 /** You typed in the composer of `conversation`. */
 export function noteInput(conversation) {
@@ -46,7 +47,7 @@ export function onTyping(frame) {
     : conversations.dmKey(frame.user);
   if (!typers.has(key)) typers.set(key, new Map());
   const here = typers.get(key);
-  const id = frame.user.toLowerCase();
+  const id = nameKey(frame.user);
   clearTimeout(here.get(id)?.timer);
   const timer = setTimeout(() => stopped(key, frame.user), SHOW_MS);
   here.set(id, { name: frame.user, timer });
@@ -56,7 +57,7 @@ export function onTyping(frame) {
 /** `name` is no longer typing in `key` (their message arrived, or their notice timed out). */
 export function stopped(key, name) {
   const here = typers.get(key);
-  const id = String(name).toLowerCase();
+  const id = nameKey(name);
   if (!here?.has(id)) return;
   clearTimeout(here.get(id).timer);
   here.delete(id);

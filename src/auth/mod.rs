@@ -6,12 +6,13 @@
 //!   that never waits for the store's writer.
 //! - The `auth-N` threads, here: each blocks on the job queue until the `http` thread hands it an
 //!   account request (register, sign in, change the password, sign out). It hashes or verifies
-//!   the password (about 16 ms of a core and 19 MiB), asks the store to commit and waits for the
-//!   commit, then answers the request; a password that was right gives the name's rate-limit
-//!   token back (see `limit`). There are `--hashers` of them, so no more hashes than that
-//!   run at once, neither on the hub nor on the thread that serves the page; a burst of sign-ins
-//!   waits its turn in the queue. They end when the queue's sender, held by the `http` thread, is
-//!   gone.
+//!   the password (about 16 ms of a core and 19 MiB), asks the store to commit (waiting for room
+//!   while the store's channel is full) and waits for the commit, then answers the request (the
+//!   answer is written to tiny_http's connection to the guard, which takes it at once); a
+//!   password that was right gives the name's rate-limit token back (see `limit`). There are
+//!   `--hashers` of them, so no more hashes than that run at once, neither on the hub nor on the
+//!   thread that serves the page; a burst of sign-ins waits its turn in the queue. They end when
+//!   the queue's sender, held by the `http` thread, is gone.
 
 pub mod limit;
 pub mod password;

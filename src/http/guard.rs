@@ -5,7 +5,7 @@
 //! so one client could pile up threads or memory (see `head.rs`). The guard owns the public HTTP
 //! port instead:
 //!
-//! - `http-accept` runs the shared accept loop (`accept.rs`, blocking in `accept()`) and admits
+//! - `http-accept` runs the shared accept loop (`src/accept.rs`, blocking in `accept()`) and admits
 //!   each connection through a [`Gate`] of `--max-http-connections` places, at most
 //!   `--max-http-per-address` of them for one client address: when either is full, the
 //!   connection that has waited longest for its client (of that address, or of all) is closed to

@@ -1,16 +1,19 @@
 //! The `http` thread: answers the requests tiny_http receives from the guard, and keeps tiny_http
 //! alive.
 //!
-//! Blocks in tiny_http's `recv()` until a request arrives. Woken by a request, or by an error
-//! when tiny_http's own accept thread has died. That thread ends on its first `accept()` error
-//! (tiny-http issue #283), say "Too many open files", and it panics if the file table fills
-//! between an accept and its `try_clone` (see `revive.rs`); either way the page would be gone for
-//! good. So this loop supervises it: it logs once, waits, and builds a new tiny_http server on a
-//! clone of the same private listening socket (`private.rs`), and keeps retrying while even that
-//! fails (cloning needs a descriptor too). On shutdown that listener is shut down, `recv()` fails with
-//! `stopping` set, and the thread ends. Requests are answered here, one at a time: every file is
-//! small and every answer is made at once, except account requests that hash a password, which
-//! are handed to an `auth` thread that answers them (`api.rs`).
+//! Blocks in tiny_http's `recv()` until a request arrives, and in writing each answer until the
+//! guard has taken it. Woken by a request, or by an error when tiny_http's own accept thread has
+//! died. tiny_http runs threads of its own, unnamed (so they show as `http` too): an accept thread
+//! for each server built here, and a pool of at least 4 that reads the requests it accepts. Its
+//! accept thread ends on its first `accept()` error (tiny-http issue #283), say "Too many open
+//! files", and it panics if the file table fills between an accept and its `try_clone` (see
+//! `revive.rs`); either way the page would be gone for good. So this loop supervises it: it logs
+//! once, waits, and builds a new tiny_http server on a clone of the same private listening socket
+//! (`private.rs`), and keeps retrying while even that fails (cloning needs a descriptor too). On
+//! shutdown that listener is shut down, `recv()` fails with `stopping` set, and the thread ends.
+//! Requests are answered here, one at a time: every file is small and every answer is made at
+//! once, except account requests that hash a password, which are handed to an `auth` thread that
+//! answers them (`api.rs`).
 
 use std::fs::File;
 use std::net::{IpAddr, Ipv4Addr};

@@ -167,9 +167,11 @@ impl Batch {
 }
 
 fn piece(own: bool, range: Range<usize>) -> Piece {
-    // A batch is bounded (MAX_BATCH events of at most --max-message bytes each), far below 4 GiB.
-    let start = u32::try_from(range.start).expect("a batch is smaller than 4 GiB");
-    let end = u32::try_from(range.end).expect("a batch is smaller than 4 GiB");
+    // Not MAX_BATCH events: `coalesce` and `take_arrivals` apply more into a batch before it is
+    // flushed. A batch holds what arrives while the one before it is written, plus at most 2 ms;
+    // each event adds a few frames of at most --max-message bytes or a reply budget (64 KiB).
+    let start = u32::try_from(range.start).expect("one flush's arrivals are far under 4 GiB");
+    let end = u32::try_from(range.end).expect("one flush's arrivals are far under 4 GiB");
     Piece { own, start, end }
 }
 

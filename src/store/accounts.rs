@@ -1,6 +1,6 @@
 //! Accounts and sessions in the store: what the `store` thread writes, and what any thread reads.
 //!
-//! Writes happen inside the `store` thread's transaction (see `mod.rs`); reads use a redb read
+//! Writes happen inside the `store` thread's transaction (see `thread.rs`); reads use a redb read
 //! transaction of their own, a snapshot that never waits for the writer.
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};

@@ -2,7 +2,7 @@
 //!
 //! The hub keeps rooms and memberships in memory and changes them there at once; each change also
 //! comes here, in order with the messages around it, to be committed with the next group (see
-//! `mod.rs`). At start-up the hub is given everything it keeps, read once.
+//! `thread.rs`). At start-up the hub is given everything it keeps, read once.
 
 use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
 

@@ -1,11 +1,11 @@
 //! The `ws-accept` thread: admits each new TCP connection through the handshake gate and gives it
 //! a `ws-handshake` thread of its own.
 //!
-//! The loop itself is the shared one in `accept.rs` (blocks in `accept()`, ends when the listener
-//! is shut down with `stopping` set). What is particular here: the number of handshakes in flight
-//! is bounded *before* a thread is spawned, by a [`Gate`] of [`MAX_HANDSHAKES`] places. When it is
-//! full, the handshake that has waited longest is closed to make room (see `gate.rs` for why not
-//! the newest), and that is logged, at most a few times a minute per client.
+//! The loop itself is the shared one in `src/accept.rs` (blocks in `accept()`, ends when the
+//! listener is shut down with `stopping` set). What is particular here: the number of handshakes
+//! in flight is bounded *before* a thread is spawned, by a [`Gate`] of [`MAX_HANDSHAKES`] places.
+//! When it is full, the handshake that has waited longest is closed to make room (see `gate.rs`
+//! for why not the newest), and that is logged, at most a few times a minute per client.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;

@@ -4,12 +4,13 @@
 //! most 64 KiB in 512 reads: tungstenite refuses more as an attack), then checks the `Origin`
 //! and who it is (the session behind its cookie or bearer token, read from the store; or under
 //! `--guests`, the name), takes the connection's places (see `places.rs`; refused 503 or 429),
-//! registers the connection with the hub and starts its reader thread. Then it
-//! ends. Woken by the client's bytes, the deadline, or the handshake gate shutting the socket down
-//! to make room (see `accept.rs`); the gate's [`Ticket`] is held until the connection registers. It runs in a thread of its own, not the reader's, for two reasons: a slow
-//! client holds up nobody else, and the handshake is the deepest call stack of a connection's life
-//! (HTTP parsing, SHA-1, header maps); run in the long-lived reader, those touched stack pages
-//! would stay resident for the whole connection.
+//! registers the connection with the hub (waiting for room while its inbox is full) and starts
+//! its reader thread. Then it ends. Woken by the client's bytes, the deadline, or the handshake
+//! gate shutting the socket down to make room (see `gate.rs`); the gate's [`Ticket`] is held
+//! until the connection registers. It runs in a thread of its own, not the reader's, for two
+//! reasons: a slow client holds up nobody else, and the handshake is the deepest call stack of a
+//! connection's life (HTTP parsing, SHA-1, header maps); run in the long-lived reader, those
+//! touched stack pages would stay resident for the whole connection.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
