@@ -16,6 +16,8 @@ mod private;
 mod retention;
 mod rooms;
 mod schema;
+mod sweep;
+mod tables;
 mod thread;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -30,7 +32,8 @@ pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
 pub use retention::Retention;
 pub use rooms::{RoomChange, Snapshot};
-pub use thread::{Sweeps, run};
+pub use sweep::Sweeps;
+pub use thread::run;
 
 use crate::auth::token::SessionId;
 
