@@ -1,7 +1,8 @@
 //! Accounts and sessions in the store: what the `store` thread writes, and what any thread reads.
 //!
-//! Writes happen inside the `store` thread's transaction (see `mod.rs`); reads use a redb read
-//! transaction of their own, a snapshot that never waits for the writer.
+//! Writes happen inside the `store` thread's transaction, through the tables it opened for the
+//! group (`tables.rs`); reads use a redb read transaction of their own, a snapshot that never
+//! waits for the writer.
 
 use redb::{ReadableMultimapTable, ReadableTable};
 
