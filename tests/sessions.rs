@@ -88,7 +88,7 @@ fn an_expired_session_is_closed_and_refused() {
     let server = start_accounts(|c| c.accounts.session_expiry = Duration::from_millis(1500));
     let token = register(&server, "alice", PASSWORD);
     let (mut tab, _) = Client::join_as(&server, &token);
-    // closed_for reads with the harness deadline (5 s); the sweep runs every expiry / 4.
+    // closed_for reads with the harness deadline (5 s); the store sweeps when the session expires.
     closed_for(&mut tab, "unauthenticated", "expired");
     let (name, value) = bearer(&token);
     refused(&server, "/", &[(name, &value)], "unauthenticated");

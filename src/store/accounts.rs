@@ -1,11 +1,13 @@
 //! Accounts and sessions in the store: what the `store` thread writes, and what any thread reads.
 //!
-//! Writes happen inside the `store` thread's transaction (see `thread.rs`); reads use a redb read
-//! transaction of their own, a snapshot that never waits for the writer.
+//! Writes happen inside the `store` thread's transaction, through the tables it opened for the
+//! group (`tables.rs`); reads use a redb read transaction of their own, a snapshot that never
+//! waits for the writer.
 
-use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
+use redb::{ReadableMultimapTable, ReadableTable};
 
-use super::schema::{MEMBERS, NAME_SKELETONS, SESSIONS, USER_SESSIONS, USERS};
+use super::schema::{NAME_SKELETONS, SESSIONS, USERS};
+use super::tables::Tables;
 use super::{Reader, StoreError};
 use crate::auth::token::SessionId;
 use crate::identity::{name_key, name_skeleton};
@@ -89,38 +91,32 @@ impl Reader {
 
 /// Adds a user and their first session; false (and nothing written) if the name is taken.
 pub fn register(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     name: &str,
     phc: &str,
     session: &SessionId,
     now_ms: u64,
 ) -> Result<bool, redb::Error> {
     let (key, skeleton) = (name_key(name), name_skeleton(name));
-    let mut users = txn.open_table(USERS)?;
-    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
-    if users.get(key.as_str())?.is_some() || skeletons.get(skeleton.as_str())?.is_some() {
+    if t.users.get(key.as_str())?.is_some() || t.skeletons.get(skeleton.as_str())?.is_some() {
         return Ok(false);
     }
-    users.insert(key.as_str(), (name, phc, now_ms))?;
-    skeletons.insert(skeleton.as_str(), key.as_str())?;
-    drop((users, skeletons));
+    t.users.insert(key.as_str(), (name, phc, now_ms))?;
+    t.skeletons.insert(skeleton.as_str(), key.as_str())?;
     // Everyone starts in the room everyone is in.
-    txn.open_multimap_table(MEMBERS)?
-        .insert(key.as_str(), name_key(GENERAL).as_str())?;
-    open_session(txn, &key, session, now_ms)?;
+    t.members.insert(key.as_str(), name_key(GENERAL).as_str())?;
+    open_session(t, &key, session, now_ms)?;
     Ok(true)
 }
 
 /// Notes the skeleton of every user's name that has none yet (the users of a store written
 /// before skeletons were kept). Two such names that look alike both stay; the first holds it.
-pub fn index_skeletons(txn: &WriteTransaction) -> Result<(), redb::Error> {
-    let users = txn.open_table(USERS)?;
-    let mut skeletons = txn.open_table(NAME_SKELETONS)?;
-    for row in users.iter()? {
+pub fn index_skeletons(t: &mut Tables) -> Result<(), redb::Error> {
+    for row in t.users.iter()? {
         let (key, value) = row?;
         let skeleton = name_skeleton(value.value().0);
-        if skeletons.get(skeleton.as_str())?.is_none() {
-            skeletons.insert(skeleton.as_str(), key.value())?;
+        if t.skeletons.get(skeleton.as_str())?.is_none() {
+            t.skeletons.insert(skeleton.as_str(), key.value())?;
         }
     }
     Ok(())
@@ -128,30 +124,26 @@ pub fn index_skeletons(txn: &WriteTransaction) -> Result<(), redb::Error> {
 
 /// Adds a session for an existing user.
 pub fn open_session(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     user_key: &str,
     session: &SessionId,
     now_ms: u64,
 ) -> Result<(), redb::Error> {
-    txn.open_table(SESSIONS)?
-        .insert(&session.0, (user_key, now_ms, now_ms))?;
-    txn.open_multimap_table(USER_SESSIONS)?
-        .insert(user_key, &session.0)?;
+    t.sessions.insert(&session.0, (user_key, now_ms, now_ms))?;
+    t.user_sessions.insert(user_key, &session.0)?;
     Ok(())
 }
 
 /// Removes sessions; returns those that existed.
 pub fn end_sessions(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     ids: impl IntoIterator<Item = SessionId>,
 ) -> Result<Vec<SessionId>, redb::Error> {
-    let mut sessions = txn.open_table(SESSIONS)?;
-    let mut by_user = txn.open_multimap_table(USER_SESSIONS)?;
     let mut ended = Vec::new();
     for id in ids {
-        if let Some(row) = sessions.remove(&id.0)? {
+        if let Some(row) = t.sessions.remove(&id.0)? {
             let (user_key, _, _) = row.value();
-            by_user.remove(user_key, &id.0)?;
+            t.user_sessions.remove(user_key, &id.0)?;
             ended.push(id);
         }
     }
@@ -160,26 +152,29 @@ pub fn end_sessions(
 
 /// Ends `session`, or with `everywhere` every session of its owner; returns those ended.
 pub fn sign_out(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     session: SessionId,
     everywhere: bool,
 ) -> Result<Vec<SessionId>, redb::Error> {
     let owner = match everywhere {
-        true => txn
-            .open_table(SESSIONS)?
+        true => t
+            .sessions
             .get(&session.0)?
             .map(|row| row.value().0.to_owned()),
         false => None,
     };
     match owner {
-        Some(user_key) => end_sessions(txn, sessions_of(txn, &user_key)?),
-        None => end_sessions(txn, [session]),
+        Some(user_key) => {
+            let all = sessions_of(t, &user_key)?;
+            end_sessions(t, all)
+        }
+        None => end_sessions(t, [session]),
     }
 }
 
 /// Every session of the user `user_key`.
-fn sessions_of(txn: &WriteTransaction, user_key: &str) -> Result<Vec<SessionId>, redb::Error> {
-    txn.open_multimap_table(USER_SESSIONS)?
+fn sessions_of(t: &Tables, user_key: &str) -> Result<Vec<SessionId>, redb::Error> {
+    t.user_sessions
         .get(user_key)?
         .map(|id| id.map(|id| SessionId(*id.value())))
         .collect::<Result<_, _>>()
@@ -188,48 +183,51 @@ fn sessions_of(txn: &WriteTransaction, user_key: &str) -> Result<Vec<SessionId>,
 
 /// Sets a user's password hash and ends every session of theirs but `keep`; returns those ended.
 pub fn set_password(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     user_key: &str,
     phc: &str,
     keep: &SessionId,
 ) -> Result<Vec<SessionId>, redb::Error> {
-    let mut users = txn.open_table(USERS)?;
-    let Some(row) = users.get(user_key)? else {
+    let Some(row) = t.users.get(user_key)? else {
         return Ok(Vec::new());
     };
     let (name, _, created) = row.value();
     let (name, created) = (name.to_owned(), created);
     drop(row);
-    users.insert(user_key, (name.as_str(), phc, created))?;
-    drop(users);
-    let others = sessions_of(txn, user_key)?;
-    end_sessions(txn, others.into_iter().filter(|id| id != keep))
+    t.users.insert(user_key, (name.as_str(), phc, created))?;
+    let others = sessions_of(t, user_key)?;
+    end_sessions(t, others.into_iter().filter(|id| id != keep))
 }
 
 /// Notes that a session was used now.
-pub fn touch(txn: &WriteTransaction, id: &SessionId, now_ms: u64) -> Result<(), redb::Error> {
-    let mut sessions = txn.open_table(SESSIONS)?;
-    let Some(row) = sessions.get(&id.0)? else {
+pub fn touch(t: &mut Tables, id: &SessionId, now_ms: u64) -> Result<(), redb::Error> {
+    let Some(row) = t.sessions.get(&id.0)? else {
         return Ok(());
     };
     let (user_key, created, last_used) = row.value();
     let user_key = user_key.to_owned();
     drop(row);
     if now_ms > last_used {
-        sessions.insert(&id.0, (user_key.as_str(), created, now_ms))?;
+        t.sessions
+            .insert(&id.0, (user_key.as_str(), created, now_ms))?;
     }
     Ok(())
 }
 
-/// Ends every session unused since `cutoff_ms`; returns them.
-pub fn end_expired(txn: &WriteTransaction, cutoff_ms: u64) -> Result<Vec<SessionId>, redb::Error> {
-    let expired: Vec<SessionId> = txn
-        .open_table(SESSIONS)?
-        .iter()?
-        .filter_map(|row| match row {
-            Ok((id, value)) => (value.value().2 < cutoff_ms).then(|| Ok(SessionId(*id.value()))),
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<Result<_, _>>()?;
-    end_sessions(txn, expired)
+/// Ends every session unused since `cutoff_ms`. Returns them, and when the oldest use of those
+/// left was (`None` if none is left): the next sweep is due at its expiry.
+pub fn end_expired(
+    t: &mut Tables,
+    cutoff_ms: u64,
+) -> Result<(Vec<SessionId>, Option<u64>), redb::Error> {
+    let mut expired = Vec::new();
+    let mut oldest_use = None::<u64>;
+    for row in t.sessions.iter()? {
+        let (id, value) = row?;
+        match value.value().2 {
+            last_used if last_used < cutoff_ms => expired.push(SessionId(*id.value())),
+            last_used => oldest_use = Some(oldest_use.map_or(last_used, |o| o.min(last_used))),
+        }
+    }
+    Ok((end_sessions(t, expired)?, oldest_use))
 }

@@ -12,7 +12,9 @@
 //!   error closes it: it is taken off the [`Shelf`], where readers find it, and dropped (redb
 //!   closes the file even if a read is in progress; that read fails). From then on every request
 //!   is refused at once, and about once a second, when there is room again, the file is opened
-//!   anew (redb repairs a commit that was cut short). Both moments are logged, once each.
+//!   anew (redb repairs a commit that was cut short). Both moments are logged, once each. Only
+//!   while the store is closed does the `store` thread wake once a second for this
+//!   ([`Disk::reopen_at`]); an open store sets no timer here.
 
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock, Weak};
@@ -112,6 +114,11 @@ impl Disk {
                 "is closed after a disk error until there is room",
             )
         })
+    }
+
+    /// While a disk error keeps the database closed, when to try opening it again.
+    pub fn reopen_at(&self) -> Option<Instant> {
+        self.closed.as_ref().map(|closed| closed.retry_at)
     }
 
     /// Whether new messages may be stored: the store's filesystem has `--min-free-space` free.

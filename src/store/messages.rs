@@ -6,9 +6,10 @@
 //! conversation (`r/ROOM` or `d/ALICE/BOB`) for history pages, and under its sender's client `id`
 //! so that a retried message is recognised (see `append`).
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
-use super::schema::{CLIENT_IDS, CONVERSATIONS, DM_PARTNERS, MESSAGES, META, MessageRow};
+use super::schema::MessageRow;
+use super::tables::Tables;
 use crate::event::ConnId;
 use crate::wire::ServerFrame;
 
@@ -92,37 +93,36 @@ pub fn private_conversation(a: &str, b: &str) -> String {
 
 /// Appends a post: gives it the next `seq`, unless its sender already used its client id, in
 /// which case the message stored then is returned instead and nothing is written.
-pub fn append(txn: &WriteTransaction, post: Post) -> Result<Stored, redb::Error> {
+pub fn append(t: &mut Tables, post: Post) -> Result<Stored, redb::Error> {
     let Post { conn, mut message } = post;
     if let Some(id) = message.id.as_deref() {
-        let ids = txn.open_table(CLIENT_IDS)?;
-        let seen = ids
-            .get((message.from_key.as_str(), id))?
-            .map(|seq| seq.value());
-        drop(ids);
-        if let Some(stored) = seen.map(|seq| load(txn, seq)).transpose()?.flatten() {
+        let seen = t.client_ids.get((message.from_key.as_str(), id))?;
+        let seen = seen.map(|seq| seq.value());
+        if let Some(stored) = seen
+            .map(|seq| load_from(&t.messages, seq))
+            .transpose()?
+            .flatten()
+        {
             return Ok(Stored::Again {
                 conn,
                 message: stored,
             });
         }
     }
-    let mut meta = txn.open_table(META)?;
-    let seq = meta.get("last_seq")?.map_or(0, |v| v.value()) + 1;
-    meta.insert("last_seq", seq)?;
-    drop(meta);
+    let seq = t.meta("last_seq", 0)? + 1;
+    t.meta.insert("last_seq", seq)?;
     message.seq = seq;
-    txn.open_table(MESSAGES)?.insert(seq, row(&message))?;
-    txn.open_table(CONVERSATIONS)?
+    t.messages.insert(seq, row(&message))?;
+    t.conversations
         .insert((message.conversation().as_str(), seq), ())?;
     if let Some(id) = message.id.as_deref() {
-        txn.open_table(CLIENT_IDS)?
-            .insert((message.from_key.as_str(), id), seq)?;
+        t.client_ids.insert((message.from_key.as_str(), id), seq)?;
     }
     if let Destination::User { key, .. } = &message.to {
-        let mut partners = txn.open_multimap_table(DM_PARTNERS)?;
-        partners.insert(message.from_key.as_str(), key.as_str())?;
-        partners.insert(key.as_str(), message.from_key.as_str())?;
+        t.dm_partners
+            .insert(message.from_key.as_str(), key.as_str())?;
+        t.dm_partners
+            .insert(key.as_str(), message.from_key.as_str())?;
     }
     Ok(Stored::New { conn, message })
 }
@@ -173,10 +173,6 @@ pub fn load_from(
         text: text.to_owned(),
         id: (!id.is_empty()).then(|| id.to_owned()),
     }))
-}
-
-fn load(txn: &WriteTransaction, seq: u64) -> Result<Option<Message>, redb::Error> {
-    load_from(&txn.open_table(MESSAGES)?, seq)
 }
 
 #[cfg(test)]

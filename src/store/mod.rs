@@ -2,7 +2,9 @@
 //!
 //! The `store` thread (`thread.rs`, where its loop is described) takes everything waiting on its
 //! channel, from the `auth` threads and the hub, into one write transaction and commits it
-//! durably once, a group commit; only then does anyone hear "done". The `history` thread
+//! durably once, a group commit; only then does anyone hear "done". That transaction opens each
+//! table once for the whole group (`tables.rs`). Between requests the thread sleeps until a sweep
+//! is due (`sweep.rs`: a session expiring, a message ageing out). The `history` thread
 //! (`history.rs`) reads past messages in read transactions of its own.
 //!
 //! Reads never queue behind a commit: any thread may open a redb read transaction on the shared
@@ -16,6 +18,8 @@ mod private;
 mod retention;
 mod rooms;
 mod schema;
+mod sweep;
+mod tables;
 mod thread;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -30,7 +34,8 @@ pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
 pub use retention::Retention;
 pub use rooms::{RoomChange, Snapshot};
-pub use thread::{Sweeps, run};
+pub use sweep::Sweeps;
+pub use thread::run;
 
 use crate::auth::token::SessionId;
 

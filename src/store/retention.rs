@@ -2,19 +2,22 @@
 //! past the retry window (expired sessions are `accounts::end_expired`'s); and, when the hub
 //! removes a room, that room's messages ([`forget_conversation`]).
 //!
-//! The `store` thread sweeps at least once a second (more often for a short session expiry), in a
-//! write transaction of its own that is committed only if it removed something. Each sweep removes
-//! at most [`MAX_SWEPT`] messages, so a large backlog of old history is worked off over several
-//! sweeps without ever holding the writer for long. Messages go from the oldest: the ones kept are
-//! always `first_seq..=last_seq`, so their number needs no counting.
+//! The `store` thread sweeps when [`next_due`] says something is due (see `sweep.rs`), in a write
+//! transaction of its own that is committed only if it removed something. Each sweep removes at
+//! most [`MAX_SWEPT`] messages, so a large backlog of old history is worked off over several
+//! sweeps, with the requests that arrive meanwhile committed between them, without ever holding
+//! the writer for long. Messages go from the oldest: the ones kept are always
+//! `first_seq..=last_seq`, so their number needs no counting, and the next to go is the first.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::ReadableTable;
 
 use super::messages::load_from;
-use super::schema::{CLIENT_IDS, CONVERSATIONS, MESSAGES, META, TRIMMED};
+use super::schema::MessageRow;
+use super::sweep::{Due, past};
+use super::tables::Tables;
 
 /// Messages removed by one sweep at most.
 const MAX_SWEPT: u64 = 10_000;
@@ -31,100 +34,106 @@ pub struct Retention {
 }
 
 /// Removes what the retention and the retry window no longer keep; `true` if anything went.
-pub fn sweep(
-    txn: &WriteTransaction,
-    retention: &Retention,
-    now_ms: u64,
-) -> Result<bool, redb::Error> {
-    let removed = remove_old_messages(txn, retention, now_ms)?;
-    let forgotten = forget_old_ids(txn, retention.retry_window, now_ms)?;
+pub fn sweep(t: &mut Tables, retention: &Retention, now_ms: u64) -> Result<bool, redb::Error> {
+    let removed = remove_old_messages(t, retention, now_ms)?;
+    let forgotten = forget_old_ids(t, retention.retry_window, now_ms)?;
     Ok(removed || forgotten)
 }
 
-fn meta(txn: &WriteTransaction, key: &str, default: u64) -> Result<u64, redb::Error> {
-    Ok(txn
-        .open_table(META)?
-        .get(key)?
-        .map_or(default, |v| v.value()))
+/// When the retention next has something to remove: at once while more messages are kept than
+/// `--history-messages` allows (a sweep removes at most [`MAX_SWEPT`]), else when the oldest kept
+/// message passes `--history-days`, or the oldest remembered client id the retry window; never
+/// while no message is kept. Three lookups, cheap enough to read after every commit of messages.
+pub fn next_due(t: &Tables, retention: &Retention, now_ms: u64) -> Result<Due, redb::Error> {
+    let (first, last) = (t.meta("first_seq", 1)?, t.meta("last_seq", 0)?);
+    let kept = (last + 1).saturating_sub(first);
+    if retention.max_messages.is_some_and(|max| kept > max) {
+        return Ok(Due::At(now_ms));
+    }
+    let oldest = oldest_from(&t.messages, first)?.map(|ts| past(ts, retention.max_age));
+    let ids_from = t.meta("ids_from", 1)?.max(first);
+    let oldest_id = oldest_from(&t.messages, ids_from)?.map(|ts| past(ts, retention.retry_window));
+    Ok(oldest
+        .into_iter()
+        .chain(oldest_id)
+        .map(Due::At)
+        .min()
+        .unwrap_or(Due::Never))
+}
+
+/// The `ts` of the first message at or after `seq`, if there is one.
+fn oldest_from(
+    messages: &impl ReadableTable<u64, MessageRow<'static>>,
+    seq: u64,
+) -> Result<Option<u64>, redb::Error> {
+    let first = messages.range(seq..)?.next().transpose()?;
+    Ok(first.map(|(_, row)| row.value().0))
 }
 
 /// Removes the oldest messages while there are too many or they are too old.
 fn remove_old_messages(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     retention: &Retention,
     now_ms: u64,
 ) -> Result<bool, redb::Error> {
-    let last = meta(txn, "last_seq", 0)?;
-    let first = meta(txn, "first_seq", 1)?;
+    let last = t.meta("last_seq", 0)?;
+    let first = t.meta("first_seq", 1)?;
     let cutoff = now_ms.saturating_sub(retention.max_age.as_millis() as u64);
-    let mut messages = txn.open_table(MESSAGES)?;
-    let mut index = txn.open_table(CONVERSATIONS)?;
-    let mut ids = txn.open_table(CLIENT_IDS)?;
     // Per conversation, the newest seq removed from it in this sweep.
     let mut trimmed = HashMap::new();
     let mut seq = first;
     while seq <= last && seq - first < MAX_SWEPT {
         let kept = last - seq + 1;
         let too_many = retention.max_messages.is_some_and(|max| kept > max);
-        let Some(message) = load_from(&messages, seq)? else {
+        let Some(message) = load_from(&t.messages, seq)? else {
             seq += 1;
             continue;
         };
         if !too_many && message.ts >= cutoff {
             break;
         }
-        messages.remove(seq)?;
+        t.messages.remove(seq)?;
         let conversation = message.conversation();
-        index.remove((conversation.as_str(), seq))?;
+        t.conversations.remove((conversation.as_str(), seq))?;
         trimmed.insert(conversation, seq);
         if let Some(id) = message.id.as_deref() {
-            ids.remove((message.from_key.as_str(), id))?;
+            t.client_ids.remove((message.from_key.as_str(), id))?;
         }
         seq += 1;
     }
-    drop((messages, index, ids));
     if seq == first {
         return Ok(false);
     }
-    let mut table = txn.open_table(TRIMMED)?;
     for (conversation, seq) in trimmed {
-        table.insert(conversation.as_str(), seq)?;
+        t.trimmed.insert(conversation.as_str(), seq)?;
     }
-    drop(table);
-    txn.open_table(META)?.insert("first_seq", seq)?;
+    t.meta.insert("first_seq", seq)?;
     Ok(true)
 }
 
 /// Forgets the client ids of messages older than the retry window: a retry after that long is a
 /// new message.
-fn forget_old_ids(
-    txn: &WriteTransaction,
-    window: Duration,
-    now_ms: u64,
-) -> Result<bool, redb::Error> {
-    let last = meta(txn, "last_seq", 0)?;
-    let from = meta(txn, "ids_from", 1)?.max(meta(txn, "first_seq", 1)?);
+fn forget_old_ids(t: &mut Tables, window: Duration, now_ms: u64) -> Result<bool, redb::Error> {
+    let last = t.meta("last_seq", 0)?;
+    let from = t.meta("ids_from", 1)?.max(t.meta("first_seq", 1)?);
     let cutoff = now_ms.saturating_sub(window.as_millis() as u64);
-    let messages = txn.open_table(MESSAGES)?;
-    let mut ids = txn.open_table(CLIENT_IDS)?;
     let mut seq = from;
     while seq <= last && seq - from < MAX_SWEPT {
-        match load_from(&messages, seq)? {
+        match load_from(&t.messages, seq)? {
             Some(message) if message.ts >= cutoff => break,
             Some(message) => {
                 if let Some(id) = message.id.as_deref() {
-                    ids.remove((message.from_key.as_str(), id))?;
+                    t.client_ids.remove((message.from_key.as_str(), id))?;
                 }
             }
             None => {}
         }
         seq += 1;
     }
-    drop((messages, ids));
     if seq == from {
         return Ok(false);
     }
-    txn.open_table(META)?.insert("ids_from", seq)?;
+    t.meta.insert("ids_from", seq)?;
     Ok(true)
 }
 
@@ -134,25 +143,23 @@ fn forget_old_ids(
 /// room's history is (bounded by its members' daily budgets over the retention), in the commit of
 /// the change that removes the room: about 50 ms per 1,000 messages in a debug build. The
 /// retention sweep then steps over the gaps.
-pub fn forget_conversation(txn: &WriteTransaction, conversation: &str) -> Result<u64, redb::Error> {
-    let mut index = txn.open_table(CONVERSATIONS)?;
+pub fn forget_conversation(t: &mut Tables, conversation: &str) -> Result<u64, redb::Error> {
+    let range = (conversation, 0)..=(conversation, u64::MAX);
     let mut seqs = Vec::new();
-    for entry in index.range((conversation, 0)..=(conversation, u64::MAX))? {
+    for entry in t.conversations.range(range.clone())? {
         seqs.push(entry?.0.value().1);
     }
-    index.retain_in((conversation, 0)..=(conversation, u64::MAX), |_, _| false)?;
-    let mut messages = txn.open_table(MESSAGES)?;
-    let mut ids = txn.open_table(CLIENT_IDS)?;
+    t.conversations.retain_in(range, |_, _| false)?;
     for &seq in &seqs {
-        let Some(row) = messages.remove(seq)? else {
+        let Some(row) = t.messages.remove(seq)? else {
             continue;
         };
         let (_, _, from_key, _, _, _, _, id) = row.value();
         if !id.is_empty() {
-            ids.remove((from_key, id))?;
+            t.client_ids.remove((from_key, id))?;
         }
     }
-    txn.open_table(TRIMMED)?.remove(conversation)?;
+    t.trimmed.remove(conversation)?;
     Ok(seqs.len() as u64)
 }
 
@@ -162,6 +169,16 @@ mod tests {
 
     use super::*;
     use crate::store::messages::{Destination, Message, Post, append};
+    use crate::store::schema::{CLIENT_IDS, CONVERSATIONS, MESSAGES, TRIMMED};
+
+    const DAY_MS: u64 = 24 * 3600 * 1000;
+
+    /// A day's history, client ids remembered for an hour.
+    const RETENTION: Retention = Retention {
+        max_age: Duration::from_secs(24 * 3600),
+        max_messages: None,
+        retry_window: Duration::from_secs(3600),
+    };
 
     fn post(room: &str, n: u64) -> Post {
         let message = Message {
@@ -186,11 +203,13 @@ mod tests {
     fn forgetting_a_rooms_conversation_leaves_the_others_whole() {
         let db = crate::store::schema::in_memory().unwrap();
         let txn = db.begin_write().unwrap();
+        let mut t = Tables::open(&txn).unwrap();
         for n in 0..10 {
-            append(&txn, post(if n % 2 == 0 { "art" } else { "math" }, n)).unwrap();
+            append(&mut t, post(if n % 2 == 0 { "art" } else { "math" }, n)).unwrap();
         }
-        txn.open_table(TRIMMED).unwrap().insert("r/art", 1).unwrap();
-        assert_eq!(forget_conversation(&txn, "r/art").unwrap(), 5);
+        t.trimmed.insert("r/art", 1).unwrap();
+        assert_eq!(forget_conversation(&mut t, "r/art").unwrap(), 5);
+        drop(t);
         txn.commit().unwrap();
         let read = db.begin_read().unwrap();
         assert_eq!(read.open_table(MESSAGES).unwrap().len().unwrap(), 5);
@@ -208,5 +227,42 @@ mod tests {
             let (_, row) = entry.unwrap();
             assert_eq!(row.value().3, "math");
         }
+    }
+
+    #[test]
+    fn the_next_sweep_is_due_when_the_oldest_message_or_its_id_is_too_old() {
+        let db = crate::store::schema::in_memory().unwrap();
+        let txn = db.begin_write().unwrap();
+        let mut t = Tables::open(&txn).unwrap();
+        assert_eq!(
+            next_due(&t, &RETENTION, 5).unwrap(),
+            Due::Never,
+            "nothing kept"
+        );
+        append(&mut t, post("art", 1)).unwrap();
+        // Stamped at 1 ms: its id is forgotten past the hour, the message past the day.
+        assert_eq!(
+            next_due(&t, &RETENTION, 5).unwrap(),
+            Due::At(3600 * 1000 + 2)
+        );
+        assert!(forget_old_ids(&mut t, RETENTION.retry_window, 3600 * 1000 + 2).unwrap());
+        assert_eq!(next_due(&t, &RETENTION, 5).unwrap(), Due::At(DAY_MS + 2));
+        let one = Retention {
+            max_messages: Some(1),
+            ..RETENTION
+        };
+        assert_eq!(next_due(&t, &one, 5).unwrap(), Due::At(DAY_MS + 2));
+        append(&mut t, post("art", 2)).unwrap();
+        assert_eq!(
+            next_due(&t, &one, 5).unwrap(),
+            Due::At(5),
+            "too many: at once"
+        );
+        assert!(sweep(&mut t, &RETENTION, DAY_MS + 2).unwrap());
+        assert_eq!(
+            next_due(&t, &RETENTION, 5).unwrap(),
+            Due::Never,
+            "both were too old"
+        );
     }
 }

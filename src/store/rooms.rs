@@ -4,10 +4,11 @@
 //! comes here, in order with the messages around it, to be committed with the next group (see
 //! `thread.rs`). At start-up the hub is given everything it keeps, read once.
 
-use redb::{ReadableMultimapTable, ReadableTable, WriteTransaction};
+use redb::{ReadableMultimapTable, ReadableTable};
 
 use super::messages::room_conversation;
 use super::schema::{DM_PARTNERS, MEMBERS, META, ROOMS, USERS};
+use super::tables::Tables;
 use super::{Reader, StoreError, retention};
 use crate::log;
 
@@ -48,25 +49,22 @@ pub struct Snapshot {
 }
 
 /// Applies one room change.
-pub fn apply(txn: &WriteTransaction, change: &RoomChange, now_ms: u64) -> Result<(), redb::Error> {
+pub fn apply(t: &mut Tables, change: &RoomChange, now_ms: u64) -> Result<(), redb::Error> {
     match change {
         RoomChange::Create { key, name } => {
-            txn.open_table(ROOMS)?
-                .insert(key.as_str(), (name.as_str(), now_ms))?;
+            t.rooms.insert(key.as_str(), (name.as_str(), now_ms))?;
         }
         RoomChange::Join { room_key, user_key } => {
-            txn.open_multimap_table(MEMBERS)?
-                .insert(user_key.as_str(), room_key.as_str())?;
+            t.members.insert(user_key.as_str(), room_key.as_str())?;
         }
         RoomChange::Leave { room_key, user_key } => {
-            txn.open_multimap_table(MEMBERS)?
-                .remove(user_key.as_str(), room_key.as_str())?;
+            t.members.remove(user_key.as_str(), room_key.as_str())?;
         }
         // Its memberships are gone already: the hub removes a room only after its last member's
         // `Leave`, handed over before this (and guests' memberships are never stored).
         RoomChange::Remove { key } => {
-            txn.open_table(ROOMS)?.remove(key.as_str())?;
-            let removed = retention::forget_conversation(txn, &room_conversation(key))?;
+            t.rooms.remove(key.as_str())?;
+            let removed = retention::forget_conversation(t, &room_conversation(key))?;
             log!("store: room {key:?} has no members left: removing it and its {removed} messages");
         }
     }

@@ -10,6 +10,7 @@ use std::path::Path;
 use redb::backends::FileBackend;
 use redb::{Database, MultimapTableDefinition, ReadableDatabase, ReadableTable, TableDefinition};
 
+use super::tables::Tables;
 use super::{StoreError, private};
 use crate::log;
 use crate::wire::GENERAL;
@@ -168,23 +169,17 @@ fn prepare(db: &Database) -> Result<(), redb::Error> {
         )));
     }
     let write = db.begin_write()?;
-    write.open_table(USERS)?;
+    // Opening every table creates those missing.
+    let mut tables = Tables::open(&write)?;
     // A store older than the skeletons gets them from its users.
-    super::accounts::index_skeletons(&write)?;
-    write.open_table(SESSIONS)?;
-    write.open_multimap_table(USER_SESSIONS)?;
-    write.open_multimap_table(MEMBERS)?;
-    write.open_multimap_table(DM_PARTNERS)?;
-    write.open_table(MESSAGES)?;
-    write.open_table(CONVERSATIONS)?;
-    write.open_table(CLIENT_IDS)?;
-    write.open_table(TRIMMED)?;
-    let mut rooms = write.open_table(ROOMS)?;
-    if rooms.get(GENERAL)?.is_none() {
-        rooms.insert(GENERAL, (GENERAL, crate::log::now_ms()))?;
+    super::accounts::index_skeletons(&mut tables)?;
+    if tables.rooms.get(GENERAL)?.is_none() {
+        tables
+            .rooms
+            .insert(GENERAL, (GENERAL, crate::log::now_ms()))?;
     }
-    drop(rooms);
-    write.open_table(META)?.insert("schema", SCHEMA_VERSION)?;
+    tables.meta.insert("schema", SCHEMA_VERSION)?;
+    drop(tables);
     write.commit()?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! The `store` thread: the only writer of the database, one group commit at a time.
 //!
 //! Blocks on its channel until a request arrives, or until the next sweep (expired sessions,
-//! retention, see `retention.rs`) is due. Woken by the `auth` threads (registrations, sign-ins,
+//! retention) is due: the moment a session really expires or a message really ages out, never a
+//! clock tick (see `sweep.rs`); while a disk error keeps the store closed, until it is time to
+//! open it again (once a second, see `disk.rs`). Woken by the `auth` threads (registrations, sign-ins,
 //! sign-outs, password changes), the hub (room changes and messages, as `Changes`), and any
 //! thread that saw a session in use (`Touch`). It takes everything waiting (up to [`MAX_GROUP`]
 //! requests) into one write transaction and commits it durably once, then answers each request
@@ -14,11 +16,13 @@
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use redb::{Database, WriteTransaction};
+use redb::Database;
 
 use super::disk::Disk;
 use super::messages::{self, Stored};
 use super::retention::{self, Retention};
+use super::sweep::{self, Deadlines, Due, Sweeps};
+use super::tables::Tables;
 use super::{Change, Reply, Request, StoreError, accounts, rooms};
 use crate::auth::token::SessionId;
 use crate::end::SignOut;
@@ -30,37 +34,22 @@ use crate::log::now_ms;
 /// them is not kept waiting long.
 const MAX_GROUP: usize = 256;
 
-/// What the sweeps remove.
-#[derive(Debug, Clone, Copy)]
-pub struct Sweeps {
-    /// A session unused this long ends.
-    pub session_expiry: Duration,
-    pub retention: Retention,
-}
-
 /// The `store` thread (see the module doc).
 pub fn run(mut disk: Disk, inbox: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
-    // Often enough that an expired session closes within a quarter of the expiry, at most a
-    // second late.
-    let sweep_every =
-        (sweeps.session_expiry / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
-    let mut next_sweep = Instant::now() + sweep_every;
+    let mut deadlines = Deadlines::at_start();
     let mut tally = Tally::default();
     loop {
         // Checked here, not only on a timeout, so that a steady stream of requests (a busy chat)
         // cannot put the sweeps off for ever.
-        if Instant::now() >= next_sweep {
-            sweep(&mut disk, &sweeps, &to_hub);
-            next_sweep = Instant::now() + sweep_every;
-        }
-        // Blocks until a request arrives or the next sweep is due.
-        let first = match inbox.recv_deadline(next_sweep) {
+        sweep::if_due(&mut disk, &sweeps, &mut deadlines, &to_hub);
+        // Blocks until a request arrives, a sweep is due, or it is time to open a closed store.
+        let first = match recv_until(&inbox, wake_at(&disk, &deadlines)) {
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(first) => first,
             Err(RecvTimeoutError::Timeout) => continue,
         };
         let (group, stop) = gather(first, &inbox);
-        tally.messages += commit_group(&mut disk, group, &to_hub);
+        tally.messages += commit_group(&mut disk, group, &sweeps, &mut deadlines, &to_hub);
         tally.commits += 1;
         if stop {
             break;
@@ -72,6 +61,23 @@ pub fn run(mut disk: Disk, inbox: Receiver<Request>, to_hub: Sender<Event>, swee
         tally.messages,
         tally.messages as f64 / tally.commits.max(1) as f64
     );
+}
+
+/// When the thread must wake without a request: while a disk error keeps the store closed, to
+/// open it again (nothing can be swept meanwhile); else for the next sweep, if any is due ever.
+fn wake_at(disk: &Disk, deadlines: &Deadlines) -> Option<Instant> {
+    disk.reopen_at().or_else(|| deadlines.next().instant())
+}
+
+/// The next request, waiting until `deadline` if there is one.
+fn recv_until(
+    inbox: &Receiver<Request>,
+    deadline: Option<Instant>,
+) -> Result<Request, RecvTimeoutError> {
+    match deadline {
+        Some(at) => inbox.recv_deadline(at),
+        None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
 }
 
 /// What the `store` thread did, for its last log line (the benchmark reads it).
@@ -107,12 +113,22 @@ struct Aftermath {
     stored: Vec<Stored>,
     /// The group held changes from the hub, which waits for their answer (even an empty one).
     from_hub: bool,
+    /// The group opened a session (a registration or a sign-in).
+    opened_session: bool,
+    /// When the retention is next due, read in the transaction of a group with the hub's changes.
+    retention: Option<Due>,
 }
 
 /// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
 /// returns how many messages it appended. Short of disk space, its messages are refused and the
 /// rest is committed; with the store closed by a disk error, all of it is refused.
-fn commit_group(disk: &mut Disk, group: Vec<Request>, to_hub: &Sender<Event>) -> u64 {
+fn commit_group(
+    disk: &mut Disk,
+    group: Vec<Request>,
+    sweeps: &Sweeps,
+    deadlines: &mut Deadlines,
+    to_hub: &Sender<Event>,
+) -> u64 {
     // Known before anything is applied: if the transaction fails part way, the hub must still
     // hear about every post of the group (or it would wait for its answer for ever).
     let if_lost = refused_posts(&group);
@@ -121,8 +137,10 @@ fn commit_group(disk: &mut Disk, group: Vec<Request>, to_hub: &Sender<Event>) ->
         true => Posts::Append,
         false => Posts::Refuse,
     };
+    // One moment for the whole group: the sessions it opens and uses are stamped with it.
+    let now = now_ms();
     let outcome = disk.db().and_then(|db| {
-        write(&db, group, posts, &mut after).map_err(|e| {
+        write(&db, group, posts, now, &sweeps.retention, &mut after).map_err(|e| {
             disk.failed("committing", &e);
             StoreError::new("committing to the store", e)
         })
@@ -132,11 +150,10 @@ fn commit_group(disk: &mut Disk, group: Vec<Request>, to_hub: &Sender<Event>) ->
         after.stored = refused;
     }
     let appended = match outcome {
-        Ok(()) => after
-            .stored
-            .iter()
-            .filter(|s| matches!(s, Stored::New { .. }))
-            .count() as u64,
+        Ok(()) => {
+            after.move_deadlines(deadlines, now, sweeps.session_expiry);
+            after.appended()
+        }
         Err(_) => 0,
     };
     after.deliver(outcome.as_ref().copied(), to_hub);
@@ -172,29 +189,37 @@ enum Posts {
     Refuse,
 }
 
-/// Applies `group` in one write transaction and commits it.
+/// Applies `group` in one write transaction, its tables opened once for all of it, and commits
+/// it; `now` is the group's moment.
 fn write(
     db: &Database,
     group: Vec<Request>,
     posts: Posts,
+    now: u64,
+    retention: &Retention,
     after: &mut Aftermath,
 ) -> Result<(), redb::Error> {
     let txn = db.begin_write()?;
+    let mut tables = Tables::open(&txn)?;
     for request in group {
-        apply(&txn, request, posts, after)?;
+        apply(&mut tables, request, posts, now, after)?;
     }
+    if after.from_hub {
+        after.retention = Some(retention::next_due(&tables, retention, now)?);
+    }
+    drop(tables);
     txn.commit()?;
     Ok(())
 }
 
-/// Applies one request inside `txn`, noting what to do after the commit.
+/// Applies one request through the group's `t`ables, noting what to do after the commit.
 fn apply(
-    txn: &WriteTransaction,
+    t: &mut Tables,
     request: Request,
     posts: Posts,
+    now: u64,
     after: &mut Aftermath,
 ) -> Result<(), redb::Error> {
-    let now = now_ms();
     match request {
         Request::Register {
             name,
@@ -202,9 +227,10 @@ fn apply(
             session,
             reply,
         } => {
-            let created = accounts::register(txn, &name, &phc, &session, now)?;
+            let created = accounts::register(t, &name, &phc, &session, now)?;
             if created {
                 after.registered.push(name);
+                after.opened_session = true;
             }
             after.answers.push(answer(reply, created));
         }
@@ -213,7 +239,8 @@ fn apply(
             session,
             reply,
         } => {
-            accounts::open_session(txn, &user_key, &session, now)?;
+            accounts::open_session(t, &user_key, &session, now)?;
+            after.opened_session = true;
             after.answers.push(answer(reply, ()));
         }
         Request::EndSession {
@@ -221,7 +248,7 @@ fn apply(
             everywhere,
             reply,
         } => {
-            let ended = accounts::sign_out(txn, session, everywhere)?;
+            let ended = accounts::sign_out(t, session, everywhere)?;
             after
                 .signed_out
                 .extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));
@@ -233,25 +260,25 @@ fn apply(
             keep,
             reply,
         } => {
-            let ended = accounts::set_password(txn, &user_key, &phc, &keep)?;
+            let ended = accounts::set_password(t, &user_key, &phc, &keep)?;
             after
                 .signed_out
                 .extend(ended.into_iter().map(|id| (id, SignOut::PasswordChanged)));
             after.answers.push(answer(reply, ()));
         }
-        Request::Touch { session } => accounts::touch(txn, &session, now)?,
+        Request::Touch { session } => accounts::touch(t, &session, now)?,
         Request::Changes(changes) => {
             after.from_hub = true;
             for change in changes {
                 match change {
-                    Change::Room(change) => rooms::apply(txn, &change, now)?,
+                    Change::Room(change) => rooms::apply(t, &change, now)?,
                     Change::Post(post) if posts == Posts::Refuse => {
                         after.stored.push(Stored::Failed {
                             conn: post.conn,
                             id: post.message.id,
                         })
                     }
-                    Change::Post(post) => after.stored.push(messages::append(txn, post)?),
+                    Change::Post(post) => after.stored.push(messages::append(t, post)?),
                 }
             }
         }
@@ -262,6 +289,25 @@ fn apply(
 }
 
 impl Aftermath {
+    /// How many messages the group appended.
+    fn appended(&self) -> u64 {
+        let new = self
+            .stored
+            .iter()
+            .filter(|s| matches!(s, Stored::New { .. }));
+        new.count() as u64
+    }
+
+    /// Once the group is committed at `now`, what it changed in when the sweeps are due.
+    fn move_deadlines(&self, deadlines: &mut Deadlines, now: u64, session_expiry: Duration) {
+        if self.opened_session {
+            deadlines.session_opened(now, session_expiry);
+        }
+        if let Some(due) = self.retention {
+            deadlines.retention_read(due);
+        }
+    }
+
     /// Answers every request and tells the hub: what is durable, or, if the commit failed, which
     /// messages to report as failed to their senders.
     fn deliver(self, outcome: Result<(), &StoreError>, to_hub: &Sender<Event>) {
@@ -311,29 +357,4 @@ fn answer<T: Send + 'static>(reply: Reply<T>, value: T) -> Answer {
         // The asker may have given up; nothing to do then.
         let _ = reply.send(result);
     })
-}
-
-/// Ends the sessions unused for their expiry (and tells the hub), and removes what the retention
-/// no longer keeps. Committed only if something was removed.
-fn sweep(disk: &mut Disk, sweeps: &Sweeps, to_hub: &Sender<Event>) {
-    let now = now_ms();
-    let cutoff = now.saturating_sub(sweeps.session_expiry.as_millis() as u64);
-    // While a disk error keeps the store closed, this is also where it is opened again.
-    let Ok(db) = disk.db() else { return };
-    let swept = db.begin_write().map_err(redb::Error::from).and_then(|txn| {
-        let ended = accounts::end_expired(&txn, cutoff)?;
-        let removed = retention::sweep(&txn, &sweeps.retention, now)?;
-        if removed || !ended.is_empty() {
-            txn.commit()?;
-        }
-        Ok(ended)
-    });
-    match swept {
-        Ok(ended) if !ended.is_empty() => {
-            let ended = ended.into_iter().map(|id| (id, SignOut::Expired)).collect();
-            let _ = to_hub.send(Event::SessionsEnded(ended));
-        }
-        Ok(_) => {}
-        Err(e) => disk.failed("sweeping", &e),
-    }
 }

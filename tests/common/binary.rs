@@ -100,6 +100,30 @@ impl Binary {
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
             .unwrap_or_else(|| panic!("no {field} in /proc status"))
     }
+
+    /// The voluntary context switches so far of the server's threads named `thread` (their
+    /// /proc `comm`), all together: each is a time one of them slept and was woken.
+    pub fn voluntary_switches(&self, thread: &str) -> u64 {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let tasks = std::fs::read_dir(tasks).expect("the server is running");
+        let named = |task: &std::path::Path| {
+            std::fs::read_to_string(task.join("comm")).is_ok_and(|comm| comm.trim() == thread)
+        };
+        let switches = |task: &std::path::Path| {
+            let status = std::fs::read_to_string(task.join("status")).unwrap_or_default();
+            let field = status
+                .lines()
+                .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"));
+            field.and_then(|n| n.trim().parse::<u64>().ok())
+        };
+        let paths = tasks.filter_map(|task| Some(task.ok()?.path()));
+        let counts: Vec<u64> = paths
+            .filter(|p| named(p))
+            .filter_map(|p| switches(&p))
+            .collect();
+        assert!(!counts.is_empty(), "no thread named {thread:?}");
+        counts.iter().sum()
+    }
 }
 
 impl Drop for Binary {
