@@ -17,12 +17,13 @@
 
 use crate::end::End;
 use crate::event::ConnId;
-use crate::hub::chat::{Author, Hub};
+use crate::hub::chat::{Author, Chat, refuse_frame};
 use crate::hub::clients::Slot;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::identity::name_key;
 use crate::store::{Page, Query, private_conversation, room_conversation};
 use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+use crate::ws::frame;
 
 /// Where a replaying client is.
 #[derive(Debug, Clone, Copy)]
@@ -46,22 +47,22 @@ pub(super) struct Replay {
     stale: bool,
 }
 
-impl Hub {
+impl Chat {
     /// Starts replaying what a new connection missed since `since`.
-    pub(super) fn start_replay(&mut self, slot: Slot, since: u64) {
+    pub(super) fn start_replay(&mut self, out: &mut Outbox, slot: Slot, since: u64) {
         let replay = Replay {
             stage: Stage::Draining { after: since },
             truncated: false,
             stale: false,
         };
         self.replays.insert(slot, replay);
-        self.ask_next_page(slot, since);
+        self.ask_next_page(out, slot, since);
     }
 
     /// Asks the `history` thread for the page after `after`; if its queue is full, the client
     /// stays draining and is asked for again after the next flush.
-    fn ask_next_page(&mut self, slot: Slot, after: u64) {
-        let Some(client) = self.clients.get(slot) else {
+    fn ask_next_page(&mut self, out: &mut Outbox, slot: Slot, after: u64) {
+        let Some(client) = out.client(slot) else {
             return;
         };
         let Some((key, _)) = client.user_key() else {
@@ -96,8 +97,8 @@ impl Hub {
 
     /// A page from the `history` thread: sent to the client, then the next asked for, or the
     /// replay ends.
-    pub(super) fn replay_page(&mut self, conn: ConnId, page: Page) {
-        let Some(slot) = self.clients.slot(conn) else {
+    pub(super) fn replay_page(&mut self, out: &mut Outbox, conn: ConnId, page: Page) {
+        let Some(slot) = out.slot(conn) else {
             return;
         };
         let Some(replay) = self.replays.get_mut(&slot) else {
@@ -119,15 +120,14 @@ impl Hub {
             (false, last) => match page.upto.max(last.unwrap_or(0)) {
                 // The page was read from a snapshot older than messages the hub has delivered
                 // since (skipping this client, as it was replaying): they follow in another page.
-                upto if upto < self.durable_seq => Stage::Draining { after: upto },
+                upto if upto < self.delivered_seq => Stage::Draining { after: upto },
                 upto => Stage::Tail { upto },
             },
         };
         if !page.frames.is_empty() {
-            self.batch
-                .own(slot, |out| out.extend_from_slice(&page.frames));
+            out.own(slot, |bytes| bytes.extend_from_slice(&page.frames));
         }
-        self.end_replays_up_to(self.durable_seq);
+        self.end_replays_up_to(out, self.delivered_seq);
     }
 
     /// Whether `slot` is replaying and its replay will bring message `seq`, which live delivery
@@ -168,7 +168,7 @@ impl Hub {
     }
 
     /// Asks for the next page of every replay whose client's socket has taken the last one.
-    pub(super) fn advance_replays(&mut self) {
+    pub(super) fn advance_replays(&mut self, out: &mut Outbox) {
         let ready: Vec<(Slot, u64)> = self
             .replays
             .iter()
@@ -176,14 +176,11 @@ impl Hub {
                 Stage::Draining { after } => Some((slot, after)),
                 _ => None,
             })
-            .filter(|&(slot, _)| {
-                // Its last page is written and taken: not waiting in the batch, nor in a backlog.
-                let taken = self.clients.get(slot).is_some_and(|c| !c.is_lagging());
-                taken && !self.batch.holds(slot)
-            })
+            // Its last page is written and taken: not waiting in the batch, nor in a backlog.
+            .filter(|&(slot, _)| out.taken(slot))
             .collect();
         for (slot, after) in ready {
-            self.ask_next_page(slot, after);
+            self.ask_next_page(out, slot, after);
         }
     }
 
@@ -196,7 +193,7 @@ impl Hub {
 
     /// Ends the replays that have everything up to `seq`: the hub has delivered every message up
     /// to there, so what follows is live. Each client gets `caught_up`.
-    pub(super) fn end_replays_up_to(&mut self, seq: u64) {
+    pub(super) fn end_replays_up_to(&mut self, out: &mut Outbox, seq: u64) {
         if self.replays.is_empty() {
             return;
         }
@@ -215,7 +212,7 @@ impl Hub {
                 truncated,
             }
             .to_json();
-            self.batch.own(slot, |out| frame::text(out, &json));
+            out.own(slot, |bytes| frame::text(bytes, &json));
         }
     }
 
@@ -271,23 +268,23 @@ impl Hub {
     }
 
     /// A history page from the `history` thread, for one connection.
-    pub(super) fn history_page(&mut self, conn: ConnId, json: &str) {
-        if let Some(slot) = self.clients.slot(conn) {
-            self.batch.own(slot, |out| frame::text(out, json));
+    pub(super) fn history_page(&mut self, out: &mut Outbox, conn: ConnId, json: &str) {
+        if let Some(slot) = out.slot(conn) {
+            out.own(slot, |bytes| frame::text(bytes, json));
         }
     }
 
     /// The `history` thread failed a query. A history page's asker is told; a replaying
     /// connection is closed (error `unavailable`, Close 1011) rather than go live with a gap, and
     /// reconnects with the same `since`.
-    pub(super) fn history_failed(&mut self, conn: ConnId) {
-        let Some(slot) = self.clients.slot(conn) else {
+    pub(super) fn history_failed(&mut self, out: &mut Outbox, conn: ConnId) {
+        let Some(slot) = out.slot(conn) else {
             return;
         };
         if self.replays.contains_key(&slot) {
-            return self.remove(conn, End::CatchUpFailed);
+            return self.remove(out, conn, End::CatchUpFailed);
         }
         let why = "the server could not read its history; try again in a moment";
-        self.refuse_frame(slot, &WireError::new(ErrorCode::Unavailable, why));
+        refuse_frame(out, slot, &WireError::new(ErrorCode::Unavailable, why));
     }
 }
