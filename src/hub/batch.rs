@@ -35,7 +35,7 @@ pub struct Batch {
     queues: Vec<Vec<Piece>>,
     /// Slots with something queued, in the order they got their first piece.
     touched: Vec<Slot>,
-    /// Slots that got a frame of their own: flushed before the others (see `deliver.rs`).
+    /// Slots that got a frame of their own: written before the others (see `outbox.rs`).
     first: Vec<Slot>,
     /// Per slot, whether it is in `first`.
     is_first: Vec<bool>,

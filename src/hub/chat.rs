@@ -11,7 +11,6 @@
 //! timer or the store's channel. What the store must be told waits here ([`Chat::hand_over`],
 //! [`Chat::take_touches`]) until the hub's loop (`mod.rs`) hands it over.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::auth::token::SessionId;
@@ -22,7 +21,7 @@ use crate::hub::directory::Directory;
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::hub::presence::Departures;
-use crate::hub::replay::Replay;
+use crate::hub::replay::Replays;
 use crate::hub::rooms::Freeing;
 use crate::store::{Change, Query, Snapshot};
 use crate::wire::{ClientFrame, WireError};
@@ -40,7 +39,7 @@ pub struct Chat {
     /// Queries for the `history` thread; never waited on (`try_send`).
     pub(super) to_history: crossbeam_channel::Sender<Query>,
     /// Connections catching up after a reconnect (see `replay.rs`).
-    pub(super) replays: HashMap<Slot, Replay>,
+    pub(super) replays: Replays,
     /// The last `seq` the hub has delivered (every message up to it is out).
     pub(super) delivered_seq: u64,
     /// Offline notices waiting for their grace to pass (see `presence.rs`).
@@ -88,7 +87,7 @@ impl Chat {
             touches: Vec::new(),
             touch_every: session_expiry / 100,
             to_history,
-            replays: HashMap::new(),
+            replays: Replays::default(),
             delivered_seq: snapshot.last_seq,
             departures: Departures::default(),
             freeing: Freeing::default(),

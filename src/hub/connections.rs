@@ -159,7 +159,7 @@ impl Chat {
         let Some((slot, client)) = out.remove(conn) else {
             return;
         };
-        self.replays.remove(&slot);
+        self.replays.forget(slot);
         match client.user_key() {
             Some((key, _)) => {
                 let name = client.name().unwrap_or("?");

@@ -158,11 +158,8 @@ impl Chat {
             // Connections still replaying get this message in their replay instead.
             Destination::Room { key, .. } => {
                 let live = self.dir.room(key).map(|room| &room.live);
-                let replaying = &self.replays;
                 for &slot in live.into_iter().flatten() {
-                    if Some(slot) != sender
-                        && (replaying.is_empty() || !replaying.contains_key(&slot))
-                    {
+                    if Some(slot) != sender && !self.replays.skips_live(slot) {
                         out.queue(slot, piece);
                     }
                 }

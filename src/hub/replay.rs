@@ -15,6 +15,8 @@
 //! to `upto`, because messages up to there may still be on their way from the store to the hub;
 //! those skip it too. Then it gets `caught_up` and is live.
 
+use std::collections::HashMap;
+
 use crate::end::End;
 use crate::event::ConnId;
 use crate::hub::chat::{Author, Chat, refuse_frame};
@@ -37,6 +39,26 @@ pub(super) enum Stage {
     Tail { upto: u64 },
 }
 
+/// The clients replaying, by slot. Only this file looks inside; the rest of the hub asks
+/// [`Replays::skips_live`] and tells [`Replays::forget`].
+#[derive(Debug, Default)]
+pub(super) struct Replays {
+    by_slot: HashMap<Slot, Replay>,
+}
+
+impl Replays {
+    /// Whether live messages skip `slot`: it is replaying, and its replay brings them. (For a
+    /// message that opens a private conversation, ask [`Chat::replay_brings`].)
+    pub fn skips_live(&self, slot: Slot) -> bool {
+        !self.by_slot.is_empty() && self.by_slot.contains_key(&slot)
+    }
+
+    /// A client has gone: its replay with it.
+    pub fn forget(&mut self, slot: Slot) {
+        self.by_slot.remove(&slot);
+    }
+}
+
 /// A replaying client's progress.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Replay {
@@ -55,7 +77,7 @@ impl Chat {
             truncated: false,
             stale: false,
         };
-        self.replays.insert(slot, replay);
+        self.replays.by_slot.insert(slot, replay);
         self.ask_next_page(out, slot, since);
     }
 
@@ -76,7 +98,7 @@ impl Chat {
             max_bytes: self.limits.reply_bytes(),
         };
         if self.to_history.try_send(query).is_ok()
-            && let Some(replay) = self.replays.get_mut(&slot)
+            && let Some(replay) = self.replays.by_slot.get_mut(&slot)
         {
             replay.stage = Stage::Asked { after };
         }
@@ -101,7 +123,7 @@ impl Chat {
         let Some(slot) = out.slot(conn) else {
             return;
         };
-        let Some(replay) = self.replays.get_mut(&slot) else {
+        let Some(replay) = self.replays.by_slot.get_mut(&slot) else {
             return;
         };
         let Stage::Asked { after } = replay.stage else {
@@ -135,7 +157,7 @@ impl Chat {
     /// read without: a page still to come brings it only if the replay has not passed it (the
     /// page being read is asked again, with the conversation); otherwise it goes live.
     pub(super) fn replay_brings(&mut self, slot: Slot, seq: u64, opens: bool) -> bool {
-        let Some(replay) = self.replays.get_mut(&slot) else {
+        let Some(replay) = self.replays.by_slot.get_mut(&slot) else {
             return false;
         };
         if !opens {
@@ -159,7 +181,7 @@ impl Chat {
             return;
         };
         for slot in &user.conns {
-            if let Some(replay) = self.replays.get_mut(slot)
+            if let Some(replay) = self.replays.by_slot.get_mut(slot)
                 && matches!(replay.stage, Stage::Asked { .. })
             {
                 replay.stale = true;
@@ -171,6 +193,7 @@ impl Chat {
     pub(super) fn advance_replays(&mut self, out: &mut Outbox) {
         let ready: Vec<(Slot, u64)> = self
             .replays
+            .by_slot
             .iter()
             .filter_map(|(&slot, replay)| match replay.stage {
                 Stage::Draining { after } => Some((slot, after)),
@@ -187,6 +210,7 @@ impl Chat {
     /// Whether some replay waits for its client's socket or for room in the history queue.
     pub(super) fn replays_waiting(&self) -> bool {
         self.replays
+            .by_slot
             .values()
             .any(|r| matches!(r.stage, Stage::Draining { .. }))
     }
@@ -194,11 +218,12 @@ impl Chat {
     /// Ends the replays that have everything up to `seq`: the hub has delivered every message up
     /// to there, so what follows is live. Each client gets `caught_up`.
     pub(super) fn end_replays_up_to(&mut self, out: &mut Outbox, seq: u64) {
-        if self.replays.is_empty() {
+        if self.replays.by_slot.is_empty() {
             return;
         }
         let done: Vec<(Slot, u64, bool)> = self
             .replays
+            .by_slot
             .iter()
             .filter_map(|(&slot, replay)| match replay.stage {
                 Stage::Tail { upto } if upto <= seq => Some((slot, upto, replay.truncated)),
@@ -206,7 +231,7 @@ impl Chat {
             })
             .collect();
         for (slot, upto, truncated) in done {
-            self.replays.remove(&slot);
+            self.replays.by_slot.remove(&slot);
             let json = ServerFrame::CaughtUp {
                 seq: upto,
                 truncated,
@@ -281,7 +306,7 @@ impl Chat {
         let Some(slot) = out.slot(conn) else {
             return;
         };
-        if self.replays.contains_key(&slot) {
+        if self.replays.by_slot.contains_key(&slot) {
             return self.remove(out, conn, End::CatchUpFailed);
         }
         let why = "the server could not read its history; try again in a moment";
