@@ -40,7 +40,7 @@ pub struct Chat {
     pub(super) to_history: crossbeam_channel::Sender<Query>,
     /// Connections catching up after a reconnect (see `replay.rs`).
     pub(super) replays: Replays,
-    /// The last `seq` the hub has delivered (every message up to it is out).
+    /// The last `seq` the hub has delivered: every message up to it is queued for its audience.
     pub(super) delivered_seq: u64,
     /// Offline notices waiting for their grace to pass (see `presence.rs`).
     pub(super) departures: Departures,

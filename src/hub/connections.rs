@@ -39,46 +39,59 @@ impl Chat {
         socket: Arc<TcpStream>,
         arrival: Arrival,
     ) {
-        let (name, session, since) = match arrival {
+        let (role, key, since) = match arrival {
             Arrival::Refused(error) => return refuse(out, conn, socket, peer, error),
             Arrival::Echo => {
                 log!("echo connection from {peer}");
                 out.admit(conn, Client::new(conn, socket, peer, Role::Echo));
                 return;
             }
-            Arrival::User {
+            Arrival::Guest { name, since } => {
+                let key = name_key(&name);
+                // Guests hold their name only while connected: one guest name, one connection.
+                if self.dir.is_online(&key) {
+                    let why = format!("the name {name:?} is already in use");
+                    let error = WireError::new(ErrorCode::NameTaken, why);
+                    return refuse(out, conn, socket, peer, error);
+                }
+                // New to the hub, a guest starts in `general`, as an account does at
+                // registration; a returning guest name takes its new holder's spelling.
+                if self.dir.add_user(&name, Pace::default()) {
+                    self.dir.add_member(&Directory::general_key(), &key);
+                } else {
+                    self.dir.respell(&key, &name);
+                }
+                let role = Role::Guest {
+                    name,
+                    key: key.clone(),
+                };
+                (role, key, since)
+            }
+            Arrival::Account {
                 name,
                 session,
                 since,
-            } => (name, session, since),
+            } => {
+                // Known from the store (or registered a moment ago: `Event::UserAdded` may
+                // still be on its way).
+                self.dir.add_user(&name, Pace::default());
+                let key = name_key(&name);
+                let role = Role::Account {
+                    name,
+                    key: key.clone(),
+                    session,
+                };
+                (role, key, since)
+            }
         };
-        let key = name_key(&name);
-        // Guests hold their name only while connected, so one guest name is one connection.
-        if session.is_none() && self.dir.is_online(&key) {
-            let why = format!("the name {name:?} is already in use");
-            let error = WireError::new(ErrorCode::NameTaken, why);
-            return refuse(out, conn, socket, peer, error);
-        }
-        // An account is known from the store. A guest new to the hub starts in `general`, as an
-        // account does at registration; a returning guest name takes its new holder's spelling.
-        if self.dir.add_user(&name, Pace::default()) && session.is_none() {
-            self.dir.add_member(&Directory::general_key(), &key);
-        } else if session.is_none() {
-            self.dir.respell(&key, &name);
-        }
-        log_limited!("joins", peer.ip(), "{name} joined from {peer}");
-        let role = match session {
-            Some(session) => Role::Account {
-                name,
-                key: key.clone(),
-                session,
-            },
-            None => Role::Guest {
-                name,
-                key: key.clone(),
-            },
-        };
-        let slot = out.admit(conn, Client::new(conn, socket, peer, role));
+        let client = Client::new(conn, socket, peer, role);
+        log_limited!(
+            "joins",
+            peer.ip(),
+            "{} joined from {peer}",
+            client.name().unwrap_or("?")
+        );
+        let slot = out.admit(conn, client);
         if self.dir.connect(&key, slot) {
             self.came_online(out, &key);
         }

@@ -3,7 +3,7 @@
 //! A page stops at the reply budget (`Limits::reply_bytes`), measured as it will be encoded, and
 //! names its last entry as `next`; the client asks for the page after it with `after`. Both lists
 //! are in key order, so a page starts where the last one ended even if entries came or went in
-//! between. This is what keeps a class of thousands from making an answer too big to deliver.
+//! between. This is what keeps a class of thousands from making an answer too big to write.
 
 use std::ops::Bound;
 
