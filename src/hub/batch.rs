@@ -167,7 +167,11 @@ impl Batch {
 }
 
 fn piece(own: bool, range: Range<usize>) -> Piece {
-    // A batch is bounded (MAX_BATCH events of at most --max-message bytes each), far below 4 GiB.
+    // Offsets are u32. A batch holds what the hub decides between two writes: up to MAX_BATCH
+    // events per look at the inbox (one before a write, one per 64 clients during the last write,
+    // and what comes while `coalesce` waits 2 ms), each frame at most --max-message or the reply
+    // budget. Not a bound the hub enforces, but gigabytes of frames would take millions of events
+    // within one write; if it ever came, the hub stops rather than send a wrong slice.
     let start = u32::try_from(range.start).expect("a batch is smaller than 4 GiB");
     let end = u32::try_from(range.end).expect("a batch is smaller than 4 GiB");
     Piece { own, start, end }
