@@ -22,19 +22,20 @@ pub const INBOX_CAPACITY: usize = 4096;
 /// A connection's number, unique for the server's life.
 pub type ConnId = u64;
 
-/// Who a new connection is, as its handshake found: the three kinds the hub treats differently.
+/// Who a new connection is, as its handshake found: the kinds the hub treats differently.
 #[derive(Debug)]
 pub enum Arrival {
     /// Echo mode (`--echo`): no name, no welcome, every message comes back to its sender.
     Echo,
-    /// A chat user: an account's owner with the session they signed in with, or, under
-    /// `--guests`, a guest (no session) whose name the hub still checks is free.
-    User {
+    /// An account's owner, with the session they signed in with.
+    Account {
         name: String,
-        session: Option<SessionId>,
+        session: SessionId,
         /// `?since=SEQ`: the last message this client has; it is sent everything after it.
         since: Option<u64>,
     },
+    /// Under `--guests`: a guest, whose name the hub still checks is free.
+    Guest { name: String, since: Option<u64> },
     /// A chat connection refused before it joined: the hub sends this error, then Close 1008.
     Refused(WireError),
 }

@@ -27,9 +27,13 @@ pub fn arrival<'a>(
         Err(error) => return Arrival::Refused(error),
     };
     let found = match guests {
-        true => guest(request_target, sessions),
+        true => guest(request_target, sessions).map(|name| Arrival::Guest { name, since }),
         false => match sessions.authenticate(token::presented(headers)) {
-            Ok(Some(signed)) => Ok((signed.name, Some(signed.session))),
+            Ok(Some(signed)) => Ok(Arrival::Account {
+                name: signed.name,
+                session: signed.session,
+                since,
+            }),
             Ok(None) => Err(WireError::new(
                 ErrorCode::Unauthenticated,
                 "sign in first: no session, or it has ended",
@@ -37,14 +41,7 @@ pub fn arrival<'a>(
             Err(e) => Err(unavailable(e)),
         },
     };
-    match found {
-        Ok((name, session)) => Arrival::User {
-            name,
-            session,
-            since,
-        },
-        Err(error) => Arrival::Refused(error),
-    }
+    found.unwrap_or_else(Arrival::Refused)
 }
 
 /// `?since=SEQ`: the `seq` of the last message a reconnecting client has.
@@ -60,13 +57,10 @@ fn since(request_target: &str) -> Result<Option<u64>, WireError> {
 }
 
 /// A guest's name, which must not belong to an account, nor look like one that does.
-fn guest(
-    request_target: &str,
-    sessions: &Sessions,
-) -> Result<(String, Option<token::SessionId>), WireError> {
+fn guest(request_target: &str, sessions: &Sessions) -> Result<String, WireError> {
     let name = guest_name(request_target)?;
     match sessions.store.reader.name_taken(&name) {
-        Ok(false) => Ok((name, None)),
+        Ok(false) => Ok(name),
         Ok(true) => Err(WireError::new(
             ErrorCode::NameTaken,
             format!("the name {name:?} is, or looks like, an account's name"),

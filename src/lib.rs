@@ -19,7 +19,11 @@
 //!   who it is (the session's account, or a guest's name).
 //! - `ws::reader`: one `ws-read-N` thread per connection, blocking on its socket.
 //! - `ws::stream`: why the reader never writes (tungstenite cannot be split into halves).
-//! - `hub`: the `hub` thread, sole owner of chat state and sole writer of every socket.
+//! - `ws::frame`: server frames encoded into bytes, by the hub and by the `history` thread.
+//! - `hub`: the `hub` thread, sole owner of chat state and sole writer of every socket: its loop
+//!   (`hub/mod.rs`) between a deciding half (`hub::chat` and its handlers: who is where, what each
+//!   event calls for, what the store must be told) and a writing half (`hub::outbox`: the sockets,
+//!   the batches, the backlogs, the heartbeat).
 //! - `event`: the hub's inbox, the one channel on which connections, the store and the `history`
 //!   thread reach the hub.
 //! - `store`: the `store` thread, only writer of the redb file (accounts, sessions, rooms,

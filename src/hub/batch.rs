@@ -35,7 +35,7 @@ pub struct Batch {
     queues: Vec<Vec<Piece>>,
     /// Slots with something queued, in the order they got their first piece.
     touched: Vec<Slot>,
-    /// Slots that got a frame of their own: flushed before the others (see `deliver.rs`).
+    /// Slots that got a frame of their own: written before the others (see `outbox.rs`).
     first: Vec<Slot>,
     /// Per slot, whether it is in `first`.
     is_first: Vec<bool>,
@@ -167,11 +167,13 @@ impl Batch {
 }
 
 fn piece(own: bool, range: Range<usize>) -> Piece {
-    // Not MAX_BATCH events: `coalesce` and `take_arrivals` apply more into a batch before it is
-    // flushed. A batch holds what arrives while the one before it is written, plus at most 2 ms;
-    // each event adds a few frames of at most --max-message bytes or a reply budget (64 KiB).
-    let start = u32::try_from(range.start).expect("one flush's arrivals are far under 4 GiB");
-    let end = u32::try_from(range.end).expect("one flush's arrivals are far under 4 GiB");
+    // Offsets are u32. A batch holds what the hub decides between two writes: up to MAX_BATCH
+    // events per look at the inbox (one before a write, one per 64 clients during the last write,
+    // and what comes while `coalesce` waits 2 ms), each frame at most --max-message or the reply
+    // budget. Not a bound the hub enforces, but gigabytes of frames would take millions of events
+    // within one write; if it ever came, the hub stops rather than send a wrong slice.
+    let start = u32::try_from(range.start).expect("a batch is smaller than 4 GiB");
+    let end = u32::try_from(range.end).expect("a batch is smaller than 4 GiB");
     Piece { own, start, end }
 }
 

@@ -1,78 +1,51 @@
-//! The hub's state, and which handler each event goes to.
+//! The hub's deciding half: the chat's state, and which handler each event goes to.
 //!
-//! Plain collections owned by one thread, so no locks: the connections (`clients.rs`), the people
-//! and rooms (`directory.rs`), the frames of the current batch (`batch.rs`), and the changes the
-//! store has not been handed yet. The handlers live beside this file, one concern each:
-//! `connections.rs` (arrivals, departures, presence, sign-outs), `rooms.rs` (create, join,
-//! leave), `lists.rs` (the pages of rooms and of members), `messages.rs` (messages, typing, what the store made durable). Handlers only decide:
-//! everything they send goes into the batch, and a client that must go is put on the `closing`
-//! list; the writing is `deliver.rs`.
+//! Plain collections owned by one thread, so no locks: the people and rooms (`directory.rs`,
+//! each user with their pace: `pace.rs`), the replays under way (`replay.rs`), the offline
+//! notices waiting for their grace (`presence.rs`), and the changes the store has not been handed
+//! yet. The handlers live beside this file, one concern each: `connections.rs` (arrivals,
+//! departures, presence, sign-outs), `rooms.rs` (create, join, leave), `lists.rs` (the pages of
+//! rooms and of members), `messages.rs` (messages, typing, what the store made durable),
+//! `replay.rs` (history pages and catching up). Handlers only decide: each takes this state and
+//! the [`Outbox`], says there what goes to whom and who must go, and never sees a socket, a
+//! timer or the store's channel. What the store must be told waits here ([`Chat::hand_over`],
+//! [`Chat::take_touches`]) until the hub's loop (`mod.rs`) hands it over.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
-
+use crate::auth::token::SessionId;
 use crate::config::Limits;
-use crate::end::End;
 use crate::event::{ConnId, Event};
-use crate::hub::backlogs::Backlogs;
-use crate::hub::batch::Batch;
-use crate::hub::client::Client;
-use crate::hub::clients::{Clients, Slot};
+use crate::hub::clients::Slot;
 use crate::hub::directory::Directory;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::hub::presence::Departures;
-use crate::hub::replay::Replay;
+use crate::hub::replay::Replays;
 use crate::hub::rooms::Freeing;
-use crate::store::{Change, Query, Snapshot, Store};
+use crate::store::{Change, Query, Snapshot};
 use crate::wire::{ClientFrame, WireError};
+use crate::ws::frame;
 
-pub struct Hub {
-    pub(super) clients: Clients,
+pub struct Chat {
     pub(super) dir: Directory,
-    /// Clients with a backlog, and how much: the only ones the retry timer needs to visit.
-    pub(super) backlogs: Backlogs,
-    pub(super) batch: Batch,
-    /// The other batch, empty: the one being written while `batch` takes what arrives meanwhile
-    /// (see `deliver.rs`); swapped at each flush, so both keep their buffers.
-    pub(super) spare: Batch,
-    /// The hub's own inbox, also read in the middle of a flush (see `deliver.rs`).
-    pub(super) inbox: Receiver<Event>,
-    /// `Shutdown` was taken off the inbox in the middle of a flush: the loop stops after it.
-    pub(super) stopping: bool,
-    /// Clients removed or refused in this batch, waiting for their Close frame.
-    pub(super) closing: Vec<(Client, End)>,
-    /// Changes for the store, handed over at the next flush (`deliver.rs`).
-    pub(super) changes: Vec<Change>,
-    /// Changes have been handed over and the store has not answered yet (`Event::Stored`).
-    pub(super) committing: bool,
-    /// When to look for silent connections to ping; `None` while nobody is connected.
-    pub(super) next_heartbeat: Option<Instant>,
     pub(super) limits: Limits,
-    pub(super) store: Store,
+    /// Changes for the store, handed over by the hub's loop ([`Chat::hand_over`]).
+    pub(super) changes: Vec<Change>,
+    /// Sessions in use, to note in the store ([`Chat::take_touches`]).
+    touches: Vec<SessionId>,
     /// A session's use is noted at most this often per connection.
-    pub(super) touch_every: Duration,
+    touch_every: Duration,
     /// Queries for the `history` thread; never waited on (`try_send`).
     pub(super) to_history: crossbeam_channel::Sender<Query>,
     /// Connections catching up after a reconnect (see `replay.rs`).
-    pub(super) replays: HashMap<Slot, Replay>,
-    /// The last `seq` the hub has delivered (every message up to it is out).
-    pub(super) durable_seq: u64,
+    pub(super) replays: Replays,
+    /// The last `seq` the hub has delivered: every message up to it is queued for its audience.
+    pub(super) delivered_seq: u64,
     /// Offline notices waiting for their grace to pass (see `presence.rs`).
     pub(super) departures: Departures,
     /// Rooms removed, until the store has committed it (see `rooms.rs`).
     pub(super) freeing: Freeing,
-}
-
-/// What the hub is started with, besides its inbox.
-pub struct HubSetup {
-    pub limits: Limits,
-    pub store: Store,
-    pub session_expiry: Duration,
-    pub snapshot: Snapshot,
-    pub to_history: crossbeam_channel::Sender<Query>,
 }
 
 /// Who sent a frame: the connection, and its user.
@@ -86,16 +59,14 @@ pub(super) struct Author {
     pub guest: bool,
 }
 
-impl Hub {
-    /// A hub that knows what the store knew at start-up, reading `inbox`.
-    pub fn new(setup: HubSetup, inbox: Receiver<Event>) -> Self {
-        let HubSetup {
-            limits,
-            store,
-            session_expiry,
-            snapshot,
-            to_history,
-        } = setup;
+impl Chat {
+    /// The chat as the store knew it at start-up.
+    pub fn new(
+        limits: Limits,
+        session_expiry: Duration,
+        snapshot: &Snapshot,
+        to_history: crossbeam_channel::Sender<Query>,
+    ) -> Self {
         let mut dir = Directory::default();
         for name in &snapshot.users {
             dir.add_user(name, Pace::default());
@@ -109,83 +80,66 @@ impl Hub {
         for (a, b) in &snapshot.conversations {
             dir.add_conversation(a, b);
         }
-        let mut hub = Hub {
-            clients: Clients::default(),
+        let mut chat = Chat {
             dir,
-            backlogs: Backlogs::default(),
-            batch: Batch::default(),
-            spare: Batch::default(),
-            inbox,
-            stopping: false,
-            closing: Vec::new(),
-            changes: Vec::new(),
-            committing: false,
-            next_heartbeat: None,
             limits,
-            store,
+            changes: Vec::new(),
+            touches: Vec::new(),
             touch_every: session_expiry / 100,
             to_history,
-            replays: HashMap::new(),
-            durable_seq: snapshot.last_seq,
+            replays: Replays::default(),
+            delivered_seq: snapshot.last_seq,
             departures: Departures::default(),
             freeing: Freeing::default(),
         };
-        hub.remove_abandoned_rooms();
-        hub
+        chat.remove_abandoned_rooms();
+        chat
     }
 
-    pub fn apply(&mut self, event: Event) {
+    /// Decides what an event calls for, into `out`.
+    pub fn apply(&mut self, out: &mut Outbox, event: Event) {
         match event {
             Event::Join {
                 conn,
                 peer,
                 socket,
                 arrival,
-            } => self.arrive(conn, peer, socket, arrival),
-            Event::Frame { conn, frame } => self.frame(conn, frame),
+            } => self.arrive(out, conn, peer, socket, arrival),
+            Event::Frame { conn, frame } => self.frame(out, conn, frame),
             Event::Echo {
                 conn,
                 payload,
                 binary,
-            } => self.heard(conn, |batch, slot| {
-                batch.own(slot, |out| frame::data(out, &payload, binary))
+            } => heard(out, conn, |out, slot| {
+                out.own(slot, |bytes| frame::data(bytes, &payload, binary))
             }),
-            Event::Reject { conn, error } => self.heard(conn, |batch, slot| {
-                batch.own(slot, |out| frame::text(out, &error.to_json()))
+            Event::Reject { conn, error } => heard(out, conn, |out, slot| {
+                out.own(slot, |bytes| frame::text(bytes, &error.to_json()))
             }),
-            Event::Ping { conn, payload } => self.heard(conn, |batch, slot| {
-                batch.own(slot, |out| frame::pong(out, &payload))
+            Event::Ping { conn, payload } => heard(out, conn, |out, slot| {
+                out.own(slot, |bytes| frame::pong(bytes, &payload))
             }),
-            Event::Gone { conn, end } => self.remove(conn, end),
-            Event::SessionsEnded(ended) => self.end_sessions(&ended),
-            Event::UserAdded { name } => self.user_added(&name),
-            Event::Stored(stored) => self.stored(stored),
-            Event::History { conn, json } => self.history_page(conn, &json),
-            Event::Replay { conn, page } => self.replay_page(conn, page),
-            Event::HistoryFailed { conn } => self.history_failed(conn),
-            // Never applied: each place that takes events off the inbox (the loop in mod.rs,
-            // `coalesce`, `take_arrivals`) stops on Shutdown instead.
+            Event::Gone { conn, end } => self.remove(out, conn, end),
+            Event::SessionsEnded(ended) => self.end_sessions(out, &ended),
+            Event::UserAdded { name } => self.user_added(out, &name),
+            Event::Stored(stored) => self.stored(out, stored),
+            Event::History { conn, json } => self.history_page(out, conn, &json),
+            Event::Replay { conn, page } => self.replay_page(out, conn, page),
+            Event::HistoryFailed { conn } => self.history_failed(out, conn),
+            // Never applied: each place that takes events off the inbox (the loop in mod.rs)
+            // stops on Shutdown instead.
             Event::Shutdown => {}
         }
     }
 
-    /// Runs `queue` for a client that just sent something, if it is still here.
-    fn heard(&mut self, conn: ConnId, queue: impl FnOnce(&mut Batch, Slot)) {
-        if let Some((slot, client)) = self.clients.by_conn(conn) {
-            client.last_active = Instant::now();
-            queue(&mut self.batch, slot);
-        }
-    }
-
     /// A chat frame: routed to its handler; a refusal is sent back to the connection alone.
-    fn frame(&mut self, conn: ConnId, frame: ClientFrame) {
-        let Some((slot, client)) = self.clients.by_conn(conn) else {
+    fn frame(&mut self, out: &mut Outbox, conn: ConnId, frame: ClientFrame) {
+        let Some((slot, client)) = out.heard(conn) else {
             return;
         };
-        client.last_active = Instant::now();
         // Chatting is using the session: it expires that much later.
         if let Some(session) = client.session_to_touch(self.touch_every) {
-            self.store.touch(session);
+            self.touches.push(session);
         }
         let Some((key, guest)) = client.user_key() else {
             return;
@@ -199,14 +153,14 @@ impl Hub {
         let result = match frame {
             ClientFrame::Send { room, text, id } => self.send(&from, &room, text, id),
             ClientFrame::Dm { to, text, id } => self.dm(&from, &to, text, id),
-            ClientFrame::Create { room } => self.create(&from, &room),
-            ClientFrame::Join { room } => self.join_room(&from, &room),
-            ClientFrame::Leave { room } => self.leave_room(&from, &room),
-            ClientFrame::Rooms { after } => self.list_rooms(&from, after.as_deref()),
+            ClientFrame::Create { room } => self.create(out, &from, &room),
+            ClientFrame::Join { room } => self.join_room(out, &from, &room),
+            ClientFrame::Leave { room } => self.leave_room(out, &from, &room),
+            ClientFrame::Rooms { after } => self.list_rooms(out, &from, after.as_deref()),
             ClientFrame::Members { room, after } => {
-                self.list_members(&from, &room, after.as_deref())
+                self.list_members(out, &from, &room, after.as_deref())
             }
-            ClientFrame::Typing { target } => self.typing(&from, &target),
+            ClientFrame::Typing { target } => self.typing(out, &from, &target),
             ClientFrame::History {
                 target,
                 before,
@@ -214,13 +168,60 @@ impl Hub {
             } => self.history(&from, &target, before, limit),
         };
         if let Err(error) = result {
-            self.refuse_frame(slot, &error);
+            refuse_frame(out, slot, &error);
         }
     }
 
-    /// Sends `error` back to one connection.
-    pub(super) fn refuse_frame(&mut self, slot: Slot, error: &WireError) {
-        self.batch
-            .own(slot, |out| frame::text(out, &error.to_json()));
+    /// Hands the changes waiting to `offer` (the store's channel, which only the hub's loop
+    /// holds); `true` if it took them. Refused (the channel is full), they wait for the next try.
+    pub fn hand_over(
+        &mut self,
+        offer: impl FnOnce(Vec<Change>) -> Result<(), Vec<Change>>,
+    ) -> bool {
+        if self.changes.is_empty() {
+            return false;
+        }
+        match offer(std::mem::take(&mut self.changes)) {
+            Ok(()) => {
+                self.freeing.handed_over();
+                true
+            }
+            Err(returned) => {
+                self.changes = returned;
+                false
+            }
+        }
     }
+
+    /// Whether changes wait for the store (the retry timer is armed while they do).
+    pub fn changes_waiting(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// The sessions to note as in use since the last call.
+    pub fn take_touches(&mut self) -> std::vec::Drain<'_, SessionId> {
+        self.touches.drain(..)
+    }
+
+    /// When the chat must next be woken without an event ([`Chat::on_timer`]), if ever.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.departures.next_due()
+    }
+
+    /// What falls due by `now` without an event: the offline notices whose grace has passed.
+    pub fn on_timer(&mut self, out: &mut Outbox, now: Instant) {
+        self.announce_departures(out, now);
+    }
+}
+
+/// Runs `queue` for a client that just sent something, if it is still here.
+fn heard(out: &mut Outbox, conn: ConnId, queue: impl FnOnce(&mut Outbox, Slot)) {
+    if let Some((slot, _)) = out.heard(conn) {
+        queue(out, slot);
+    }
+}
+
+/// Sends `error` back to one connection.
+pub(super) fn refuse_frame(out: &mut Outbox, slot: Slot, error: &WireError) {
+    out.own(slot, |bytes| frame::text(bytes, &error.to_json()));
 }

@@ -16,22 +16,25 @@ use socket2::SockRef;
 use crate::auth::token::SessionId;
 use crate::end::End;
 use crate::event::ConnId;
-use crate::hub::frame;
+use crate::ws::frame;
 
 /// Never block; never raise SIGPIPE for a peer that has gone (the error says so instead).
 const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 
-/// What a joined connection is for.
+/// What a connection is for.
 #[derive(Debug)]
 pub enum Role {
     /// `--echo`: messages come back to their sender; no name, no chat.
     Echo,
-    /// A chat user: by name and name_key, with the session they signed in with (none for a
-    /// guest).
-    User {
+    /// Refused before it joined: it only gets its `error` frame and its Close.
+    Refused,
+    /// Under `--guests`: a name held while connected; nothing about it is stored.
+    Guest { name: String, key: String },
+    /// An account's owner (by name and name_key), with the session they signed in with.
+    Account {
         name: String,
         key: String,
-        session: Option<SessionId>,
+        session: SessionId,
     },
 }
 
@@ -65,24 +68,25 @@ impl Client {
     /// The chat name, for a chat user.
     pub fn name(&self) -> Option<&str> {
         match &self.role {
-            Role::User { name, .. } => Some(name),
-            Role::Echo => None,
+            Role::Guest { name, .. } | Role::Account { name, .. } => Some(name),
+            Role::Echo | Role::Refused => None,
         }
     }
 
     /// The user's name_key, and whether they are a guest.
     pub fn user_key(&self) -> Option<(String, bool)> {
         match &self.role {
-            Role::User { key, session, .. } => Some((key.clone(), session.is_none())),
-            Role::Echo => None,
+            Role::Guest { key, .. } => Some((key.clone(), true)),
+            Role::Account { key, .. } => Some((key.clone(), false)),
+            Role::Echo | Role::Refused => None,
         }
     }
 
-    /// The session this connection signed in with, if any.
+    /// The session this connection signed in with, for an account's.
     pub fn session(&self) -> Option<SessionId> {
         match &self.role {
-            Role::User { session, .. } => *session,
-            Role::Echo => None,
+            Role::Account { session, .. } => Some(*session),
+            Role::Echo | Role::Refused | Role::Guest { .. } => None,
         }
     }
 

@@ -13,78 +13,92 @@ use std::time::Instant;
 use crate::auth::token::SessionId;
 use crate::end::{End, SignOut};
 use crate::event::{Arrival, ConnId};
-use crate::hub::chat::Hub;
+use crate::hub::chat::Chat;
 use crate::hub::client::{Client, Role};
 use crate::hub::clients::Slot;
 use crate::hub::directory::Directory;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::wire::{ErrorCode, ServerFrame, WireError, fit};
+use crate::ws::frame;
 use crate::{log, log_limited};
 
 /// What a welcome holds besides its lists (its `type`, `you`, the lists' names and brackets), at
 /// most: kept out of the lists' budget.
 const WELCOME_FIXED_BYTES: usize = 128;
 
-impl Hub {
+impl Chat {
     /// A handshake finished: welcome the user, or refuse the connection.
     pub(super) fn arrive(
         &mut self,
+        out: &mut Outbox,
         conn: ConnId,
         peer: SocketAddr,
         socket: Arc<TcpStream>,
         arrival: Arrival,
     ) {
-        let (name, session, since) = match arrival {
-            Arrival::Refused(error) => return self.refuse(conn, socket, peer, error),
+        let (role, key, since) = match arrival {
+            Arrival::Refused(error) => return refuse(out, conn, socket, peer, error),
             Arrival::Echo => {
                 log!("echo connection from {peer}");
-                self.admit(conn, Client::new(conn, socket, peer, Role::Echo));
+                out.admit(conn, Client::new(conn, socket, peer, Role::Echo));
                 return;
             }
-            Arrival::User {
+            Arrival::Guest { name, since } => {
+                let key = name_key(&name);
+                // Guests hold their name only while connected: one guest name, one connection.
+                if self.dir.is_online(&key) {
+                    let why = format!("the name {name:?} is already in use");
+                    let error = WireError::new(ErrorCode::NameTaken, why);
+                    return refuse(out, conn, socket, peer, error);
+                }
+                // New to the hub, a guest starts in `general`, as an account does at
+                // registration; a returning guest name takes its new holder's spelling.
+                if self.dir.add_user(&name, Pace::default()) {
+                    self.dir.add_member(&Directory::general_key(), &key);
+                } else {
+                    self.dir.respell(&key, &name);
+                }
+                let role = Role::Guest {
+                    name,
+                    key: key.clone(),
+                };
+                (role, key, since)
+            }
+            Arrival::Account {
                 name,
                 session,
                 since,
-            } => (name, session, since),
+            } => {
+                // Known from the store (or registered a moment ago: `Event::UserAdded` may
+                // still be on its way).
+                self.dir.add_user(&name, Pace::default());
+                let key = name_key(&name);
+                let role = Role::Account {
+                    name,
+                    key: key.clone(),
+                    session,
+                };
+                (role, key, since)
+            }
         };
-        let key = name_key(&name);
-        // Guests hold their name only while connected, so one guest name is one connection.
-        if session.is_none() && self.dir.is_online(&key) {
-            let why = format!("the name {name:?} is already in use");
-            let error = WireError::new(ErrorCode::NameTaken, why);
-            return self.refuse(conn, socket, peer, error);
-        }
-        // An account is known from the store. A guest new to the hub starts in `general`, as an
-        // account does at registration; a returning guest name takes its new holder's spelling.
-        if self.dir.add_user(&name, Pace::default()) && session.is_none() {
-            self.dir.add_member(&Directory::general_key(), &key);
-        } else if session.is_none() {
-            self.dir.respell(&key, &name);
-        }
-        log_limited!("joins", peer.ip(), "{name} joined from {peer}");
-        let role = Role::User {
-            name,
-            key: key.clone(),
-            session,
-        };
-        let slot = self.admit(conn, Client::new(conn, socket, peer, role));
+        let client = Client::new(conn, socket, peer, role);
+        log_limited!(
+            "joins",
+            peer.ip(),
+            "{} joined from {peer}",
+            client.name().unwrap_or("?")
+        );
+        let slot = out.admit(conn, client);
         if self.dir.connect(&key, slot) {
-            self.came_online(&key);
+            self.came_online(out, &key);
         }
-        self.welcome(slot, &key);
+        self.welcome(out, slot, &key);
         if let Some(since) = since {
-            self.start_replay(slot, since);
+            self.start_replay(out, slot, since);
         }
-    }
-
-    /// Adds a client and makes sure the heartbeat is running.
-    fn admit(&mut self, conn: ConnId, client: Client) -> Slot {
-        self.next_heartbeat
-            .get_or_insert_with(|| Instant::now() + self.limits.ping_interval / 2);
-        self.clients.insert(conn, client)
     }
 
     /// The first frame of a chat connection: who you are, your rooms and private conversations,
@@ -92,7 +106,7 @@ impl Hub {
     /// every account, and a welcome that listed them all grew past what a client may have
     /// waiting; they come on demand (`members`, `lists.rs`). Each list stops at its share of the
     /// reply budget, so a welcome never outgrows it.
-    fn welcome(&mut self, slot: Slot, key: &str) {
+    fn welcome(&mut self, out: &mut Outbox, slot: Slot, key: &str) {
         let dir = &self.dir;
         let Some(user) = dir.user(key) else { return };
         let lists = self
@@ -116,55 +130,49 @@ impl Hub {
             dms,
         };
         let json = welcome.to_json();
-        self.batch.own(slot, |out| frame::text(out, &json));
+        out.own(slot, |bytes| frame::text(bytes, &json));
     }
 
     /// Tells the user's contacts (everyone who shares a room or a private conversation with
     /// them, but the user) that they came or went.
-    pub(super) fn presence(&mut self, key: &str, online: bool) {
+    pub(super) fn presence(&mut self, out: &mut Outbox, key: &str, online: bool) {
         let Some(user) = self.dir.user(key) else {
             return;
         };
-        let piece = self
-            .batch
-            .shared(|out| presence_frame(out, &user.name, online));
-        self.batch.new_audience();
+        let piece = out.shared(|bytes| presence_frame(bytes, &user.name, online));
+        out.new_audience();
         let partners = user.dms.iter().filter_map(|k| self.dir.user(k));
         let partner_conns = partners.flat_map(|partner| partner.conns.iter());
         let room_conns = self.dir.rooms_of(key).flat_map(|room| room.live.iter());
         for &slot in room_conns.chain(partner_conns) {
             if !user.conns.contains(&slot) {
-                self.batch.queue_once(slot, piece);
+                out.queue_once(slot, piece);
             }
         }
     }
 
     /// A private conversation began: each side learns whether the other is online, as their
     /// contacts already do.
-    pub(super) fn introduce(&mut self, a: &str, b: &str) {
+    pub(super) fn introduce(&mut self, out: &mut Outbox, a: &str, b: &str) {
         for (to, about) in [(a, b), (b, a)] {
             let (Some(to), Some(about)) = (self.dir.user(to), self.dir.user(about)) else {
                 continue;
             };
             let online = about.shown_online();
-            let piece = self
-                .batch
-                .shared(|out| presence_frame(out, &about.name, online));
+            let piece = out.shared(|bytes| presence_frame(bytes, &about.name, online));
             for &slot in &to.conns {
-                self.batch.queue(slot, piece);
+                out.queue(slot, piece);
             }
         }
     }
 
     /// Removes a client; its user going offline with it is presence news. Its Close frame (and,
-    /// for a refusal or a sign-out, its `error` frame) goes out after this batch (`deliver.rs`).
-    pub(super) fn remove(&mut self, conn: ConnId, end: End) {
-        let Some((slot, client)) = self.clients.remove(conn) else {
+    /// for a refusal or a sign-out, its `error` frame) goes out after this batch (`outbox.rs`).
+    pub(super) fn remove(&mut self, out: &mut Outbox, conn: ConnId, end: End) {
+        let Some((slot, client)) = out.remove(conn) else {
             return;
         };
-        self.batch.forget(slot);
-        self.backlogs.set(slot, 0);
-        self.replays.remove(&slot);
+        self.replays.forget(slot);
         match client.user_key() {
             Some((key, _)) => {
                 let name = client.name().unwrap_or("?");
@@ -181,24 +189,13 @@ impl Hub {
             }
             None => log!("echo connection from {} ended ({end})", client.peer),
         }
-        self.closing.push((client, end));
-        if self.clients.is_empty() {
-            self.next_heartbeat = None;
-        }
-    }
-
-    /// Refuses a connection that never joined: it gets the `error` frame, then Close 1008.
-    fn refuse(&mut self, conn: ConnId, socket: Arc<TcpStream>, peer: SocketAddr, error: WireError) {
-        log_limited!("refused names", peer.ip(), "refused {peer}: {}", error.code);
-        let client = Client::new(conn, socket, peer, Role::Echo);
-        self.closing.push((client, End::Refused(error)));
+        out.close(client, end);
     }
 
     /// Closes every connection of the sessions that ended, each told why.
-    pub(super) fn end_sessions(&mut self, ended: &[(SessionId, SignOut)]) {
-        let closing: Vec<(ConnId, SignOut)> = self
-            .clients
-            .iter()
+    pub(super) fn end_sessions(&mut self, out: &mut Outbox, ended: &[(SessionId, SignOut)]) {
+        let closing: Vec<(ConnId, SignOut)> = out
+            .clients()
             .filter_map(|(_, client)| {
                 let session = client.session()?;
                 let (_, why) = ended.iter().find(|(id, _)| *id == session)?;
@@ -206,19 +203,32 @@ impl Hub {
             })
             .collect();
         for (conn, why) in closing {
-            self.remove(conn, End::SignedOut(why));
+            self.remove(out, conn, End::SignedOut(why));
         }
     }
 
     /// A user registered: they can be written to, and the store has put them in `general`, which
     /// its members hear as `joined`.
-    pub(super) fn user_added(&mut self, name: &str) {
+    pub(super) fn user_added(&mut self, out: &mut Outbox, name: &str) {
         if self.dir.add_user(name, Pace::default()) {
             let (general, key) = (Directory::general_key(), name_key(name));
             self.dir.add_member(&general, &key);
-            self.announce(&general, &key, true);
+            self.announce(out, &general, &key, true);
         }
     }
+}
+
+/// Refuses a connection that never joined: it gets the `error` frame, then Close 1008.
+fn refuse(
+    out: &mut Outbox,
+    conn: ConnId,
+    socket: Arc<TcpStream>,
+    peer: SocketAddr,
+    error: WireError,
+) {
+    log_limited!("refused names", peer.ip(), "refused {peer}: {}", error.code);
+    let client = Client::new(conn, socket, peer, Role::Refused);
+    out.close(client, End::Refused(error));
 }
 
 /// Appends a `presence` frame, encoded.

@@ -3,21 +3,23 @@
 //! A page stops at the reply budget (`Limits::reply_bytes`), measured as it will be encoded, and
 //! names its last entry as `next`; the client asks for the page after it with `after`. Both lists
 //! are in key order, so a page starts where the last one ended even if entries came or went in
-//! between. This is what keeps a class of thousands from making an answer too big to deliver.
+//! between. This is what keeps a class of thousands from making an answer too big to write.
 
 use std::ops::Bound;
 
-use crate::hub::chat::{Author, Hub};
+use crate::hub::chat::{Author, Chat};
 use crate::hub::directory::Room;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::identity::name_key;
 use crate::wire::{ErrorCode, MemberInfo, RoomInfo, ServerFrame, WireError, fit};
+use crate::ws::frame;
 
-impl Hub {
+impl Chat {
     /// `rooms`: a page of every room after `after`, each with its number of members and of
     /// those online, by name.
     pub(super) fn list_rooms(
         &mut self,
+        out: &mut Outbox,
         from: &Author,
         after: Option<&str>,
     ) -> Result<(), WireError> {
@@ -40,7 +42,7 @@ impl Hub {
         let (rooms, more) = fit(infos, self.limits.reply_bytes());
         let next = more.then(|| rooms.last().map(|info| info.room)).flatten();
         let json = ServerFrame::Rooms { rooms, next }.to_json();
-        self.batch.own(from.slot, |out| frame::text(out, &json));
+        out.own(from.slot, |bytes| frame::text(bytes, &json));
         Ok(())
     }
 
@@ -48,6 +50,7 @@ impl Hub {
     /// each with whether they are online.
     pub(super) fn list_members(
         &mut self,
+        out: &mut Outbox,
         from: &Author,
         room: &str,
         after: Option<&str>,
@@ -77,7 +80,7 @@ impl Hub {
             next,
         }
         .to_json();
-        self.batch.own(from.slot, |out| frame::text(out, &json));
+        out.own(from.slot, |bytes| frame::text(bytes, &json));
         Ok(())
     }
 }

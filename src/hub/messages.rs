@@ -12,13 +12,14 @@
 use std::time::Instant;
 
 use crate::event::ConnId;
-use crate::hub::chat::{Author, Hub};
-use crate::hub::frame;
+use crate::hub::chat::{Author, Chat, refuse_frame};
+use crate::hub::outbox::Outbox;
 use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, Destination, Message, Post, Stored};
 use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+use crate::ws::frame;
 
 /// What a message costs on disk besides its text (its row's other fields, its place in the
 /// conversation index and its client id, give or take), counted against `--daily-message-bytes`
@@ -29,7 +30,7 @@ const STORED_OVERHEAD: usize = 128;
 /// disk), and new messages are refused with `unavailable` rather than held without bound.
 const MAX_WAITING_CHANGES: usize = 100_000;
 
-impl Hub {
+impl Chat {
     /// `send`: a message to a room the author is a member of.
     pub(super) fn send(
         &mut self,
@@ -122,48 +123,44 @@ impl Hub {
 
     /// What the store has made durable (or could not), in `seq` order: the answer to the changes
     /// the hub handed over, so the store is free for the next ones.
-    pub(super) fn stored(&mut self, stored: Vec<Stored>) {
-        self.committing = false;
+    pub(super) fn stored(&mut self, out: &mut Outbox, stored: Vec<Stored>) {
         self.freeing.committed();
         for outcome in stored {
             match outcome {
                 Stored::New { conn, message } => {
                     // Replays that ended before this message are live from here on.
-                    self.end_replays_up_to(message.seq - 1);
-                    self.deliver_message(conn, &message);
-                    self.durable_seq = message.seq;
+                    self.end_replays_up_to(out, message.seq - 1);
+                    self.fan_out(out, conn, &message);
+                    self.delivered_seq = message.seq;
                 }
                 // A retry of a message stored before: its sender gets it again, nobody else.
-                Stored::Again { conn, message } => self.again(conn, &message),
+                Stored::Again { conn, message } => self.again(out, conn, &message),
                 Stored::Failed { conn, id } => {
-                    if let Some(slot) = self.clients.slot(conn) {
+                    if let Some(slot) = out.slot(conn) {
                         let why = "the message could not be stored; send it again";
                         let error = WireError::new(ErrorCode::Unavailable, why).for_id(id);
-                        self.refuse_frame(slot, &error);
+                        refuse_frame(out, slot, &error);
                     }
                 }
             }
         }
-        self.end_replays_up_to(self.durable_seq);
+        self.end_replays_up_to(out, self.delivered_seq);
     }
 
     /// Sends a durable message to its audience; the sending connection gets its own copy.
-    fn deliver_message(&mut self, conn: ConnId, message: &Message) {
+    fn fan_out(&mut self, out: &mut Outbox, conn: ConnId, message: &Message) {
         // The sending connection gets the copy with its id instead of the shared one.
-        let sender = self.clients.slot(conn).filter(|_| message.id.is_some());
+        let sender = out.slot(conn).filter(|_| message.id.is_some());
         let json = message.frame(false).to_json();
-        let piece = self.batch.shared(|out| frame::text(out, &json));
+        let piece = out.shared(|bytes| frame::text(bytes, &json));
         match &message.to {
             // The hot path: one walk over the room's open connections.
             // Connections still replaying get this message in their replay instead.
             Destination::Room { key, .. } => {
                 let live = self.dir.room(key).map(|room| &room.live);
-                let replaying = &self.replays;
                 for &slot in live.into_iter().flatten() {
-                    if Some(slot) != sender
-                        && (replaying.is_empty() || !replaying.contains_key(&slot))
-                    {
-                        self.batch.queue(slot, piece);
+                    if Some(slot) != sender && !self.replays.skips_live(slot) {
+                        out.queue(slot, piece);
                     }
                 }
             }
@@ -175,26 +172,26 @@ impl Hub {
                     .filter_map(|user_key| self.dir.user(user_key))
                     .flat_map(|user| user.conns.iter().copied())
                     .collect();
-                self.batch.new_audience();
+                out.new_audience();
                 for slot in slots {
                     if Some(slot) != sender && !self.replay_brings(slot, message.seq, opens) {
-                        self.batch.queue_once(slot, piece);
+                        out.queue_once(slot, piece);
                     }
                 }
                 if opens && key != &message.from_key {
-                    self.introduce(&message.from_key, key);
+                    self.introduce(out, &message.from_key, key);
                 }
-                self.ack(conn, message, opens);
+                self.ack(out, conn, message, opens);
                 return;
             }
         }
-        self.ack(conn, message, false);
+        self.ack(out, conn, message, false);
     }
 
     /// The sending connection's own copy of a message, with its `id` (unless it is replaying
     /// and the replay brings the message, with its `id`).
-    fn ack(&mut self, conn: ConnId, message: &Message, opens: bool) {
-        let Some(slot) = self.clients.slot(conn) else {
+    fn ack(&mut self, out: &mut Outbox, conn: ConnId, message: &Message, opens: bool) {
+        let Some(slot) = out.slot(conn) else {
             return;
         };
         if self.replay_brings(slot, message.seq, opens) {
@@ -202,22 +199,27 @@ impl Hub {
         }
         if message.id.is_some() {
             let json = message.frame(true).to_json();
-            self.batch.own(slot, |out| frame::text(out, &json));
+            out.own(slot, |bytes| frame::text(bytes, &json));
         }
     }
 
     /// The answer to a retried message: the message as stored then, to the retrying connection.
-    fn again(&mut self, conn: ConnId, message: &Message) {
-        if let Some(slot) = self.clients.slot(conn) {
+    fn again(&mut self, out: &mut Outbox, conn: ConnId, message: &Message) {
+        if let Some(slot) = out.slot(conn) {
             let json = message.frame(true).to_json();
-            self.batch.own(slot, |out| frame::text(out, &json));
+            out.own(slot, |bytes| frame::text(bytes, &json));
         }
     }
 
     /// `typing`: "the author is typing" to the others in the conversation, at most every
     /// `TYPING_EVERY` per conversation and within the author's typing budget over all of them
     /// (see `pace.rs`; more is dropped without a word: it is only a hint).
-    pub(super) fn typing(&mut self, from: &Author, target: &Target) -> Result<(), WireError> {
+    pub(super) fn typing(
+        &mut self,
+        out: &mut Outbox,
+        from: &Author,
+        target: &Target,
+    ) -> Result<(), WireError> {
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {
                 let key = self.existing_room(name)?;
@@ -258,9 +260,9 @@ impl Hub {
             return Ok(());
         }
         let own = author.conns.clone();
-        let piece = self.batch.shared(|out| frame::text(out, &frame_json));
+        let piece = out.shared(|bytes| frame::text(bytes, &frame_json));
         for slot in slots.into_iter().filter(|s| !own.contains(s)) {
-            self.batch.queue(slot, piece);
+            out.queue(slot, piece);
         }
         Ok(())
     }

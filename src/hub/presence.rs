@@ -11,7 +11,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::hub::chat::Hub;
+use crate::hub::chat::Chat;
+use crate::hub::outbox::Outbox;
 
 /// Offline notices that may fall due: (when, user key), oldest first. An entry is stale if its
 /// user came back, or left again later (then a later entry stands for them): the user's own
@@ -28,17 +29,17 @@ impl Departures {
     }
 }
 
-impl Hub {
+impl Chat {
     /// A user's first connection opened: news to their contacts, unless they were only away
     /// for less than the grace (then nobody was told they left).
-    pub(super) fn came_online(&mut self, key: &str) {
+    pub(super) fn came_online(&mut self, out: &mut Outbox, key: &str) {
         let returning = self
             .dir
             .user_mut(key)
             .and_then(|user| user.leaving.take())
             .is_some();
         if !returning {
-            self.presence(key, true);
+            self.presence(out, key, true);
         }
     }
 
@@ -53,7 +54,7 @@ impl Hub {
     }
 
     /// Sends the offline notices due by `now`; stale entries are dropped on the way.
-    pub(super) fn announce_departures(&mut self, now: Instant) {
+    pub(super) fn announce_departures(&mut self, out: &mut Outbox, now: Instant) {
         while let Some((at, _)) = self.departures.due.front()
             && *at <= now
         {
@@ -65,7 +66,7 @@ impl Hub {
             };
             if user.leaving == Some(at) {
                 user.leaving = None;
-                self.presence(&key, false);
+                self.presence(out, &key, false);
             }
         }
     }

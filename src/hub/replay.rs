@@ -15,14 +15,17 @@
 //! to `upto`, because messages up to there may still be on their way from the store to the hub;
 //! those skip it too. Then it gets `caught_up` and is live.
 
+use std::collections::HashMap;
+
 use crate::end::End;
 use crate::event::ConnId;
-use crate::hub::chat::{Author, Hub};
+use crate::hub::chat::{Author, Chat, refuse_frame};
 use crate::hub::clients::Slot;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::identity::name_key;
 use crate::store::{Page, Query, private_conversation, room_conversation};
 use crate::wire::{ErrorCode, ServerFrame, Target, WireError};
+use crate::ws::frame;
 
 /// Where a replaying client is.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +39,26 @@ pub(super) enum Stage {
     Tail { upto: u64 },
 }
 
+/// The clients replaying, by slot. Only this file looks inside; the rest of the hub asks
+/// [`Replays::skips_live`] and tells [`Replays::forget`].
+#[derive(Debug, Default)]
+pub(super) struct Replays {
+    by_slot: HashMap<Slot, Replay>,
+}
+
+impl Replays {
+    /// Whether live messages skip `slot`: it is replaying, and its replay brings them. (For a
+    /// message that opens a private conversation, ask [`Chat::replay_brings`].)
+    pub fn skips_live(&self, slot: Slot) -> bool {
+        !self.by_slot.is_empty() && self.by_slot.contains_key(&slot)
+    }
+
+    /// A client has gone: its replay with it.
+    pub fn forget(&mut self, slot: Slot) {
+        self.by_slot.remove(&slot);
+    }
+}
+
 /// A replaying client's progress.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Replay {
@@ -46,22 +69,22 @@ pub(super) struct Replay {
     stale: bool,
 }
 
-impl Hub {
+impl Chat {
     /// Starts replaying what a new connection missed since `since`.
-    pub(super) fn start_replay(&mut self, slot: Slot, since: u64) {
+    pub(super) fn start_replay(&mut self, out: &mut Outbox, slot: Slot, since: u64) {
         let replay = Replay {
             stage: Stage::Draining { after: since },
             truncated: false,
             stale: false,
         };
-        self.replays.insert(slot, replay);
-        self.ask_next_page(slot, since);
+        self.replays.by_slot.insert(slot, replay);
+        self.ask_next_page(out, slot, since);
     }
 
     /// Asks the `history` thread for the page after `after`; if its queue is full, the client
     /// stays draining and is asked for again after the next flush.
-    fn ask_next_page(&mut self, slot: Slot, after: u64) {
-        let Some(client) = self.clients.get(slot) else {
+    fn ask_next_page(&mut self, out: &mut Outbox, slot: Slot, after: u64) {
+        let Some(client) = out.client(slot) else {
             return;
         };
         let Some((key, _)) = client.user_key() else {
@@ -75,7 +98,7 @@ impl Hub {
             max_bytes: self.limits.reply_bytes(),
         };
         if self.to_history.try_send(query).is_ok()
-            && let Some(replay) = self.replays.get_mut(&slot)
+            && let Some(replay) = self.replays.by_slot.get_mut(&slot)
         {
             replay.stage = Stage::Asked { after };
         }
@@ -96,11 +119,11 @@ impl Hub {
 
     /// A page from the `history` thread: sent to the client, then the next asked for, or the
     /// replay ends.
-    pub(super) fn replay_page(&mut self, conn: ConnId, page: Page) {
-        let Some(slot) = self.clients.slot(conn) else {
+    pub(super) fn replay_page(&mut self, out: &mut Outbox, conn: ConnId, page: Page) {
+        let Some(slot) = out.slot(conn) else {
             return;
         };
-        let Some(replay) = self.replays.get_mut(&slot) else {
+        let Some(replay) = self.replays.by_slot.get_mut(&slot) else {
             return;
         };
         let Stage::Asked { after } = replay.stage else {
@@ -119,15 +142,14 @@ impl Hub {
             (false, last) => match page.upto.max(last.unwrap_or(0)) {
                 // The page was read from a snapshot older than messages the hub has delivered
                 // since (skipping this client, as it was replaying): they follow in another page.
-                upto if upto < self.durable_seq => Stage::Draining { after: upto },
+                upto if upto < self.delivered_seq => Stage::Draining { after: upto },
                 upto => Stage::Tail { upto },
             },
         };
         if !page.frames.is_empty() {
-            self.batch
-                .own(slot, |out| out.extend_from_slice(&page.frames));
+            out.own(slot, |bytes| bytes.extend_from_slice(&page.frames));
         }
-        self.end_replays_up_to(self.durable_seq);
+        self.end_replays_up_to(out, self.delivered_seq);
     }
 
     /// Whether `slot` is replaying and its replay will bring message `seq`, which live delivery
@@ -135,7 +157,7 @@ impl Hub {
     /// read without: a page still to come brings it only if the replay has not passed it (the
     /// page being read is asked again, with the conversation); otherwise it goes live.
     pub(super) fn replay_brings(&mut self, slot: Slot, seq: u64, opens: bool) -> bool {
-        let Some(replay) = self.replays.get_mut(&slot) else {
+        let Some(replay) = self.replays.by_slot.get_mut(&slot) else {
             return false;
         };
         if !opens {
@@ -159,7 +181,7 @@ impl Hub {
             return;
         };
         for slot in &user.conns {
-            if let Some(replay) = self.replays.get_mut(slot)
+            if let Some(replay) = self.replays.by_slot.get_mut(slot)
                 && matches!(replay.stage, Stage::Asked { .. })
             {
                 replay.stale = true;
@@ -168,40 +190,40 @@ impl Hub {
     }
 
     /// Asks for the next page of every replay whose client's socket has taken the last one.
-    pub(super) fn advance_replays(&mut self) {
+    pub(super) fn advance_replays(&mut self, out: &mut Outbox) {
         let ready: Vec<(Slot, u64)> = self
             .replays
+            .by_slot
             .iter()
             .filter_map(|(&slot, replay)| match replay.stage {
                 Stage::Draining { after } => Some((slot, after)),
                 _ => None,
             })
-            .filter(|&(slot, _)| {
-                // Its last page is written and taken: not waiting in the batch, nor in a backlog.
-                let taken = self.clients.get(slot).is_some_and(|c| !c.is_lagging());
-                taken && !self.batch.holds(slot)
-            })
+            // Its last page is written and taken: not waiting in the batch, nor in a backlog.
+            .filter(|&(slot, _)| out.taken(slot))
             .collect();
         for (slot, after) in ready {
-            self.ask_next_page(slot, after);
+            self.ask_next_page(out, slot, after);
         }
     }
 
     /// Whether some replay waits for its client's socket or for room in the history queue.
     pub(super) fn replays_waiting(&self) -> bool {
         self.replays
+            .by_slot
             .values()
             .any(|r| matches!(r.stage, Stage::Draining { .. }))
     }
 
     /// Ends the replays that have everything up to `seq`: the hub has delivered every message up
     /// to there, so what follows is live. Each client gets `caught_up`.
-    pub(super) fn end_replays_up_to(&mut self, seq: u64) {
-        if self.replays.is_empty() {
+    pub(super) fn end_replays_up_to(&mut self, out: &mut Outbox, seq: u64) {
+        if self.replays.by_slot.is_empty() {
             return;
         }
         let done: Vec<(Slot, u64, bool)> = self
             .replays
+            .by_slot
             .iter()
             .filter_map(|(&slot, replay)| match replay.stage {
                 Stage::Tail { upto } if upto <= seq => Some((slot, upto, replay.truncated)),
@@ -209,13 +231,13 @@ impl Hub {
             })
             .collect();
         for (slot, upto, truncated) in done {
-            self.replays.remove(&slot);
+            self.replays.by_slot.remove(&slot);
             let json = ServerFrame::CaughtUp {
                 seq: upto,
                 truncated,
             }
             .to_json();
-            self.batch.own(slot, |out| frame::text(out, &json));
+            out.own(slot, |bytes| frame::text(bytes, &json));
         }
     }
 
@@ -271,23 +293,23 @@ impl Hub {
     }
 
     /// A history page from the `history` thread, for one connection.
-    pub(super) fn history_page(&mut self, conn: ConnId, json: &str) {
-        if let Some(slot) = self.clients.slot(conn) {
-            self.batch.own(slot, |out| frame::text(out, json));
+    pub(super) fn history_page(&mut self, out: &mut Outbox, conn: ConnId, json: &str) {
+        if let Some(slot) = out.slot(conn) {
+            out.own(slot, |bytes| frame::text(bytes, json));
         }
     }
 
     /// The `history` thread failed a query. A history page's asker is told; a replaying
     /// connection is closed (error `unavailable`, Close 1011) rather than go live with a gap, and
     /// reconnects with the same `since`.
-    pub(super) fn history_failed(&mut self, conn: ConnId) {
-        let Some(slot) = self.clients.slot(conn) else {
+    pub(super) fn history_failed(&mut self, out: &mut Outbox, conn: ConnId) {
+        let Some(slot) = out.slot(conn) else {
             return;
         };
-        if self.replays.contains_key(&slot) {
-            return self.remove(conn, End::CatchUpFailed);
+        if self.replays.by_slot.contains_key(&slot) {
+            return self.remove(out, conn, End::CatchUpFailed);
         }
         let why = "the server could not read its history; try again in a moment";
-        self.refuse_frame(slot, &WireError::new(ErrorCode::Unavailable, why));
+        refuse_frame(out, slot, &WireError::new(ErrorCode::Unavailable, why));
     }
 }

@@ -13,18 +13,24 @@
 
 use std::time::Instant;
 
-use crate::hub::chat::{Author, Hub};
+use crate::hub::chat::{Author, Chat};
 use crate::hub::directory::Directory;
-use crate::hub::frame;
+use crate::hub::outbox::Outbox;
 use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Change, RoomChange};
 use crate::wire::{ErrorCode, ServerFrame, WireError};
+use crate::ws::frame;
 
-impl Hub {
+impl Chat {
     /// `create`: a new room, with its creator as its first member.
-    pub(super) fn create(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+    pub(super) fn create(
+        &mut self,
+        out: &mut Outbox,
+        from: &Author,
+        name: &str,
+    ) -> Result<(), WireError> {
         self.pace_room_change(from)?;
         let key = name_key(name);
         if self.dir.room(&key).is_some() {
@@ -46,13 +52,18 @@ impl Hub {
             key: key.clone(),
             name: name.to_owned(),
         }));
-        self.become_member(from, &key);
+        self.become_member(out, from, &key);
         Ok(())
     }
 
     /// `join`: membership of an existing room. Joining a room one is in confirms it to this
     /// connection alone.
-    pub(super) fn join_room(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+    pub(super) fn join_room(
+        &mut self,
+        out: &mut Outbox,
+        from: &Author,
+        name: &str,
+    ) -> Result<(), WireError> {
         self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
         let member = self
@@ -61,17 +72,22 @@ impl Hub {
             .is_some_and(|r| r.members.contains_key(&from.key));
         if member {
             let json = self.membership_frame(&key, &from.key, true);
-            self.batch.own(from.slot, |out| frame::text(out, &json));
+            out.own(from.slot, |bytes| frame::text(bytes, &json));
             return Ok(());
         }
         self.check_room_count(from)?;
-        self.become_member(from, &key);
+        self.become_member(out, from, &key);
         Ok(())
     }
 
     /// `leave`: the end of a membership, `general`'s included (it can be joined again). The last
     /// member out of any other room removes it.
-    pub(super) fn leave_room(&mut self, from: &Author, name: &str) -> Result<(), WireError> {
+    pub(super) fn leave_room(
+        &mut self,
+        out: &mut Outbox,
+        from: &Author,
+        name: &str,
+    ) -> Result<(), WireError> {
         self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
         if !self
@@ -83,7 +99,7 @@ impl Hub {
             return Err(WireError::new(ErrorCode::NotAMember, why));
         }
         // Announced before the member goes, so that their own connections hear it too.
-        self.announce(&key, &from.key, false);
+        self.announce(out, &key, &from.key, false);
         self.dir.remove_member(&key, &from.key);
         self.conversations_changed(&from.key);
         if !from.guest {
@@ -176,10 +192,10 @@ impl Hub {
     }
 
     /// Makes the author a member, announces it, and hands it to the store.
-    fn become_member(&mut self, from: &Author, room_key: &str) {
+    fn become_member(&mut self, out: &mut Outbox, from: &Author, room_key: &str) {
         self.dir.add_member(room_key, &from.key);
         self.conversations_changed(&from.key);
-        self.announce(room_key, &from.key, true);
+        self.announce(out, room_key, &from.key, true);
         if !from.guest {
             self.changes.push(Change::Room(RoomChange::Join {
                 room_key: room_key.to_owned(),
@@ -189,12 +205,18 @@ impl Hub {
     }
 
     /// Sends `joined` or `left` to the room's members' open connections.
-    pub(super) fn announce(&mut self, room_key: &str, user_key: &str, joined: bool) {
+    pub(super) fn announce(
+        &mut self,
+        out: &mut Outbox,
+        room_key: &str,
+        user_key: &str,
+        joined: bool,
+    ) {
         let json = self.membership_frame(room_key, user_key, joined);
-        let piece = self.batch.shared(|out| frame::text(out, &json));
+        let piece = out.shared(|bytes| frame::text(bytes, &json));
         if let Some(room) = self.dir.room(room_key) {
             for &slot in &room.live {
-                self.batch.queue(slot, piece);
+                out.queue(slot, piece);
             }
         }
     }

@@ -105,8 +105,8 @@ pub fn flush(limit: Duration) {
 fn channel() -> Option<&'static Sender<Entry>> {
     static LOG: OnceLock<Option<Sender<Entry>>> = OnceLock::new();
     LOG.get_or_init(|| {
-        let (to_log, inbox) = crossbeam_channel::bounded(LOG_CAPACITY);
-        writer::start(inbox).ok().map(|()| to_log)
+        let (to_log, entries) = crossbeam_channel::bounded(LOG_CAPACITY);
+        writer::start(entries).ok().map(|()| to_log)
     })
     .as_ref()
 }

@@ -18,20 +18,20 @@ use super::limit::{Limiter, Summary};
 use super::time::format_utc;
 use super::{Entry, Line, now_ms, take_dropped};
 
-pub(super) fn start(inbox: Receiver<Entry>) -> io::Result<()> {
+pub(super) fn start(entries: Receiver<Entry>) -> io::Result<()> {
     thread::Builder::new()
         .name("log".into())
-        .spawn(move || run(inbox))
+        .spawn(move || run(entries))
         .map(drop)
 }
 
-fn run(inbox: Receiver<Entry>) {
+fn run(entries: Receiver<Entry>) {
     let mut limiter = Limiter::default();
     loop {
         // Blocks until a line arrives or the next summary is due.
         let received = match limiter.next_due() {
-            Some(due) => inbox.recv_deadline(due),
-            None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(due) => entries.recv_deadline(due),
+            None => entries.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match received {
             Ok(Entry::Line(line)) => write_line(&mut limiter, line),

@@ -17,9 +17,9 @@ use super::messages::{self, Message};
 use super::schema::{CONVERSATIONS, MESSAGES, META, TRIMMED};
 use super::{Reader, StoreError};
 use crate::event::{ConnId, Event};
-use crate::hub::frame;
 use crate::log;
 use crate::wire::{ServerFrame, fit};
+use crate::ws::frame;
 
 /// Queries waiting for the `history` thread. When full, the hub answers the asker `unavailable`
 /// at once instead of waiting.

@@ -164,7 +164,7 @@ fn admit(
         &shared.sessions,
         shared.guests,
     );
-    if let Arrival::User { name, .. } = &arrival {
+    if let Arrival::Account { name, .. } | Arrival::Guest { name, .. } = &arrival {
         places.take_user(&shared.counts, &identity::name_key(name))?;
     }
     Ok(arrival)

@@ -1,7 +1,8 @@
 //! Server-to-client WebSocket frames, encoded straight into a byte buffer.
 //!
 //! The hub encodes each broadcast once and writes the same bytes to every socket, so it frames
-//! messages itself instead of going through a `WebSocket` per client. Server frames are never
+//! messages itself instead of going through a `WebSocket` per client; the `history` thread
+//! encodes its pages with it too, so that the hub sends them as they are. Server frames are never
 //! masked (RFC 6455 §5.1), which makes them a header from tungstenite plus the payload.
 
 use tungstenite::protocol::frame::FrameHeader;
