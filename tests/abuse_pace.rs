@@ -1,6 +1,6 @@
 //! Fan-out nobody paced (issue 14, attack 9): `join`/`leave` and `typing` from one user reach
 //! everyone else at a bounded rate, however fast they come and however many conversations they
-//! name.
+//! name; and the pages a user asks the hub to build (`rooms`, `members`, `history`) are paced too.
 
 mod common;
 
@@ -95,4 +95,59 @@ fn typing_across_many_conversations_is_not_multiplied() {
     );
     assert!(seen >= 1, "typing still works");
     still_chatting(&mut bob, &mut watcher, "typing did not drown this");
+}
+
+/// Pages one user may ask for at once (`ASKS`'s burst in src/hub/pace.rs), and how many of the
+/// script's asks the test sends.
+const ASK_BURST: usize = 250;
+const ASKS_SENT: usize = 2_000;
+
+// A script asking for `members`, `rooms` and `history` pages in a loop gets its burst of pages,
+// then `rate_limited` for the rest (each refused at once, to it alone): the hub builds a bounded
+// number of pages for it, and a control pair chats meanwhile.
+#[test]
+fn pages_asked_for_in_a_loop_are_paced() {
+    let server = start(|_| {});
+    let (mut asker, _) = Client::join(&server, "asker");
+    let (mut alice, _) = Client::join(&server, "alice");
+    let (mut bob, _) = Client::join(&server, "bob");
+    let asks = [
+        json!({"type": "members", "room": "general"}),
+        json!({"type": "rooms"}),
+        json!({"type": "history", "room": "general"}),
+    ];
+    let began = Instant::now();
+    let (mut answered, mut refused) = (0, 0);
+    // Bounded: ASKS_SENT frames in chunks, each chunk's answers read before the next.
+    for chunk in (0..ASKS_SENT).collect::<Vec<_>>().chunks(CHUNK) {
+        for &n in chunk {
+            asker.send_json(asks[n % asks.len()].clone());
+        }
+        let mut answers = 0;
+        while answers < chunk.len() {
+            let frame = asker.recv();
+            match frame["type"].as_str() {
+                Some("members" | "rooms" | "history") => {
+                    answered += 1;
+                    answers += 1;
+                }
+                Some("error") => {
+                    assert_eq!(frame["code"], "rate_limited", "{frame}");
+                    refused += 1;
+                    answers += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    // One more page comes back every 50 ms of the loop.
+    let refilled = (began.elapsed().as_millis() / 50) as usize + 1;
+    assert!(
+        answered <= ASK_BURST + refilled,
+        "{answered} pages built for one user in {:?}",
+        began.elapsed()
+    );
+    assert!(answered >= ASK_BURST, "the burst is served: {answered}");
+    assert_eq!(answered + refused, ASKS_SENT);
+    still_chatting(&mut alice, &mut bob, "pages were paced");
 }

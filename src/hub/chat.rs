@@ -156,16 +156,20 @@ impl Chat {
             ClientFrame::Create { room } => self.create(out, &from, &room),
             ClientFrame::Join { room } => self.join_room(out, &from, &room),
             ClientFrame::Leave { room } => self.leave_room(out, &from, &room),
-            ClientFrame::Rooms { after } => self.list_rooms(out, &from, after.as_deref()),
-            ClientFrame::Members { room, after } => {
-                self.list_members(out, &from, &room, after.as_deref())
-            }
+            ClientFrame::Rooms { after } => self
+                .pace_ask(&from)
+                .and_then(|()| self.list_rooms(out, &from, after.as_deref())),
+            ClientFrame::Members { room, after } => self
+                .pace_ask(&from)
+                .and_then(|()| self.list_members(out, &from, &room, after.as_deref())),
             ClientFrame::Typing { target } => self.typing(out, &from, &target),
             ClientFrame::History {
                 target,
                 before,
                 limit,
-            } => self.history(&from, &target, before, limit),
+            } => self
+                .pace_ask(&from)
+                .and_then(|()| self.history(&from, &target, before, limit)),
         };
         if let Err(error) = result {
             refuse_frame(out, slot, &error);

@@ -6,15 +6,26 @@
 //! between. This is what keeps a class of thousands from making an answer too big to write.
 
 use std::ops::Bound;
+use std::time::Instant;
 
 use crate::hub::chat::{Author, Chat};
 use crate::hub::directory::Room;
 use crate::hub::outbox::Outbox;
+use crate::hub::pace::too_fast;
 use crate::identity::name_key;
 use crate::wire::{ErrorCode, MemberInfo, RoomInfo, ServerFrame, WireError, fit};
 use crate::ws::frame;
 
 impl Chat {
+    /// Counts a page the author asks for (`rooms`, `members`, `history`) against their
+    /// [`ASKS`](crate::hub::pace::ASKS) budget, or refuses it `rate_limited`.
+    pub(super) fn pace_ask(&mut self, from: &Author) -> Result<(), WireError> {
+        let Some(user) = self.dir.user_mut(&from.key) else {
+            return Ok(());
+        };
+        user.pace.ask(Instant::now()).map_err(too_fast)
+    }
+
     /// `rooms`: a page of every room after `after`, each with its number of members and of
     /// those online, by name.
     pub(super) fn list_rooms(

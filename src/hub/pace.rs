@@ -14,7 +14,9 @@
 //!   at once, then one a second (`Limits::room_change_burst`, `room_change_every`);
 //! - rooms created: `--max-rooms-per-day` a day;
 //! - typing notices: [`TYPING`], all conversations together, and at most one per
-//!   [`TYPING_EVERY`] in each conversation (the page sends them about that often anyway).
+//!   [`TYPING_EVERY`] in each conversation (the page sends them about that often anyway);
+//! - answers asked for (`rooms`, `members`, `history`: each builds a page of up to the reply
+//!   budget): [`ASKS`].
 //!
 //! These live in the hub's memory only: a restart gives everyone full budgets again.
 
@@ -31,6 +33,15 @@ pub const TYPING_EVERY: Duration = Duration::from_secs(2);
 pub const TYPING: Rate = Rate {
     every: TYPING_EVERY,
     burst: 3,
+};
+
+/// Pages asked for per user (`rooms`, `members`, `history`), all kinds together. Each costs the
+/// hub up to a reply budget of encoding (32 KiB by default), so a script asking in a loop would
+/// otherwise keep the hub busy for everyone. The burst covers a page opening: a `members` page or
+/// two for each of a user's 100 rooms, and the history of the conversation it opens.
+pub const ASKS: Rate = Rate {
+    every: Duration::from_millis(50),
+    burst: 250,
 };
 
 /// Conversations whose last typing notice is remembered per user; older ones are forgotten. At
@@ -92,6 +103,7 @@ pub struct Pace {
     room_changes: Bucket,
     rooms_created: Bucket,
     typing: Bucket,
+    asks: Bucket,
     /// Per conversation, when a typing notice was last relayed.
     typing_seen: Vec<(String, Instant)>,
 }
@@ -121,6 +133,11 @@ impl Pace {
     /// Counts a room created, against `per_day` a day.
     pub fn room_created(&mut self, per_day: u32, now: Instant) -> Result<(), Duration> {
         self.rooms_created.take(Rate::per_day(per_day), 1, now)
+    }
+
+    /// Counts a page asked for (`rooms`, `members`, `history`), or says how long to wait.
+    pub fn ask(&mut self, now: Instant) -> Result<(), Duration> {
+        self.asks.take(ASKS, 1, now)
     }
 
     /// Whether a typing notice in `conversation` is relayed now; counts it if so.
