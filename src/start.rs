@@ -32,7 +32,7 @@ impl Server {
         let root = config.www.canonicalize().map_err(|e| {
             io::Error::new(e.kind(), format!("web root {}: {e}", config.www.display()))
         })?;
-        let (store, store_inbox, disk) = store::open(
+        let (store, requests, disk) = store::open(
             &config.data,
             config.history.in_memory,
             config.history.min_free_mib,
@@ -44,7 +44,7 @@ impl Server {
         let (to_hub, inbox) = crossbeam_channel::bounded(INBOX_CAPACITY);
         let stopping = Arc::new(AtomicBool::new(false));
         let (failed, failures) = critical::channel();
-        let store_thread = spawn_store(&config, disk, store_inbox, to_hub.clone(), &failed)?;
+        let store_thread = spawn_store(&config, disk, requests, to_hub.clone(), &failed)?;
         let mut threads = spawn_chat(&config, &store, inbox, &to_hub, &failed)?;
         let accounts = spawn_auth(&config, &store, &failed, &mut threads)?;
         let sessions = Sessions {
@@ -131,7 +131,7 @@ impl Ports {
 fn spawn_store(
     config: &Config,
     disk: store::Disk,
-    inbox: Receiver<store::Request>,
+    requests: Receiver<store::Request>,
     to_hub: Sender<Event>,
     failed: &Sender<String>,
 ) -> io::Result<JoinHandle<()>> {
@@ -145,7 +145,7 @@ fn spawn_store(
         },
     };
     critical::spawn("store", failed, move || {
-        store::run(disk, inbox, to_hub, sweeps)
+        store::run(disk, requests, to_hub, sweeps)
     })
 }
 
@@ -221,7 +221,9 @@ fn spawn_auth(
         return Ok(None);
     }
     let (jobs, queue) = crossbeam_channel::bounded(auth::AUTH_QUEUE);
-    let limits = Arc::new(Mutex::new(auth::limit::Limits::new(settings.auth_rate)));
+    let limits = Arc::new(Mutex::new(auth::limit::SignInLimits::new(
+        settings.auth_rate,
+    )));
     for n in 1..=settings.hashers {
         let (queue, store, limits) = (queue.clone(), store.clone(), Arc::clone(&limits));
         threads.push(critical::spawn(&format!("auth-{n}"), failed, move || {

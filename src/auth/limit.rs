@@ -106,16 +106,16 @@ fn refilled((tokens, at): (f64, Instant), full: f64, now: Instant) -> f64 {
     (tokens + refill).min(full)
 }
 
-/// The limits of one server.
+/// The sign-in rate limiters of one server: one bucket per client address, one per name.
 #[derive(Debug)]
-pub struct Limits {
+pub struct SignInLimits {
     per_address: Buckets<ClientKey>,
     name_guesses: Buckets<String>,
 }
 
-impl Limits {
-    pub fn new(attempts_per_minute_per_address: u32) -> Limits {
-        Limits {
+impl SignInLimits {
+    pub fn new(attempts_per_minute_per_address: u32) -> SignInLimits {
+        SignInLimits {
             per_address: Buckets::new(attempts_per_minute_per_address),
             name_guesses: Buckets::new(NAME_GUESSES_PER_MINUTE),
         }
@@ -128,7 +128,7 @@ impl Limits {
     }
 
     /// Counts a password guess on `name_key` from `address`, before the password is checked:
-    /// a token from each bucket, or from neither. Give the name's back with [`Limits::right`].
+    /// a token from each bucket, or from neither. Give the name's back with [`SignInLimits::right`].
     pub fn guess(&mut self, address: IpAddr, name_key: &str, now: Instant) -> Result<(), Duration> {
         let name = name_key.to_owned();
         self.name_guesses.check(&name, now)?;
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn an_address_gets_its_rate_then_waits() {
-        let mut limits = Limits::new(3);
+        let mut limits = SignInLimits::new(3);
         let now = Instant::now();
         for _ in 0..3 {
             assert_eq!(limits.attempt(HOME, now), Ok(()));
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn all_of_loopback_is_one_address() {
-        let mut limits = Limits::new(1);
+        let mut limits = SignInLimits::new(1);
         let now = Instant::now();
         assert_eq!(limits.attempt("127.0.0.1".parse().unwrap(), now), Ok(()));
         assert!(limits.attempt("127.0.0.2".parse().unwrap(), now).is_err());
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn guesses_on_a_name_are_counted_before_they_are_checked() {
-        let mut limits = Limits::new(100);
+        let mut limits = SignInLimits::new(100);
         let now = Instant::now();
         for _ in 0..NAME_GUESSES_PER_MINUTE {
             assert_eq!(limits.guess(HOME, "alice", now), Ok(()));
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn right_guesses_cost_a_name_nothing() {
-        let mut limits = Limits::new(100);
+        let mut limits = SignInLimits::new(100);
         let now = Instant::now();
         for _ in 0..20 {
             assert_eq!(limits.guess(HOME, "alice", now), Ok(()));

@@ -7,8 +7,8 @@
 //! - The `auth-N` threads, here: each blocks on the job queue until the `http` thread hands it an
 //!   account request (register, sign in, change the password, sign out). It hashes or verifies
 //!   the password (about 16 ms of a core and 19 MiB), asks the store to commit (waiting for room
-//!   while the store's channel is full) and waits for the commit, then answers the request (the
-//!   answer is written to tiny_http's connection to the guard, which takes it at once); a
+//!   while the store's channel is full) and waits for the commit, then answers the request (its
+//!   reply is written to tiny_http's connection to the guard, which takes it at once); a
 //!   password that was right gives the name's rate-limit token back (see `limit`). There are
 //!   `--hashers` of them, so no more hashes than that run at once, neither on the hub nor on the
 //!   thread that serves the page; a burst of sign-ins waits its turn in the queue. They end when
@@ -27,7 +27,7 @@ use crossbeam_channel::Receiver;
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{Request, Store, StoreError};
-use limit::Limits;
+use limit::SignInLimits;
 use token::{SessionId, Token};
 
 /// Account requests waiting for an `auth` thread: a class of thirty signing in at once fits twice.
@@ -81,7 +81,7 @@ impl Sessions {
 /// One account request for an `auth` thread, with the way to answer it.
 pub struct Job {
     pub kind: JobKind,
-    pub answer: Answer,
+    pub responder: Responder,
 }
 
 pub enum JobKind {
@@ -105,8 +105,9 @@ pub enum JobKind {
     },
 }
 
-/// Called once with the outcome, on the `auth` thread.
-pub type Answer = Box<dyn FnOnce(Outcome) + Send>;
+/// The closure that sends an account request its HTTP reply (`http/outcome.rs`): called once
+/// with the outcome, on the `auth` thread.
+pub type Responder = Box<dyn FnOnce(Outcome) + Send>;
 
 /// How an account request ended.
 pub enum Outcome {
@@ -125,9 +126,9 @@ pub enum Outcome {
 }
 
 /// An `auth-N` thread (see the module doc).
-pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<Limits>>) {
+pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<SignInLimits>>) {
     // Blocks until a job arrives; ends when the `http` thread has dropped the queue's sender.
-    for Job { kind, answer } in jobs {
+    for Job { kind, responder } in jobs {
         let guessed = kind.guessed_name();
         let outcome = handle(kind, &store).unwrap_or_else(|e| {
             crate::log!("auth: {e}");
@@ -138,16 +139,16 @@ pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<Limits>>) {
         if !matches!(outcome, Outcome::BadCredentials) {
             give_back(&limits, guessed);
         }
-        answer(outcome);
+        responder(outcome);
     }
 }
 
 /// A guess that was never tried (the queue was full) costs its name nothing either.
-pub fn not_tried(limits: &Mutex<Limits>, kind: &JobKind) {
+pub fn not_tried(limits: &Mutex<SignInLimits>, kind: &JobKind) {
     give_back(limits, kind.guessed_name());
 }
 
-fn give_back(limits: &Mutex<Limits>, guessed: Option<String>) {
+fn give_back(limits: &Mutex<SignInLimits>, guessed: Option<String>) {
     if let Some(key) = guessed {
         lock(limits).right(&key, Instant::now());
     }
@@ -173,10 +174,10 @@ fn handle(kind: JobKind, store: &Store) -> Result<Outcome, StoreError> {
             session,
             everywhere,
         } => {
-            store.call(|reply| Request::EndSession {
+            store.call(|to_caller| Request::EndSession {
                 session,
                 everywhere,
-                reply,
+                to_caller,
             })?;
             Ok(Outcome::Done)
         }
@@ -192,11 +193,11 @@ fn register(store: &Store, name: String, password: &str) -> Result<Outcome, Stor
     let phc = password::hash(password).map_err(|e| StoreError::new("registering", e))?;
     let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
     let session = token.id();
-    let created = store.call(|reply| Request::Register {
+    let created = store.call(|to_caller| Request::Register {
         name: name.clone(),
         phc,
         session,
-        reply,
+        to_caller,
     })?;
     Ok(match created {
         true => Outcome::SignedIn {
@@ -217,10 +218,10 @@ fn sign_in(store: &Store, name: &str, password: &str) -> Result<Outcome, StoreEr
     let user = user.expect("verify matches only a stored hash");
     let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
     let session = token.id();
-    store.call(|reply| Request::OpenSession {
+    store.call(|to_caller| Request::OpenSession {
         user_key: key,
         session,
-        reply,
+        to_caller,
     })?;
     Ok(Outcome::SignedIn {
         name: user.name,
@@ -240,30 +241,30 @@ fn change_password(
         return Ok(Outcome::BadCredentials);
     }
     let phc = password::hash(new).map_err(|e| StoreError::new("changing a password", e))?;
-    store.call(|reply| Request::SetPassword {
+    store.call(|to_caller| Request::SetPassword {
         user_key: signed.user_key,
         phc,
         keep: signed.session,
-        reply,
+        to_caller,
     })?;
     Ok(Outcome::Done)
 }
 
 /// The rate limits, whose lock is only ever held for a few map operations (never across I/O).
-pub fn lock(limits: &Mutex<Limits>) -> std::sync::MutexGuard<'_, Limits> {
+pub fn lock(limits: &Mutex<SignInLimits>) -> std::sync::MutexGuard<'_, SignInLimits> {
     limits
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Counts a registration from `address` against the rate limits.
-pub fn attempt(limits: &Mutex<Limits>, address: IpAddr) -> Result<(), Duration> {
+pub fn attempt(limits: &Mutex<SignInLimits>, address: IpAddr) -> Result<(), Duration> {
     lock(limits).attempt(address, Instant::now())
 }
 
 /// Counts a password guess on `name` from `address` against the rate limits; the `auth` thread
 /// gives the name's token back if the password was right.
-pub fn guess(limits: &Mutex<Limits>, address: IpAddr, name: &str) -> Result<(), Duration> {
+pub fn guess(limits: &Mutex<SignInLimits>, address: IpAddr, name: &str) -> Result<(), Duration> {
     lock(limits).guess(address, &name_key(name), Instant::now())
 }
 

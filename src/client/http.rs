@@ -1,8 +1,8 @@
-//! One request to the JSON API and its answer, over a fresh connection (docs/PROTOCOL.md §2).
+//! One request to the JSON API and its reply, over a fresh connection (docs/PROTOCOL.md §2).
 //!
 //! The client makes two requests in its life (`/api/info`, `/api/login`), so it writes HTTP/1.1 by
-//! hand with `Connection: close` and reads the answer to the end: no keep-alive, no client library.
-//! The API's answers carry a `Content-Length`, which is read when present. Every read and write has
+//! hand with `Connection: close` and reads the reply to the end: no keep-alive, no client library.
+//! The API's replies carry a `Content-Length`, which is read when present. Every read and write has
 //! a deadline, so a server that accepts and then says nothing cannot hang the client.
 
 use std::io::{Read, Write};
@@ -17,13 +17,13 @@ use super::url::Page;
 /// its own request timeout (10 s by default) for the API; a password check takes well under that.
 const DEADLINE: Duration = Duration::from_secs(15);
 
-/// The most bytes of an answer read: the API's are small JSON objects (the request limit is 16 KiB
-/// and answers are smaller still); more is a wrong server.
-const MAX_ANSWER: u64 = 64 * 1024;
+/// The most bytes of a reply read: the API's are small JSON objects (the request limit is 16 KiB
+/// and replies are smaller still); more is a wrong server.
+const MAX_REPLY: u64 = 64 * 1024;
 
-/// An answer of the API.
+/// A reply of the API: an HTTP response, read whole.
 #[derive(Debug)]
-pub struct Answer {
+pub struct Reply {
     pub status: u16,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
@@ -31,7 +31,7 @@ pub struct Answer {
     pub body: Value,
 }
 
-impl Answer {
+impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         let found = self.headers.iter().find(|(n, _)| n == name);
         found.map(|(_, value)| value.as_str())
@@ -39,7 +39,7 @@ impl Answer {
 }
 
 /// `method path` on the page's server, with `body` as JSON if given.
-pub fn call(page: &Page, method: &str, path: &str, body: Option<&Value>) -> Result<Answer, String> {
+pub fn call(page: &Page, method: &str, path: &str, body: Option<&Value>) -> Result<Reply, String> {
     let authority = page.authority();
     let cannot = |e: std::io::Error| format!("cannot reach http://{authority}{path}: {e}");
     let mut stream = TcpStream::connect(&authority).map_err(cannot)?;
@@ -51,10 +51,10 @@ pub fn call(page: &Page, method: &str, path: &str, body: Option<&Value>) -> Resu
     let mut bytes = Vec::new();
     // Blocks until the server has answered and closed (each read at most DEADLINE).
     (&mut stream)
-        .take(MAX_ANSWER)
+        .take(MAX_REPLY)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    parse_answer(&bytes).ok_or_else(|| format!("http://{authority}{path} gave no HTTP answer"))
+    parse_reply(&bytes).ok_or_else(|| format!("http://{authority}{path} gave no HTTP answer"))
 }
 
 /// The request's bytes: `Host`, `Connection: close`, and the body as `application/json` (the API
@@ -70,8 +70,8 @@ fn request(authority: &str, method: &str, path: &str, body: Option<&Value>) -> S
     request
 }
 
-/// The status, headers and JSON body of a whole answer; `None` if it is not HTTP.
-fn parse_answer(bytes: &[u8]) -> Option<Answer> {
+/// The status, headers and JSON body of a whole reply; `None` if it is not HTTP.
+fn parse_reply(bytes: &[u8]) -> Option<Reply> {
     let text = String::from_utf8_lossy(bytes);
     let (head, body) = text.split_once("\r\n\r\n")?;
     let mut lines = head.split("\r\n");
@@ -89,7 +89,7 @@ fn parse_answer(bytes: &[u8]) -> Option<Answer> {
         Some(length) => body.get(..length).unwrap_or(body),
         None => body,
     };
-    Some(Answer {
+    Some(Reply {
         status,
         body: serde_json::from_str(body).unwrap_or(Value::Null),
         headers,
@@ -118,18 +118,18 @@ mod tests {
         let raw =
             b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 12\r\nContent-Length: 20\r\n\r\n\
                     {\"error\":\"x\",\"y\":1}\n";
-        let answer = parse_answer(raw).expect("an answer");
-        assert_eq!(answer.status, 429);
-        assert_eq!(answer.header("retry-after"), Some("12"));
-        assert_eq!(answer.body["error"], "x");
-        let empty = parse_answer(b"HTTP/1.1 204 No Content\r\n\r\n").expect("an answer");
+        let reply = parse_reply(raw).expect("a reply");
+        assert_eq!(reply.status, 429);
+        assert_eq!(reply.header("retry-after"), Some("12"));
+        assert_eq!(reply.body["error"], "x");
+        let empty = parse_reply(b"HTTP/1.1 204 No Content\r\n\r\n").expect("a reply");
         assert_eq!((empty.status, empty.body), (204, Value::Null));
     }
 
     #[test]
     fn refuses_what_is_not_http() {
-        assert!(parse_answer(b"SSH-2.0-OpenSSH\r\n\r\n").is_none());
-        assert!(parse_answer(b"HTTP/1.1 200 OK\r\n").is_none(), "cut short");
-        assert!(parse_answer(b"").is_none());
+        assert!(parse_reply(b"SSH-2.0-OpenSSH\r\n\r\n").is_none());
+        assert!(parse_reply(b"HTTP/1.1 200 OK\r\n").is_none(), "cut short");
+        assert!(parse_reply(b"").is_none());
     }
 }

@@ -30,7 +30,7 @@
 //! # Layout
 //!
 //! - this file: the command line, and the order of things (sign in, connect, start the threads);
-//! - `url`: the page's address (`http://HOST:PORT/`); `http`: one JSON request and its answer;
+//! - `url`: the page's address (`http://HOST:PORT/`); `http`: one JSON request and its reply;
 //! - `prompt`: the name and password, from the terminal or from stdin lines;
 //! - `signin`: `/api/info`, then `/api/login` (or a guest's name): where and as whom to connect;
 //! - `connect`: the WebSocket handshake, and the socket split into its reading and writing halves;

@@ -1,13 +1,13 @@
 //! Where to connect and as whom: `/api/info`, then a sign-in (`/api/login`), or under `--guests`
 //! just a name (docs/PROTOCOL.md §1–§3).
 //!
-//! With accounts, the answer's token goes on the WebSocket upgrade as `Authorization: Bearer`
+//! With accounts, the reply's token goes on the WebSocket upgrade as `Authorization: Bearer`
 //! (a browser would send the cookie instead; this client is not one). Under `--guests`
 //! (`"accounts": false`) there is nothing to sign in to: the name goes in the URL, `?name=`.
 
 use serde_json::{Value, json};
 
-use super::http::{self, Answer};
+use super::http::{self, Reply};
 use super::prompt;
 use super::url::{self, Page};
 
@@ -67,22 +67,22 @@ pub fn enter(page: &Page) -> Result<Entry, String> {
 /// `POST /api/login`: the session's token, or why not.
 fn login(page: &Page, name: &str, password: &str) -> Result<String, String> {
     let body = json!({"name": name, "password": password});
-    let answer = http::call(page, "POST", "/api/login", Some(&body))?;
-    if answer.status != 200 {
-        return Err(format!("cannot sign in: {}", reason(&answer)));
+    let reply = http::call(page, "POST", "/api/login", Some(&body))?;
+    if reply.status != 200 {
+        return Err(format!("cannot sign in: {}", reason(&reply)));
     }
-    let token = answer.body["token"].as_str();
+    let token = reply.body["token"].as_str();
     token
         .map(str::to_owned)
         .ok_or("the sign-in answer has no token".into())
 }
 
 /// A refusal in words: the API's `message` and `error` code (§2), and when to try again.
-fn reason(answer: &Answer) -> String {
-    let code = answer.body["error"].as_str().unwrap_or("no error code");
-    let message = answer.body["message"].as_str().unwrap_or("no message");
-    let mut reason = format!("{message} ({code}, {})", answer.status);
-    if let Some(seconds) = answer.header("retry-after") {
+fn reason(reply: &Reply) -> String {
+    let code = reply.body["error"].as_str().unwrap_or("no error code");
+    let message = reply.body["message"].as_str().unwrap_or("no message");
+    let mut reason = format!("{message} ({code}, {})", reply.status);
+    if let Some(seconds) = reply.header("retry-after") {
         reason.push_str(&format!("; try again in {seconds} s"));
     }
     super::show::clean(&reason)
@@ -94,13 +94,13 @@ mod tests {
 
     #[test]
     fn a_refusal_says_why_and_when() {
-        let answer = Answer {
+        let reply = Reply {
             status: 429,
             headers: vec![("retry-after".into(), "12".into())],
             body: json!({"error": "rate_limited", "message": "too many\u{1b}[2J"}),
         };
         assert_eq!(
-            reason(&answer),
+            reason(&reply),
             "too many\\u{1b}[2J (rate_limited, 429); try again in 12 s"
         );
     }

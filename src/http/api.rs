@@ -16,15 +16,15 @@ use crossbeam_channel::Sender;
 use serde_json::{Map, Value, json};
 use tiny_http::{Method, Request};
 
-use crate::auth::limit::Limits;
+use crate::auth::limit::SignInLimits;
 use crate::auth::token::{self, Token};
 use crate::auth::{self, Job, JobKind, Outcome, Sessions, Signed};
 use crate::http::checks::{
-    Refusal, check_name, check_origin, check_password, field, flag, presented_token, read_json,
+    ApiRefusal, check_name, check_origin, check_password, field, flag, presented_token, read_json,
     same_secret,
 };
-use crate::http::headers::{Answer, empty, header, json};
-use crate::http::outcome::answer_later;
+use crate::http::headers::{Reply, empty, header, json};
+use crate::http::outcome::responder_for;
 use crate::origin::OriginPolicy;
 use crate::{log, log_limited};
 
@@ -41,14 +41,14 @@ pub struct Api {
 /// Where account requests go.
 pub struct AccountsApi {
     pub jobs: Sender<Job>,
-    pub limits: Arc<Mutex<Limits>>,
+    pub limits: Arc<Mutex<SignInLimits>>,
     /// Registration needs this code (`--join-code`).
     pub join_code: Option<String>,
 }
 
 /// What to do with a request once it has been checked.
 enum Next {
-    Answer(Answer),
+    Reply(Reply),
     /// Hand it to an `auth` thread, which answers it.
     HandOver(JobKind),
 }
@@ -58,21 +58,25 @@ pub fn respond(mut request: Request, client: SocketAddr, api: &Api) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let next =
         match (request.method(), path.as_str()) {
-            (Method::Get | Method::Head, "/api/info") => Ok(Next::Answer(json(200, &api.info))),
-            (Method::Get | Method::Head, "/api/me") => me(&request, api).map(Next::Answer),
+            (Method::Get | Method::Head, "/api/info") => Ok(Next::Reply(json(200, &api.info))),
+            (Method::Get | Method::Head, "/api/me") => me(&request, api).map(Next::Reply),
             (Method::Post, p) if is_account_path(p) => post(&mut request, p, client, api),
             (_, p) if p == "/api/info" || p == "/api/me" || is_account_path(p) => Err(
-                Refusal::new(405, "method_not_allowed", "not with this method"),
+                ApiRefusal::new(405, "method_not_allowed", "not with this method"),
             ),
-            _ => Err(Refusal::new(404, "not_found", format!("no API at {path}"))),
+            _ => Err(ApiRefusal::new(
+                404,
+                "not_found",
+                format!("no API at {path}"),
+            )),
         };
-    let answer = match next {
+    let reply = match next {
         Ok(Next::HandOver(kind)) => return hand_over(request, kind, &path, client, api),
-        Ok(Next::Answer(answer)) => answer,
-        Err(refusal) => refusal.into_answer(),
+        Ok(Next::Reply(reply)) => reply,
+        Err(refusal) => refusal.into_reply(),
     };
-    // The client went away mid-answer: nothing to do.
-    let _ = request.respond(answer);
+    // The client went away mid-reply: nothing to do.
+    let _ = request.respond(reply);
 }
 
 fn is_account_path(path: &str) -> bool {
@@ -84,27 +88,32 @@ fn is_account_path(path: &str) -> bool {
 
 /// `GET /api/me`: whom the session belongs to. The cookie is set again, so that it lasts as long
 /// as the session does while it is being used.
-fn me(request: &Request, api: &Api) -> Result<Answer, Refusal> {
+fn me(request: &Request, api: &Api) -> Result<Reply, ApiRefusal> {
     let presented = presented_token(request);
     let signed = authenticate(api, presented)?;
-    let mut answer = json(200, &json!({ "name": signed.name }));
+    let mut reply = json(200, &json!({ "name": signed.name }));
     if let Some(token) = presented.and_then(Token::from_presented) {
         let max_age = auth::max_age_secs(api.sessions.expiry);
-        answer = answer.with_header(header("Set-Cookie", &token::set_cookie(&token, max_age)));
+        reply = reply.with_header(header("Set-Cookie", &token::set_cookie(&token, max_age)));
     }
-    Ok(answer)
+    Ok(reply)
 }
 
 /// A POST to an account path, checked.
-fn post(request: &mut Request, path: &str, client: SocketAddr, api: &Api) -> Result<Next, Refusal> {
+fn post(
+    request: &mut Request,
+    path: &str,
+    client: SocketAddr,
+    api: &Api,
+) -> Result<Next, ApiRefusal> {
     check_origin(request, &api.origins)?;
     let body = read_json(request)?;
     let Some(accounts) = &api.accounts else {
         if path == "/api/logout" {
-            return Ok(Next::Answer(signed_out()));
+            return Ok(Next::Reply(signed_out()));
         }
         let why = "accounts are off: this server runs with --guests";
-        return Err(Refusal::new(404, "not_found", why));
+        return Err(ApiRefusal::new(404, "not_found", why));
     };
     let kind = match path {
         "/api/register" => register(&body, client, accounts)?,
@@ -133,7 +142,7 @@ fn post(request: &mut Request, path: &str, client: SocketAddr, api: &Api) -> Res
                     everywhere,
                 },
                 // Signing out twice is not an error: the client is signed out either way.
-                Err(_) => return Ok(Next::Answer(signed_out())),
+                Err(_) => return Ok(Next::Reply(signed_out())),
             }
         }
     };
@@ -144,7 +153,7 @@ fn register(
     body: &Map<String, Value>,
     client: SocketAddr,
     accounts: &AccountsApi,
-) -> Result<JobKind, Refusal> {
+) -> Result<JobKind, ApiRefusal> {
     let (name, password) = (field(body, "name")?, field(body, "password")?);
     check_name(&name)?;
     check_password(&password)?;
@@ -160,7 +169,7 @@ fn register(
                 "auth: wrong join code from {client}"
             );
             let why = "the join code is missing or wrong";
-            return Err(Refusal::new(403, "bad_join_code", why));
+            return Err(ApiRefusal::new(403, "bad_join_code", why));
         }
     }
     Ok(JobKind::Register { name, password })
@@ -180,29 +189,29 @@ fn hand_over(request: Request, kind: JobKind, path: &str, client: SocketAddr, ap
             "auth: queue full; refused {path} from {client}"
         );
         auth::not_tried(&accounts.limits, &kind);
-        let refusal = Refusal::rate_limited(Duration::from_secs(1), "too many sign-ins at once");
-        let _ = request.respond(refusal.into_answer());
+        let refusal = ApiRefusal::rate_limited(Duration::from_secs(1), "too many sign-ins at once");
+        let _ = request.respond(refusal.into_reply());
         return;
     }
-    let answer = answer_later(request, path, client, api.sessions.expiry);
-    if let Err(stopped) = accounts.jobs.send(Job { kind, answer }) {
+    let responder = responder_for(request, path, client, api.sessions.expiry);
+    if let Err(stopped) = accounts.jobs.send(Job { kind, responder }) {
         // Every `auth` thread has ended: the server is stopping.
-        (stopped.into_inner().answer)(Outcome::Unavailable);
+        (stopped.into_inner().responder)(Outcome::Unavailable);
     }
 }
 
 /// The session the request's token opens, or 401.
-fn authenticate(api: &Api, presented: Option<&str>) -> Result<Signed, Refusal> {
+fn authenticate(api: &Api, presented: Option<&str>) -> Result<Signed, ApiRefusal> {
     match api.sessions.authenticate(presented) {
         Ok(Some(signed)) => Ok(signed),
-        Ok(None) => Err(Refusal::new(
+        Ok(None) => Err(ApiRefusal::new(
             401,
             "unauthenticated",
             "sign in first: no session, or it has ended",
         )),
         Err(e) => {
             log!("http: {e}");
-            Err(Refusal::new(
+            Err(ApiRefusal::new(
                 503,
                 "unavailable",
                 "cannot check sessions right now",
@@ -212,18 +221,18 @@ fn authenticate(api: &Api, presented: Option<&str>) -> Result<Signed, Refusal> {
 }
 
 /// 429 with the wait when an attempt is over the rate limits.
-fn limit(counted: Result<(), Duration>, client: SocketAddr) -> Result<(), Refusal> {
+fn limit(counted: Result<(), Duration>, client: SocketAddr) -> Result<(), ApiRefusal> {
     counted.map_err(|wait| {
         log_limited!(
             "rate-limited sign-ins",
             client.ip(),
             "auth: rate-limited {client}"
         );
-        Refusal::rate_limited(wait, "too many attempts; wait a little")
+        ApiRefusal::rate_limited(wait, "too many attempts; wait a little")
     })
 }
 
 /// 204 and a cookie that makes the browser forget its token.
-pub fn signed_out() -> Answer {
+pub fn signed_out() -> Reply {
     empty(204).with_header(header("Set-Cookie", &token::clear_cookie()))
 }

@@ -10,7 +10,7 @@ use crate::percent;
 
 /// Why a path was not served.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Refusal {
+pub enum FileRefusal {
     /// Malformed: a bad escape, a NUL byte. 400.
     BadRequest,
     /// No such file inside the root (or an attempt to leave it). 404.
@@ -18,17 +18,17 @@ pub enum Refusal {
 }
 
 /// The file to serve for `raw_target` (`/app.js?v=2`), inside the canonical `root`.
-pub fn resolve(root: &Path, raw_target: &str) -> Result<PathBuf, Refusal> {
+pub fn resolve(root: &Path, raw_target: &str) -> Result<PathBuf, FileRefusal> {
     let raw_path = raw_target.split(['?', '#']).next().unwrap_or("/");
-    let path = percent::decode(raw_path).ok_or(Refusal::BadRequest)?;
+    let path = percent::decode(raw_path).ok_or(FileRefusal::BadRequest)?;
     if path.contains('\0') {
-        return Err(Refusal::BadRequest);
+        return Err(FileRefusal::BadRequest);
     }
     let mut relative = PathBuf::new();
     for segment in path.split(['/', '\\']) {
         match segment {
             "" | "." => {}
-            ".." => return Err(Refusal::NotFound),
+            ".." => return Err(FileRefusal::NotFound),
             name => relative.push(name),
         }
     }
@@ -38,11 +38,11 @@ pub fn resolve(root: &Path, raw_target: &str) -> Result<PathBuf, Refusal> {
     let candidate = root
         .join(relative)
         .canonicalize()
-        .map_err(|_| Refusal::NotFound)?;
+        .map_err(|_| FileRefusal::NotFound)?;
     if candidate.starts_with(root) && candidate.is_file() {
         Ok(candidate)
     } else {
-        Err(Refusal::NotFound)
+        Err(FileRefusal::NotFound)
     }
 }
 
@@ -105,10 +105,14 @@ mod tests {
             "/etc/passwd",
             "/sub",
         ] {
-            assert_eq!(resolve(&root, target), Err(Refusal::NotFound), "{target}");
+            assert_eq!(
+                resolve(&root, target),
+                Err(FileRefusal::NotFound),
+                "{target}"
+            );
         }
-        assert_eq!(resolve(&root, "/%zz"), Err(Refusal::BadRequest));
-        assert_eq!(resolve(&root, "/a%00b"), Err(Refusal::BadRequest));
+        assert_eq!(resolve(&root, "/%zz"), Err(FileRefusal::BadRequest));
+        assert_eq!(resolve(&root, "/a%00b"), Err(FileRefusal::BadRequest));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use crate::config::HttpLimits;
 use crate::gate::{Full, Gate, Ticket};
 use crate::http::forward::Upstream;
-use crate::http::head::{Head, Incoming, Refusal, Timing};
+use crate::http::head::{Head, Incoming, ReadRefusal, Timing};
 use crate::http::reply;
 use crate::{accept, log, log_limited};
 
@@ -167,10 +167,10 @@ fn read_body(
     head: &Head,
     ticket: &Ticket,
     limits: HttpLimits,
-) -> Result<Vec<u8>, Refusal> {
+) -> Result<Vec<u8>, ReadRefusal> {
     let len = head.body_len()?;
     if len > limits.max_body {
-        return Err(Refusal::BodyTooLarge);
+        return Err(ReadRefusal::BodyTooLarge);
     }
     if len > 0 && head.lists("expect", "100-continue") {
         reply::send(ticket.socket(), reply::CONTINUE);
@@ -185,8 +185,8 @@ fn is_api(head: &Head) -> bool {
 }
 
 /// Answers a refused request (nothing for a client that has gone) and logs it.
-fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: Refusal, api: bool) {
-    if refusal == Refusal::Gone {
+fn refuse(socket: &TcpStream, peer: SocketAddr, refusal: ReadRefusal, api: bool) {
+    if refusal == ReadRefusal::Gone {
         return;
     }
     let status = reply::status_for(refusal);

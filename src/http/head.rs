@@ -23,9 +23,9 @@ pub const MAX_LINE: usize = 8 * 1024;
 /// The most header lines in a head.
 pub const MAX_HEADERS: usize = 100;
 
-/// Why a request was not read; the guard maps each to its answer.
+/// Why a request was not read; the guard maps each to its reply (`reply.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub enum ReadRefusal {
     /// The client closed, or sent nothing before the deadline: nothing to answer.
     Gone,
     /// The head or body did not arrive in time: 408.
@@ -54,27 +54,27 @@ pub struct Scanner {
 impl Scanner {
     /// Looks at the bytes of `buf` not seen yet: `Ok(Some(len))` when the head is the first
     /// `len` bytes, `Ok(None)` when more are needed.
-    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, Refusal> {
+    pub fn scan(&mut self, buf: &[u8]) -> Result<Option<usize>, ReadRefusal> {
         while let Some(offset) = buf[self.scanned..].iter().position(|&b| b == b'\n') {
             let end = self.scanned + offset;
             self.scanned = end + 1;
             let line = &buf[self.line_start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.len() > MAX_LINE {
-                return Err(Refusal::HeadTooLarge);
+                return Err(ReadRefusal::HeadTooLarge);
             }
             self.line_start = self.scanned;
             match (line.is_empty(), self.lines) {
                 // RFC 9112 §2.2: ignore empty lines before the request line.
                 (true, 0) => {}
                 (true, _) => return Ok(Some(self.scanned)),
-                (false, lines) if lines > MAX_HEADERS => return Err(Refusal::HeadTooLarge),
+                (false, lines) if lines > MAX_HEADERS => return Err(ReadRefusal::HeadTooLarge),
                 (false, _) => self.lines += 1,
             }
         }
         self.scanned = buf.len();
         if buf.len() - self.line_start > MAX_LINE || buf.len() > MAX_HEAD {
-            return Err(Refusal::HeadTooLarge);
+            return Err(ReadRefusal::HeadTooLarge);
         }
         Ok(None)
     }
@@ -93,18 +93,18 @@ pub struct Head {
 
 impl Head {
     /// Parses the `len` bytes of a complete head.
-    pub fn parse(bytes: &[u8]) -> Result<Head, Refusal> {
+    pub fn parse(bytes: &[u8]) -> Result<Head, ReadRefusal> {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut request = httparse::Request::new(&mut slots);
         match request.parse(bytes) {
             Ok(httparse::Status::Complete(_)) => {}
-            Err(httparse::Error::TooManyHeaders) => return Err(Refusal::HeadTooLarge),
-            _ => return Err(Refusal::Malformed),
+            Err(httparse::Error::TooManyHeaders) => return Err(ReadRefusal::HeadTooLarge),
+            _ => return Err(ReadRefusal::Malformed),
         }
         let (Some(method), Some(target), Some(minor_version)) =
             (request.method, request.path, request.version)
         else {
-            return Err(Refusal::Malformed);
+            return Err(ReadRefusal::Malformed);
         };
         Ok(Head {
             method: method.to_owned(),
@@ -135,9 +135,9 @@ impl Head {
 
     /// The body's length: 0 without `Content-Length`; refused when it is not one plain number
     /// (RFC 9112 §6.3: several differing values are an error), or when the body is chunked.
-    pub fn body_len(&self) -> Result<usize, Refusal> {
+    pub fn body_len(&self) -> Result<usize, ReadRefusal> {
         if self.values("transfer-encoding").next().is_some() {
-            return Err(Refusal::LengthRequired);
+            return Err(ReadRefusal::LengthRequired);
         }
         let mut lengths = self.values("content-length").map(|v| {
             std::str::from_utf8(v.trim_ascii())
@@ -150,7 +150,7 @@ impl Head {
         };
         match first {
             Some(len) if lengths.all(|other| other == Some(len)) => Ok(len),
-            _ => Err(Refusal::Malformed),
+            _ => Err(ReadRefusal::Malformed),
         }
     }
 
@@ -194,7 +194,7 @@ impl<'a> Incoming<'a> {
     }
 
     /// Reads the next head within `timing`.
-    pub fn read_head(&mut self, timing: Timing) -> Result<Head, Refusal> {
+    pub fn read_head(&mut self, timing: Timing) -> Result<Head, ReadRefusal> {
         let mut scanner = Scanner::default();
         let mut started = !self.buf.is_empty();
         let mut until = match started {
@@ -213,19 +213,19 @@ impl<'a> Incoming<'a> {
                     until = timing.after_first_byte(Instant::now());
                 }
                 Ok(()) => {}
-                Err(e) if started && is_timeout(&e) => return Err(Refusal::TimedOut),
-                Err(_) => return Err(Refusal::Gone),
+                Err(e) if started && is_timeout(&e) => return Err(ReadRefusal::TimedOut),
+                Err(_) => return Err(ReadRefusal::Gone),
             }
         }
     }
 
     /// Reads a body of `len` bytes (already checked against the cap) by `deadline`.
-    pub fn read_body(&mut self, len: usize, deadline: Instant) -> Result<Vec<u8>, Refusal> {
+    pub fn read_body(&mut self, len: usize, deadline: Instant) -> Result<Vec<u8>, ReadRefusal> {
         while self.buf.len() < len {
             if let Err(e) = self.fill(len, deadline) {
                 return Err(match is_timeout(&e) {
-                    true => Refusal::TimedOut,
-                    false => Refusal::Gone,
+                    true => ReadRefusal::TimedOut,
+                    false => ReadRefusal::Gone,
                 });
             }
         }
@@ -263,7 +263,7 @@ fn is_timeout(e: &io::Error) -> bool {
 mod tests {
     use super::*;
 
-    fn scan_all(bytes: &[u8]) -> Result<Option<usize>, Refusal> {
+    fn scan_all(bytes: &[u8]) -> Result<Option<usize>, ReadRefusal> {
         Scanner::default().scan(bytes)
     }
 
@@ -286,18 +286,21 @@ mod tests {
     #[test]
     fn refuses_what_is_over_a_cap() {
         let long_line = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_LINE));
-        assert_eq!(scan_all(long_line.as_bytes()), Err(Refusal::HeadTooLarge));
+        assert_eq!(
+            scan_all(long_line.as_bytes()),
+            Err(ReadRefusal::HeadTooLarge)
+        );
         let endless = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(MAX_LINE + 1));
-        assert_eq!(scan_all(endless.as_bytes()), Err(Refusal::HeadTooLarge));
+        assert_eq!(scan_all(endless.as_bytes()), Err(ReadRefusal::HeadTooLarge));
         let many = format!(
             "GET / HTTP/1.1\r\n{}\r\n",
             "X: y\r\n".repeat(MAX_HEADERS + 1)
         );
-        assert_eq!(scan_all(many.as_bytes()), Err(Refusal::HeadTooLarge));
+        assert_eq!(scan_all(many.as_bytes()), Err(ReadRefusal::HeadTooLarge));
         let most = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(MAX_HEADERS));
         assert_eq!(scan_all(most.as_bytes()), Ok(Some(most.len())));
         let big = format!("GET / HTTP/1.1\r\n{}", "X: y\r\n".repeat(3000));
-        assert_eq!(scan_all(big.as_bytes()), Err(Refusal::HeadTooLarge));
+        assert_eq!(scan_all(big.as_bytes()), Err(ReadRefusal::HeadTooLarge));
     }
 
     #[test]
@@ -321,14 +324,20 @@ mod tests {
     #[test]
     fn refuses_bad_framing() {
         let parse = |h: &str| Head::parse(h.as_bytes());
-        assert_eq!(parse("NOT HTTP\r\n\r\n").err(), Some(Refusal::Malformed));
+        assert_eq!(
+            parse("NOT HTTP\r\n\r\n").err(),
+            Some(ReadRefusal::Malformed)
+        );
         for bad in ["-1", "1x", "", "99999999999999999999999"] {
             let head = parse(&format!("POST / HTTP/1.1\r\nContent-Length: {bad}\r\n\r\n")).unwrap();
-            assert_eq!(head.body_len(), Err(Refusal::Malformed), "{bad:?}");
+            assert_eq!(head.body_len(), Err(ReadRefusal::Malformed), "{bad:?}");
         }
         let twice = parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
-        assert_eq!(twice.unwrap().body_len(), Err(Refusal::Malformed));
+        assert_eq!(twice.unwrap().body_len(), Err(ReadRefusal::Malformed));
         let chunked = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
-        assert_eq!(chunked.unwrap().body_len(), Err(Refusal::LengthRequired));
+        assert_eq!(
+            chunked.unwrap().body_len(),
+            Err(ReadRefusal::LengthRequired)
+        );
     }
 }

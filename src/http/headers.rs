@@ -1,18 +1,18 @@
-//! Building tiny_http answers: the headers every answer carries, plain text, and JSON.
+//! Building tiny_http replies: the headers every reply carries, plain text, and JSON.
 
 use std::io::{Cursor, Read};
 
 use tiny_http::{Header, Response};
 
-/// An answer whose body is in memory.
-pub type Answer = Response<Cursor<Vec<u8>>>;
+/// A reply (an HTTP response) whose body is in memory.
+pub type Reply = Response<Cursor<Vec<u8>>>;
 
 /// A header from two strings known to be valid ASCII.
 pub fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name, value).expect("header names and values here are plain ASCII")
 }
 
-/// Headers on every answer: no sniffing, no framing by other sites, scripts only from here, no
+/// Headers on every reply: no sniffing, no framing by other sites, scripts only from here, no
 /// stale copies while a page is being developed, and WebSockets only to `websocket` (see
 /// [`websocket_source`]), or none.
 pub fn with_headers<R: Read>(response: Response<R>, websocket: Option<&str>) -> Response<R> {
@@ -46,13 +46,13 @@ pub fn websocket_source(host: &str, ws_port: u16) -> String {
     }
 }
 
-/// A plain-text answer.
-pub fn plain(status: u16, text: &str) -> Answer {
+/// A plain-text reply.
+pub fn plain(status: u16, text: &str) -> Reply {
     with_headers(Response::from_string(text).with_status_code(status), None)
 }
 
-/// A JSON answer. API answers are never stored by caches: some carry a session token.
-pub fn json(status: u16, body: &serde_json::Value) -> Answer {
+/// A JSON reply. API replies are never stored by caches: some carry a session token.
+pub fn json(status: u16, body: &serde_json::Value) -> Reply {
     Response::from_string(body.to_string())
         .with_status_code(status)
         .with_header(header("Content-Type", "application/json"))
@@ -61,16 +61,16 @@ pub fn json(status: u16, body: &serde_json::Value) -> Answer {
         .with_header(header("Referrer-Policy", "no-referrer"))
 }
 
-/// The API's error answer: `{"error":"CODE","message":"…"}` with its status.
-pub fn error(status: u16, code: &str, message: &str) -> Answer {
+/// The API's error reply: `{"error":"CODE","message":"…"}` with its status.
+pub fn error(status: u16, code: &str, message: &str) -> Reply {
     json(
         status,
         &serde_json::json!({ "error": code, "message": message }),
     )
 }
 
-/// An answer with no body (204).
-pub fn empty(status: u16) -> Answer {
+/// A reply with no body (204).
+pub fn empty(status: u16) -> Reply {
     Response::from_data(Vec::new())
         .with_status_code(status)
         .with_header(header("Cache-Control", "no-store"))

@@ -12,15 +12,15 @@ use crate::http::headers::{empty, error, header, json};
 use crate::log_limited;
 
 /// The closure an `auth` thread calls with the outcome of `request` (to `path`, from `client`).
-pub fn answer_later(
+pub fn responder_for(
     request: Request,
     path: &str,
     client: SocketAddr,
     expiry: Duration,
-) -> auth::Answer {
+) -> auth::Responder {
     let signing_out = path == "/api/logout";
     Box::new(move |outcome| {
-        let answer = match outcome {
+        let reply = match outcome {
             Outcome::SignedIn {
                 name,
                 token,
@@ -52,6 +52,6 @@ pub fn answer_later(
             }
         };
         // The client went away meanwhile: nothing to do.
-        let _ = request.respond(answer);
+        let _ = request.respond(reply);
     })
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 
-use crate::http::head::Refusal;
+use crate::http::head::ReadRefusal;
 
 /// The interim answer to `Expect: 100-continue`, sent before reading a body within the cap.
 pub const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -20,13 +20,13 @@ const LINGER_BYTES: usize = 64 * 1024;
 const LINGER_TIME: Duration = Duration::from_secs(1);
 
 /// The status that answers a refusal.
-pub fn status_for(refusal: Refusal) -> u16 {
+pub fn status_for(refusal: ReadRefusal) -> u16 {
     match refusal {
-        Refusal::TimedOut => 408,
-        Refusal::HeadTooLarge => 431,
-        Refusal::BodyTooLarge => 413,
-        Refusal::LengthRequired => 411,
-        Refusal::Malformed | Refusal::Gone => 400,
+        ReadRefusal::TimedOut => 408,
+        ReadRefusal::HeadTooLarge => 431,
+        ReadRefusal::BodyTooLarge => 413,
+        ReadRefusal::LengthRequired => 411,
+        ReadRefusal::Malformed | ReadRefusal::Gone => 400,
     }
 }
 

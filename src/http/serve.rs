@@ -105,8 +105,8 @@ fn respond(request: Request, site: &Site) {
     let result = match (method, url.as_str()) {
         (Method::Get | Method::Head, url) => match files::resolve(&site.root, url) {
             Ok(path) => serve_file(request, &path, site),
-            Err(files::Refusal::BadRequest) => request.respond(plain(400, "bad request")),
-            Err(files::Refusal::NotFound) => request.respond(plain(404, "not found")),
+            Err(files::FileRefusal::BadRequest) => request.respond(plain(400, "bad request")),
+            Err(files::FileRefusal::NotFound) => request.respond(plain(404, "not found")),
         },
         _ => request.respond(plain(405, "method not allowed")),
     };

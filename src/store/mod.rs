@@ -86,8 +86,9 @@ impl Reader {
     }
 }
 
-/// The answer to one request, sent after the commit.
-pub type Reply<T> = Sender<Result<T, StoreError>>;
+/// Where the store sends the result of one request, after the commit: the sending end of a
+/// channel of one, whose other end the caller waits on in [`Store::call`].
+pub type ToCaller<T> = Sender<Result<T, StoreError>>;
 
 /// What the `store` thread can be asked to do.
 pub enum Request {
@@ -96,26 +97,26 @@ pub enum Request {
         name: String,
         phc: String,
         session: SessionId,
-        reply: Reply<bool>,
+        to_caller: ToCaller<bool>,
     },
     /// Add a session for an existing user (a sign-in).
     OpenSession {
         user_key: String,
         session: SessionId,
-        reply: Reply<()>,
+        to_caller: ToCaller<()>,
     },
     /// End one session (a sign-out), or with `everywhere` every session of its owner.
     EndSession {
         session: SessionId,
         everywhere: bool,
-        reply: Reply<()>,
+        to_caller: ToCaller<()>,
     },
     /// Change a password and end every other session of that user.
     SetPassword {
         user_key: String,
         phc: String,
         keep: SessionId,
-        reply: Reply<()>,
+        to_caller: ToCaller<()>,
     },
     /// A session was used: it expires that much later.
     Touch { session: SessionId },
@@ -151,20 +152,20 @@ pub fn open(
         true => Disk::new(schema::in_memory()?, None, 0),
         false => Disk::new(schema::open(dir)?, Some(dir.to_owned()), min_free_mib),
     };
-    let (to_store, inbox) = crossbeam_channel::bounded(STORE_CAPACITY);
+    let (to_store, requests) = crossbeam_channel::bounded(STORE_CAPACITY);
     let reader = Reader { shelf };
-    Ok((Store { reader, to_store }, inbox, disk))
+    Ok((Store { reader, to_store }, requests, disk))
 }
 
 impl Store {
     /// Sends a request and waits for its answer, which comes after the commit. Blocks while the
     /// store's channel is full, then until the commit.
-    pub fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
-        let (reply, answer) = crossbeam_channel::bounded(1);
+    pub fn call<T>(&self, make: impl FnOnce(ToCaller<T>) -> Request) -> Result<T, StoreError> {
+        let (to_caller, from_store) = crossbeam_channel::bounded(1);
         self.to_store
-            .send(make(reply))
+            .send(make(to_caller))
             .map_err(|_| StoreError::new("the store", "has stopped"))?;
-        answer
+        from_store
             .recv()
             .map_err(|_| StoreError::new("the store", "stopped before answering"))?
     }

@@ -23,7 +23,7 @@ use super::messages::{self, Stored};
 use super::retention::{self, Retention};
 use super::sweep::{self, Deadlines, Due, Sweeps};
 use super::tables::Tables;
-use super::{Change, Reply, Request, StoreError, accounts, rooms};
+use super::{Change, Request, StoreError, ToCaller, accounts, rooms};
 use crate::auth::token::SessionId;
 use crate::end::SignOut;
 use crate::event::Event;
@@ -35,7 +35,7 @@ use crate::log::now_ms;
 const MAX_GROUP: usize = 256;
 
 /// The `store` thread (see the module doc).
-pub fn run(mut disk: Disk, inbox: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
+pub fn run(mut disk: Disk, requests: Receiver<Request>, to_hub: Sender<Event>, sweeps: Sweeps) {
     let mut deadlines = Deadlines::at_start();
     let mut tally = Tally::default();
     loop {
@@ -43,12 +43,12 @@ pub fn run(mut disk: Disk, inbox: Receiver<Request>, to_hub: Sender<Event>, swee
         // cannot put the sweeps off for ever.
         sweep::if_due(&mut disk, &sweeps, &mut deadlines, &to_hub);
         // Blocks until a request arrives, a sweep is due, or it is time to open a closed store.
-        let first = match recv_until(&inbox, wake_at(&disk, &deadlines)) {
+        let first = match recv_until(&requests, wake_at(&disk, &deadlines)) {
             Ok(Request::Stop) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(first) => first,
             Err(RecvTimeoutError::Timeout) => continue,
         };
-        let (group, stop) = gather(first, &inbox);
+        let (group, stop) = gather(first, &requests);
         tally.messages += commit_group(&mut disk, group, &sweeps, &mut deadlines, &to_hub);
         tally.commits += 1;
         if stop {
@@ -71,12 +71,12 @@ fn wake_at(disk: &Disk, deadlines: &Deadlines) -> Option<Instant> {
 
 /// The next request, waiting until `deadline` if there is one.
 fn recv_until(
-    inbox: &Receiver<Request>,
+    requests: &Receiver<Request>,
     deadline: Option<Instant>,
 ) -> Result<Request, RecvTimeoutError> {
     match deadline {
-        Some(at) => inbox.recv_deadline(at),
-        None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        Some(at) => requests.recv_deadline(at),
+        None => requests.recv().map_err(|_| RecvTimeoutError::Disconnected),
     }
 }
 
@@ -89,10 +89,10 @@ struct Tally {
 
 /// `first` and whatever else is waiting, up to [`MAX_GROUP`]; `true` if a `Stop` came among them
 /// (it takes effect once they are committed).
-fn gather(first: Request, inbox: &Receiver<Request>) -> (Vec<Request>, bool) {
+fn gather(first: Request, requests: &Receiver<Request>) -> (Vec<Request>, bool) {
     let mut group = vec![first];
     while group.len() < MAX_GROUP {
-        match inbox.try_recv() {
+        match requests.try_recv() {
             Ok(Request::Stop) => return (group, true),
             Ok(request) => group.push(request),
             Err(_) => break,
@@ -101,13 +101,14 @@ fn gather(first: Request, inbox: &Receiver<Request>) -> (Vec<Request>, bool) {
     (group, false)
 }
 
-/// An answer to an `auth` thread, to send once the group's outcome is known.
-type Answer = Box<dyn FnOnce(Result<(), &StoreError>)>;
+/// What to do for one request once the group's outcome is known: send its caller (an `auth`
+/// thread) the result.
+type OnCommit = Box<dyn FnOnce(Result<(), &StoreError>)>;
 
 /// What a group's commit leads to, once it is durable (or has failed).
 #[derive(Default)]
 struct Aftermath {
-    answers: Vec<Answer>,
+    on_commit: Vec<OnCommit>,
     signed_out: Vec<(SessionId, SignOut)>,
     registered: Vec<String>,
     stored: Vec<Stored>,
@@ -156,7 +157,7 @@ fn commit_group(
         }
         Err(_) => 0,
     };
-    after.deliver(outcome.as_ref().copied(), to_hub);
+    after.tell_everyone(outcome.as_ref().copied(), to_hub);
     appended
 }
 
@@ -225,46 +226,46 @@ fn apply(
             name,
             phc,
             session,
-            reply,
+            to_caller,
         } => {
             let created = accounts::register(t, &name, &phc, &session, now)?;
             if created {
                 after.registered.push(name);
                 after.opened_session = true;
             }
-            after.answers.push(answer(reply, created));
+            after.on_commit.push(send_after_commit(to_caller, created));
         }
         Request::OpenSession {
             user_key,
             session,
-            reply,
+            to_caller,
         } => {
             accounts::open_session(t, &user_key, &session, now)?;
             after.opened_session = true;
-            after.answers.push(answer(reply, ()));
+            after.on_commit.push(send_after_commit(to_caller, ()));
         }
         Request::EndSession {
             session,
             everywhere,
-            reply,
+            to_caller,
         } => {
             let ended = accounts::sign_out(t, session, everywhere)?;
             after
                 .signed_out
                 .extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));
-            after.answers.push(answer(reply, ()));
+            after.on_commit.push(send_after_commit(to_caller, ()));
         }
         Request::SetPassword {
             user_key,
             phc,
             keep,
-            reply,
+            to_caller,
         } => {
             let ended = accounts::set_password(t, &user_key, &phc, &keep)?;
             after
                 .signed_out
                 .extend(ended.into_iter().map(|id| (id, SignOut::PasswordChanged)));
-            after.answers.push(answer(reply, ()));
+            after.on_commit.push(send_after_commit(to_caller, ()));
         }
         Request::Touch { session } => accounts::touch(t, &session, now)?,
         Request::Changes(changes) => {
@@ -310,7 +311,7 @@ impl Aftermath {
 
     /// Answers every request and tells the hub: what is durable, or, if the commit failed, which
     /// messages to report as failed to their senders.
-    fn deliver(self, outcome: Result<(), &StoreError>, to_hub: &Sender<Event>) {
+    fn tell_everyone(self, outcome: Result<(), &StoreError>, to_hub: &Sender<Event>) {
         let stored = match outcome {
             Ok(()) => self.stored,
             Err(_) => self.stored.into_iter().map(failed).collect(),
@@ -330,8 +331,8 @@ impl Aftermath {
         if self.from_hub {
             let _ = to_hub.send(Event::Stored(stored));
         }
-        for answer in self.answers {
-            answer(outcome);
+        for send in self.on_commit {
+            send(outcome);
         }
     }
 }
@@ -347,14 +348,14 @@ fn failed(stored: Stored) -> Stored {
     }
 }
 
-/// Sends `value` on `reply` once the commit's outcome is known.
-fn answer<T: Send + 'static>(reply: Reply<T>, value: T) -> Answer {
+/// Sends `value` on `to_caller` once the commit's outcome is known.
+fn send_after_commit<T: Send + 'static>(to_caller: ToCaller<T>, value: T) -> OnCommit {
     Box::new(move |outcome| {
         let result = match outcome {
             Ok(()) => Ok(value),
             Err(e) => Err(StoreError::new("the store", e)),
         };
         // The asker may have given up; nothing to do then.
-        let _ = reply.send(result);
+        let _ = to_caller.send(result);
     })
 }

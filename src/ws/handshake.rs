@@ -30,7 +30,7 @@ use crate::end::End;
 use crate::event::{Arrival, ConnId, Event};
 use crate::gate::Ticket;
 use crate::origin::OriginPolicy;
-use crate::ws::places::{Counts, Places, Refusal};
+use crate::ws::places::{Counts, PlaceRefusal, Places};
 use crate::ws::reader::{self, Mode};
 use crate::ws::stream::ReaderStream;
 use crate::{identity, log, log_limited};
@@ -133,9 +133,9 @@ pub fn run(ticket: Arc<Ticket>, peer: SocketAddr, conn: ConnId, shared: Arc<Shar
 fn admit(
     request: &Request,
     peer: SocketAddr,
-    places: &mut Result<Places, Refusal>,
+    places: &mut Result<Places, PlaceRefusal>,
     shared: &Shared,
-) -> Result<Arrival, Refusal> {
+) -> Result<Arrival, PlaceRefusal> {
     let places = places.as_mut().map_err(|refusal| refusal.clone())?;
     let header = |name: &str| {
         request

@@ -24,7 +24,7 @@ use crate::address::ClientKey;
 use crate::config::Limits;
 
 /// A refusal before the upgrade: the HTTP status and why.
-pub type Refusal = (u16, String);
+pub type PlaceRefusal = (u16, String);
 
 /// The status for one account or address over its share: the server has room, this client has
 /// had its share ("Too Many Requests").
@@ -61,7 +61,7 @@ impl Counts {
     }
 
     /// One of the server's places, taken as the handshake starts; a refusal if there is none.
-    pub fn open(&self) -> Result<Places, Refusal> {
+    pub fn open(&self) -> Result<Places, PlaceRefusal> {
         let before = self.open.fetch_add(1, Ordering::AcqRel);
         let places = Places {
             _server: Open(Arc::clone(&self.open)),
@@ -86,14 +86,14 @@ pub struct Places {
 
 impl Places {
     /// A place among those of `address` (see [`ClientKey`]), once the request has arrived.
-    pub fn take_address(&mut self, counts: &Counts, address: IpAddr) -> Result<(), Refusal> {
+    pub fn take_address(&mut self, counts: &Counts, address: IpAddr) -> Result<(), PlaceRefusal> {
         self.address = Some(counts.by_address.take(ClientKey::of(address))?);
         Ok(())
     }
 
     /// A place among those of the account (or guest) `name_key`, once the handshake knows who
     /// it is.
-    pub fn take_user(&mut self, counts: &Counts, name_key: &str) -> Result<(), Refusal> {
+    pub fn take_user(&mut self, counts: &Counts, name_key: &str) -> Result<(), PlaceRefusal> {
         self.user = Some(counts.by_user.take(name_key.to_owned())?);
         Ok(())
     }
@@ -129,7 +129,7 @@ impl<K: Hash + Eq + Clone> Tally<K> {
 
     /// One more place for `key`, or the refusal if it holds `cap` already. Checked and counted
     /// under one lock, so two handshakes racing for the last place cannot both get it.
-    fn take(self: &Arc<Self>, key: K) -> Result<Place<K>, Refusal> {
+    fn take(self: &Arc<Self>, key: K) -> Result<Place<K>, PlaceRefusal> {
         // A panic elsewhere cannot leave a count half-changed: each change is one statement.
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let count = counts.entry(key.clone()).or_insert(0);
