@@ -214,7 +214,17 @@ fn an_address_whose_places_are_all_served_gets_429() {
         .unwrap();
     // The answer has begun: the connection is being served, and stays so while it is unread.
     assert_eq!(busy.peek(&mut [0]).expect("the answer begins"), 1);
-    let refused = http_get(&binary.http, "/").expect("an answer");
+    // The refusal is written as the connection is accepted, before its request is read; a client
+    // that has not written yet reads it whole (one that has may see its unread request turn the
+    // close into a reset, which is what a refusal that never waits for the client costs).
+    let mut refused = String::new();
+    let mut stream = TcpStream::connect(&binary.http).expect("connect to the page");
+    stream
+        .set_read_timeout(Some(DEADLINE))
+        .expect("a read deadline");
+    stream
+        .read_to_string(&mut refused)
+        .expect("the refusal, then the end");
     assert!(
         refused.starts_with("HTTP/1.1 429 Too Many Requests"),
         "{refused}"
