@@ -33,19 +33,8 @@ fn a_join_leave_loop_reaches_others_as_a_bounded_number_of_frames() {
             spammer.send_json(json!({"type": kind, "room": "hall"}));
         }
         sent += CHUNK;
-        // Each frame has one answer: `joined`, `left` or an error.
-        let mut answers = 0;
-        while answers < CHUNK {
-            let frame = spammer.recv();
-            match frame["type"].as_str() {
-                Some("joined" | "left") => answers += 1,
-                Some("error") => {
-                    answers += 1;
-                    refused += usize::from(frame["code"] == "rate_limited");
-                }
-                _ => {}
-            }
-        }
+        let (_, paced, _) = read_answers(&mut spammer, CHUNK, &["joined", "left"]);
+        refused += paced;
     }
     assert!(sent >= 500, "the loop ran: {sent} frames");
     let frames = watcher.frames_so_far();
@@ -123,22 +112,10 @@ fn pages_asked_for_in_a_loop_are_paced() {
         for &n in chunk {
             asker.send_json(asks[n % asks.len()].clone());
         }
-        let mut answers = 0;
-        while answers < chunk.len() {
-            let frame = asker.recv();
-            match frame["type"].as_str() {
-                Some("members" | "rooms" | "history") => {
-                    answered += 1;
-                    answers += 1;
-                }
-                Some("error") => {
-                    assert_eq!(frame["code"], "rate_limited", "{frame}");
-                    refused += 1;
-                    answers += 1;
-                }
-                _ => {}
-            }
-        }
+        let kinds = ["members", "rooms", "history"];
+        let (pages, paced, other) = read_answers(&mut asker, chunk.len(), &kinds);
+        assert_eq!(other, 0, "every refusal is rate_limited");
+        (answered, refused) = (answered + pages, refused + paced);
     }
     // One more page comes back every 50 ms of the loop.
     let refilled = (began.elapsed().as_millis() / 50) as usize + 1;
@@ -150,4 +127,22 @@ fn pages_asked_for_in_a_loop_are_paced() {
     assert!(answered >= ASK_BURST, "the burst is served: {answered}");
     assert_eq!(answered + refused, ASKS_SENT);
     still_chatting(&mut alice, &mut bob, "pages were paced");
+}
+
+/// Reads the answers to `count` frames just sent, each one frame of a type in `kinds` or an
+/// `error`, skipping anything else (presence, others' frames); returns how many were answered,
+/// refused `rate_limited`, and refused otherwise.
+fn read_answers(client: &mut Client, count: usize, kinds: &[&str]) -> (usize, usize, usize) {
+    let (mut answered, mut paced, mut other) = (0, 0, 0);
+    // Bounded: each turn reads one frame under the harness's deadline.
+    while answered + paced + other < count {
+        let frame = client.recv();
+        match frame["type"].as_str() {
+            Some(kind) if kinds.contains(&kind) => answered += 1,
+            Some("error") if frame["code"] == "rate_limited" => paced += 1,
+            Some("error") => other += 1,
+            _ => {}
+        }
+    }
+    (answered, paced, other)
 }

@@ -28,8 +28,9 @@ const CLIENT_HEADING: &str = "## The terminal client: two threads and one writer
 /// How much of a thread's name the kernel keeps (TASK_COMM_LEN, 16 bytes with its NUL).
 const COMM_LEN: usize = 15;
 
-/// How long a started server may take to settle: tiny_http's pool may grow by one thread for a
-/// request that came while it was starting, which ends after 5 s idle.
+/// How long a started server may take to settle: a thread that ends on its own (a handshake, a
+/// request's `http-conn`) may still be on its way out. tiny_http's pool grows and shrinks by
+/// itself, so its row gives no plain number and the `http` threads are not counted.
 const SETTLE: Duration = Duration::from_secs(15);
 
 /// One row of the table.

@@ -80,6 +80,12 @@ impl Directory {
         self.rooms.get(key)
     }
 
+    /// Whether the user `user_key` is a member of the room `room_key`.
+    pub fn is_member(&self, room_key: &str, user_key: &str) -> bool {
+        self.room(room_key)
+            .is_some_and(|room| room.members.contains_key(user_key))
+    }
+
     pub fn rooms(&self) -> impl Iterator<Item = &Room> {
         self.rooms.values()
     }

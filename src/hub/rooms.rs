@@ -66,11 +66,7 @@ impl Chat {
     ) -> Result<(), WireError> {
         self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
-        let member = self
-            .dir
-            .room(&key)
-            .is_some_and(|r| r.members.contains_key(&from.key));
-        if member {
+        if self.dir.is_member(&key, &from.key) {
             let json = self.membership_frame(&key, &from.key, true);
             out.own(from.slot, |bytes| frame::text(bytes, &json));
             return Ok(());
@@ -90,11 +86,7 @@ impl Chat {
     ) -> Result<(), WireError> {
         self.pace_room_change(from)?;
         let key = self.existing_room(name)?;
-        if !self
-            .dir
-            .room(&key)
-            .is_some_and(|r| r.members.contains_key(&from.key))
-        {
+        if !self.dir.is_member(&key, &from.key) {
             let why = format!("you are not in {name:?}");
             return Err(WireError::new(ErrorCode::NotAMember, why));
         }
