@@ -3,9 +3,10 @@
 // ("d/bob"): keys use the name's key (rules.js `nameKey`, as the server compares names), while `name` keeps
 // the server's spelling. For each it keeps the seqs it holds (to drop what it already has: history,
 // replay and live traffic overlap), the oldest of them (where the next older history page
-// starts), the unread count, how far its history has been read, and where its reader had
-// scrolled. Which conversation is open is kept here too, so that "unread" has one definition:
-// a message that arrives anywhere else.
+// starts), the unread count and how many of those mention you, how far its history has been
+// read, and where its reader had scrolled. Which conversation is open is kept here too, so that
+// "unread" has one definition: a message that arrives anywhere else, or in the open one while
+// the page is out of sight.
 //
 // Whoever draws the sidebar subscribes with onChange(); changes made in one go (a replay of 200
 // messages) reach it as one call.
@@ -51,6 +52,7 @@ function fresh(kind, name) {
     kind,
     name: String(name),
     unread: 0,
+    mentions: 0, // of the unread, those that name you (@you)
     seqs: new Set(),
     oldest: null, // the lowest seq held, where older history pages start
     history: { asked: false, loading: false, more: true, truncated: false },
@@ -92,8 +94,16 @@ export const currentKey = () => current;
 /** Opens `key` (null for none): it is read, so its unread count goes. */
 export function setCurrent(key) {
   current = key;
+  markRead(key);
+  changed();
+}
+
+/** Everything in `key` has been seen (it is open, and the page is in sight). */
+export function markRead(key) {
   const conversation = all.get(key);
-  if (conversation) conversation.unread = 0;
+  if (!conversation || conversation.unread === 0) return;
+  conversation.unread = 0;
+  conversation.mentions = 0;
   changed();
 }
 
@@ -106,11 +116,15 @@ export function remember(key, seq) {
   return true;
 }
 
-/** A message for someone not reading `key` right now. */
-export function addUnread(key) {
+/**
+ * A message from someone else in `key`: unread unless it is open and `seen` (the page in sight);
+ * `mention`: it names you.
+ */
+export function addUnread(key, { seen, mention }) {
   const conversation = all.get(key);
-  if (!conversation || key === current) return;
+  if (!conversation || (key === current && seen)) return;
   conversation.unread += 1;
+  if (mention) conversation.mentions += 1;
   changed();
 }
 
@@ -125,12 +139,12 @@ export function highestSeq() {
   return highest;
 }
 
-/** Forgets what `key` holds (its messages are to be read again), keeping its unread count. */
+/** Forgets what `key` holds (its messages are to be read again), keeping its unread counts. */
 export function forgetMessages(key) {
   const conversation = all.get(key);
   if (!conversation) return;
-  const { unread } = conversation;
-  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread });
+  const { unread, mentions } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions });
 }
 
 export const keys = () => [...all.keys()];

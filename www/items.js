@@ -150,10 +150,10 @@ export function edgeItem() {
   return li;
 }
 
-/** state: idle | loading | more | start | truncated | failed. */
-export function setEdge(li, state) {
+/** state: idle | loading | more | start | truncated | failed; `start` says what it is the start of. */
+export function setEdge(li, state, start = EDGES.start) {
   li.dataset.state = state;
-  const text = EDGES[state];
+  const text = state === 'start' ? start : EDGES[state];
   if (state === 'more' || state === 'failed') {
     // A button, so that keyboard users reach older messages without scrolling.
     const button = el('button', 'quiet', text);

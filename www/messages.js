@@ -273,9 +273,9 @@ export function addNotice(key, text, ts) {
   place(key, (list) => list.insertBefore(items.noticeItem(text, ts), list.querySelector(':scope > .outbox')));
 }
 
-/** What the top of `key`'s list says (items.setEdge). */
-export function setEdge(key, state) {
-  items.setEdge(listFor(key).querySelector(':scope > .edge'), state);
+/** What the top of `key`'s list says (items.setEdge); `start`: what its beginning says. */
+export function setEdge(key, state, start) {
+  items.setEdge(listFor(key).querySelector(':scope > .edge'), state, start);
 }
 
 /** Forgets `key`'s list (a room you left). */

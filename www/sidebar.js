@@ -1,5 +1,6 @@
 // sidebar.js: the sidebar's two lists, drawn from the state in conversations.js and people.js:
-// "Rooms" (your rooms, each with its unread count, the open one marked) and "People" (you, then
+// "Rooms" (your rooms, each with its unread count, marked when some mention you; the open one
+// marked) and "People" (you, then
 // online, offline and unknown, each with a presence dot and the unread count of your private
 // conversation with them). Every entry is a button, so the lists are in tab order; choosing one
 // calls `choose(key)`. Alt+ArrowUp / Alt+ArrowDown move to the previous / next entry from
@@ -29,30 +30,32 @@ export function configure(handlers) {
   choose = handlers.choose;
 }
 
-function badge(count) {
-  const span = el('span', 'badge', String(count));
+/** The unread count; marked `@` when some of them name you. */
+function badge(count, mentions) {
+  const span = el('span', mentions ? 'badge mention' : 'badge', mentions ? `@ ${count}` : String(count));
   span.dataset.testid = 'unread';
-  span.append(el('span', 'visually-hidden', ' unread'));
+  span.append(el('span', 'visually-hidden', mentions ? ` unread, ${mentions} mentioning you` : ' unread'));
   span.hidden = count === 0;
   return span;
 }
 
-function entry(key, parts, unread) {
+function entry(key, parts, unread, mentions = 0) {
   const button = el('button', 'conv');
   button.type = 'button';
   button.dataset.key = key;
   button.dataset.testid = 'conversation';
   button.dataset.unread = String(unread);
+  button.dataset.mentions = String(mentions);
   button.setAttribute('aria-keyshortcuts', SHORTCUTS);
   if (key === conversations.currentKey()) button.setAttribute('aria-current', 'true');
-  button.append(...parts, badge(unread));
+  button.append(...parts, badge(unread, mentions));
   const li = el('li');
   li.append(button);
   return li;
 }
 
 function roomEntry(room) {
-  const li = entry(room.key, [el('span', 'sigil', '#'), el('span', 'name', room.name)], room.unread);
+  const li = entry(room.key, [el('span', 'sigil', '#'), el('span', 'name', room.name)], room.unread, room.mentions);
   li.firstChild.dataset.name = room.name;
   return li;
 }
@@ -82,7 +85,6 @@ function render() {
   counter.textContent = String(total);
   counter.hidden = total === 0;
   toggle.setAttribute('aria-label', total ? `Rooms and people, ${total} unread` : 'Rooms and people');
-  document.title = total ? `(${total}) threadchat` : 'threadchat';
 }
 
 function schedule() {
