@@ -173,9 +173,10 @@ function onMembership(frame, joined) {
   if (typeof frame.room !== 'string' || typeof frame.user !== 'string') return;
   const key = conversations.roomKey(frame.room);
   if (joined) people.saw(frame.user, { active: true });
+  members.onMembership(frame.room, frame.user, joined);
   rooms.refresh();
   if (!me.isMe(frame.user)) {
-    if (conversations.has(key)) messages.addNotice(key, `${frame.user} ${joined ? 'joined' : 'left'}`, frame.ts);
+    if (conversations.has(key)) messages.addMembership(key, frame.user, joined, frame.ts);
   } else if (joined) {
     conversations.ensure('room', frame.room);
     members.askFor([frame.room]);
@@ -188,6 +189,8 @@ function onMembership(frame, joined) {
 /** A room you are no longer in: gone from the sidebar, and closed if it was open. */
 function forgetRoom(key) {
   const wasOpen = conversations.currentKey() === key;
+  const room = conversations.get(key);
+  if (room) members.forget(room.name);
   conversations.remove(key);
   messages.forget(key);
   if (wasOpen) navigate.openDefault();
@@ -217,6 +220,7 @@ export function reset() {
   typing.clear();
   history.resume();
   sidebar.closeDrawer(); // (a phone's drawer may be open as the session ends)
+  sidebar.clearFilter();
   link.use(null);
   me.signOut();
   since = null;

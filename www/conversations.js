@@ -16,6 +16,7 @@ import { nameKey } from './rules.js';
 
 const all = new Map(); // key → conversation
 let current = null; // the open conversation's key, or null
+let newest = 0; // the highest seq held anywhere: seqs are one order for every conversation
 const listeners = new Set();
 let notifying = false;
 
@@ -53,6 +54,9 @@ function fresh(kind, name) {
     name: String(name),
     unread: 0,
     mentions: 0, // of the unread, those that name you (@you)
+    // Its last activity, as a seq (the sidebar orders private conversations by it): its newest
+    // message, or, for one just started, a place just after everything held so far.
+    activity: newest + 0.5,
     seqs: new Set(),
     oldest: null, // the lowest seq held, where older history pages start
     history: { asked: false, loading: false, more: true, truncated: false },
@@ -89,6 +93,9 @@ const byName = (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base
 /** Your rooms, by name. */
 export const rooms = () => [...all.values()].filter((c) => c.kind === 'room').sort(byName);
 
+/** Your private conversations, the most recently active first. */
+export const dms = () => [...all.values()].filter((c) => c.kind === 'dm').sort((a, b) => b.activity - a.activity);
+
 export const currentKey = () => current;
 
 /** Opens `key` (null for none): it is read, so its unread count goes. */
@@ -113,6 +120,11 @@ export function remember(key, seq) {
   if (!conversation || conversation.seqs.has(seq)) return false;
   conversation.seqs.add(seq);
   if (conversation.oldest === null || seq < conversation.oldest) conversation.oldest = seq;
+  newest = Math.max(newest, seq);
+  if (seq > conversation.activity) {
+    conversation.activity = seq;
+    if (conversation.kind === 'dm') changed(); // the sidebar's order of private conversations
+  }
   return true;
 }
 
@@ -143,8 +155,8 @@ export function highestSeq() {
 export function forgetMessages(key) {
   const conversation = all.get(key);
   if (!conversation) return;
-  const { unread, mentions } = conversation;
-  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions });
+  const { unread, mentions, activity } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity });
 }
 
 export const keys = () => [...all.keys()];
@@ -153,5 +165,6 @@ export const keys = () => [...all.keys()];
 export function clear() {
   all.clear();
   current = null;
+  newest = 0;
   changed();
 }
