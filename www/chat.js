@@ -12,6 +12,7 @@
 // conversation. The highest seq is advanced only from live and replayed messages, never from
 // history pages, which may run ahead of a replay still under way.
 
+import * as attention from './attention.js';
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
@@ -24,6 +25,7 @@ import * as people from './people.js';
 import * as rooms from './rooms.js';
 import * as sidebar from './sidebar.js';
 import * as storage from './storage.js';
+import * as text from './text.js';
 import * as typing from './typing.js';
 import * as view from './view.js';
 import { sentence } from './rules.js';
@@ -81,6 +83,7 @@ export function onLost() {
 function onWelcome(frame) {
   const first = me.welcome(frame.you);
   onWelcomed(first);
+  attention.renderControl(); // the notifications switch is this account's
   people.reset(frame);
   const mine = new Set((Array.isArray(frame.rooms) ? frame.rooms : []).map(conversations.roomKey));
   for (const room of conversations.rooms()) {
@@ -157,7 +160,11 @@ function onMessage(frame, live) {
   if (!fresh) return;
   const mine = me.isMe(frame.from);
   messages.addMessage(key, frame, { mine, quiet: !live });
-  if (live && !mine) conversations.addUnread(key);
+  if (live && !mine) {
+    const mention = target.kind === 'room' && text.mentions(String(frame.text), me.isMe);
+    conversations.addUnread(key, { seen: attention.inSight(), mention });
+    attention.arrived(key, frame, { mention });
+  }
 }
 
 history.configure({ onMessage: (frame) => onMessage(frame, false) });
@@ -166,9 +173,10 @@ function onMembership(frame, joined) {
   if (typeof frame.room !== 'string' || typeof frame.user !== 'string') return;
   const key = conversations.roomKey(frame.room);
   if (joined) people.saw(frame.user, { active: true });
+  members.onMembership(frame.room, frame.user, joined);
   rooms.refresh();
   if (!me.isMe(frame.user)) {
-    if (conversations.has(key)) messages.addNotice(key, `${frame.user} ${joined ? 'joined' : 'left'}`, frame.ts);
+    if (conversations.has(key)) messages.addMembership(key, frame.user, joined, frame.ts);
   } else if (joined) {
     conversations.ensure('room', frame.room);
     members.askFor([frame.room]);
@@ -181,6 +189,8 @@ function onMembership(frame, joined) {
 /** A room you are no longer in: gone from the sidebar, and closed if it was open. */
 function forgetRoom(key) {
   const wasOpen = conversations.currentKey() === key;
+  const room = conversations.get(key);
+  if (room) members.forget(room.name);
   conversations.remove(key);
   messages.forget(key);
   if (wasOpen) navigate.openDefault();
@@ -210,6 +220,7 @@ export function reset() {
   typing.clear();
   history.resume();
   sidebar.closeDrawer(); // (a phone's drawer may be open as the session ends)
+  sidebar.clearFilter();
   link.use(null);
   me.signOut();
   since = null;

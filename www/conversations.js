@@ -3,9 +3,10 @@
 // ("d/bob"): keys use the name's key (rules.js `nameKey`, as the server compares names), while `name` keeps
 // the server's spelling. For each it keeps the seqs it holds (to drop what it already has: history,
 // replay and live traffic overlap), the oldest of them (where the next older history page
-// starts), the unread count, how far its history has been read, and where its reader had
-// scrolled. Which conversation is open is kept here too, so that "unread" has one definition:
-// a message that arrives anywhere else.
+// starts), the unread count and how many of those mention you, how far its history has been
+// read, and where its reader had scrolled. Which conversation is open is kept here too, so that
+// "unread" has one definition: a message that arrives anywhere else, or in the open one while
+// the page is out of sight.
 //
 // Whoever draws the sidebar subscribes with onChange(); changes made in one go (a replay of 200
 // messages) reach it as one call.
@@ -15,6 +16,7 @@ import { nameKey } from './rules.js';
 
 const all = new Map(); // key → conversation
 let current = null; // the open conversation's key, or null
+let newest = 0; // the highest seq held anywhere: seqs are one order for every conversation
 const listeners = new Set();
 let notifying = false;
 
@@ -51,6 +53,10 @@ function fresh(kind, name) {
     kind,
     name: String(name),
     unread: 0,
+    mentions: 0, // of the unread, those that name you (@you)
+    // Its last activity, as a seq (the sidebar orders private conversations by it): its newest
+    // message, or, for one just started, a place just after everything held so far.
+    activity: newest + 0.5,
     seqs: new Set(),
     oldest: null, // the lowest seq held, where older history pages start
     history: { asked: false, loading: false, more: true, truncated: false },
@@ -87,13 +93,24 @@ const byName = (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base
 /** Your rooms, by name. */
 export const rooms = () => [...all.values()].filter((c) => c.kind === 'room').sort(byName);
 
+/** Your private conversations, the most recently active first. */
+export const dms = () => [...all.values()].filter((c) => c.kind === 'dm').sort((a, b) => b.activity - a.activity);
+
 export const currentKey = () => current;
 
 /** Opens `key` (null for none): it is read, so its unread count goes. */
 export function setCurrent(key) {
   current = key;
+  markRead(key);
+  changed();
+}
+
+/** Everything in `key` has been seen (it is open, and the page is in sight). */
+export function markRead(key) {
   const conversation = all.get(key);
-  if (conversation) conversation.unread = 0;
+  if (!conversation || conversation.unread === 0) return;
+  conversation.unread = 0;
+  conversation.mentions = 0;
   changed();
 }
 
@@ -103,14 +120,23 @@ export function remember(key, seq) {
   if (!conversation || conversation.seqs.has(seq)) return false;
   conversation.seqs.add(seq);
   if (conversation.oldest === null || seq < conversation.oldest) conversation.oldest = seq;
+  newest = Math.max(newest, seq);
+  if (seq > conversation.activity) {
+    conversation.activity = seq;
+    if (conversation.kind === 'dm') changed(); // the sidebar's order of private conversations
+  }
   return true;
 }
 
-/** A message for someone not reading `key` right now. */
-export function addUnread(key) {
+/**
+ * A message from someone else in `key`: unread unless it is open and `seen` (the page in sight);
+ * `mention`: it names you.
+ */
+export function addUnread(key, { seen, mention }) {
   const conversation = all.get(key);
-  if (!conversation || key === current) return;
+  if (!conversation || (key === current && seen)) return;
   conversation.unread += 1;
+  if (mention) conversation.mentions += 1;
   changed();
 }
 
@@ -125,12 +151,12 @@ export function highestSeq() {
   return highest;
 }
 
-/** Forgets what `key` holds (its messages are to be read again), keeping its unread count. */
+/** Forgets what `key` holds (its messages are to be read again), keeping its unread counts. */
 export function forgetMessages(key) {
   const conversation = all.get(key);
   if (!conversation) return;
-  const { unread } = conversation;
-  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread });
+  const { unread, mentions, activity } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity });
 }
 
 export const keys = () => [...all.keys()];
@@ -139,5 +165,6 @@ export const keys = () => [...all.keys()];
 export function clear() {
   all.clear();
   current = null;
+  newest = 0;
   changed();
 }

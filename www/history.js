@@ -11,6 +11,7 @@
 
 import * as conversations from './conversations.js';
 import * as link from './link.js';
+import * as me from './me.js';
 import * as messages from './messages.js';
 
 const PAGE = 50; // messages per page (the server's default)
@@ -53,6 +54,13 @@ export function older(key) {
   if (conversation.history.more) ask(conversation, conversation.oldest);
 }
 
+/** What the top of a conversation says once its whole history is shown: what it is, and who sees it. */
+function startOf(conversation) {
+  if (conversation.kind === 'room') return `This is the start of #${conversation.name}.`;
+  if (me.isMe(conversation.name)) return 'This is the start of your notes to yourself. Only you see them.';
+  return `This is the start of your conversation with ${conversation.name}. Only the two of you see it.`;
+}
+
 /** A `history` frame: its messages in place, the edge updated, maybe the next page asked for. */
 export function onHistory(frame) {
   const target = typeof frame.room === 'string'
@@ -70,7 +78,7 @@ export function onHistory(frame) {
   const edge = history.more ? 'more' : history.truncated ? 'truncated' : 'start';
   messages.keepingPlace(target, () => {
     page.forEach((message) => onMessage(message));
-    messages.setEdge(target, edge);
+    messages.setEdge(target, edge, startOf(conversation));
   });
   // A short first page may not fill the screen, and then nobody can scroll up for more.
   if (history.more && messages.fillsNoScreen(target)) older(target);

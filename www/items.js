@@ -114,6 +114,23 @@ export function noticeItem(text, ts) {
   return li;
 }
 
+const SHOWN_NAMES = 3; // a run of joins names this many people, then counts the rest
+
+/** A membership notice (`li.names`, `li.dataset.kind`) says who, as of the latest at `ts`. */
+export function setMembership(li, ts) {
+  const { names } = li;
+  let who;
+  if (names.length <= SHOWN_NAMES) {
+    who = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  } else {
+    const others = names.length - 1;
+    who = `${names[0]} and ${others} others`;
+  }
+  li.querySelector('.notice-text').textContent = `${who} ${li.dataset.kind}`;
+  li.title = names.length > SHOWN_NAMES ? `${names.slice(0, 60).join(', ')}${names.length > 60 ? ', …' : ''}` : '';
+  setTime(li.querySelector('time'), ts);
+}
+
 /** The heading of a day's messages: "Today", "Yesterday", a date. */
 export function dayItem(day, label) {
   const li = el('li', 'day');
@@ -150,10 +167,10 @@ export function edgeItem() {
   return li;
 }
 
-/** state: idle | loading | more | start | truncated | failed. */
-export function setEdge(li, state) {
+/** state: idle | loading | more | start | truncated | failed; `start` says what it is the start of. */
+export function setEdge(li, state, start = EDGES.start) {
   li.dataset.state = state;
-  const text = EDGES[state];
+  const text = state === 'start' ? start : EDGES[state];
   if (state === 'more' || state === 'failed') {
     // A button, so that keyboard users reach older messages without scrolling.
     const button = el('button', 'quiet', text);

@@ -1,8 +1,10 @@
-// members.js: who is in your rooms, for the People list. The welcome names your rooms but not
-// their members (a room of thousands would make it too big to deliver, PROTOCOL.md §4 `welcome`),
-// so the page asks for each room's `members`, one page at a time, following each page's `next`;
-// every member goes into people.js with whether they are online, and `presence` frames keep that
-// up to date afterwards. One request is out at a time, so the answers never crowd the connection.
+// members.js: who is in your rooms, for the People list and the open room's member list
+// (roster.js). The welcome names your rooms but not their members (a room of thousands would make
+// it too big to deliver, PROTOCOL.md §4 `welcome`), so the page asks for each room's `members`,
+// one page at a time, following each page's `next`; every member goes into people.js with whether
+// they are online (`presence` frames keep that up to date afterwards), and into the room's own
+// list here, which `joined` and `left` frames keep up to date. One request is out at a time, so
+// the answers never crowd the connection.
 
 import * as link from './link.js';
 import * as people from './people.js';
@@ -10,11 +12,46 @@ import { nameKey } from './rules.js';
 
 let queue = []; // rooms still to ask about, after the one out
 let out = null; // the room whose page is being asked for, or null
+const byRoom = new Map(); // nameKey(room) → Map(nameKey(user) → user as the server spells it)
+const listeners = new Set();
+const changed = () => listeners.forEach((listener) => listener());
+
+/** Calls `listener()` after any change to a room's members. */
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+/** The members of `room` known so far, by name (you included). */
+export function of(room) {
+  return [...(byRoom.get(nameKey(room))?.values() ?? [])]
+    .sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+}
+
+function put(room, user) {
+  let members = byRoom.get(nameKey(room));
+  if (!members) byRoom.set(nameKey(room), (members = new Map()));
+  members.set(nameKey(user), String(user));
+}
+
+/** A `joined` or `left` frame for one of your rooms. */
+export function onMembership(room, user, joined) {
+  if (joined) put(room, user);
+  else byRoom.get(nameKey(room))?.delete(nameKey(user));
+  changed();
+}
+
+/** You left `room` (or were never in it after all): its list goes. */
+export function forget(room) {
+  byRoom.delete(nameKey(room));
+  changed();
+}
 
 /** A welcome: asks again about every one of `rooms` (a reconnect may have missed changes). */
 export function askAll(rooms) {
   queue = [];
   out = null;
+  byRoom.clear(); // each is asked again: whoever left meanwhile must not stay
+  changed();
   askFor(rooms);
 }
 
@@ -39,6 +76,8 @@ export function onMembers(frame) {
     .filter((member) => typeof member?.user === 'string')
     .map((member) => ({ user: member.user, online: member.online === true }));
   people.addMembers(page);
+  for (const { user } of page) put(frame.room, user);
+  changed();
   if (typeof frame.next === 'string' && link.send({ type: 'members', room: frame.room, after: frame.next })) return;
   askNext();
 }

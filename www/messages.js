@@ -269,13 +269,29 @@ export function removePending(key, id) {
   decorate(list);
 }
 
-export function addNotice(key, text, ts) {
-  place(key, (list) => list.insertBefore(items.noticeItem(text, ts), list.querySelector(':scope > .outbox')));
+/** "bob joined" or "bob left"; a run of them becomes one line ("amir and 29 others joined"). */
+export function addMembership(key, user, joined, ts) {
+  const kind = joined ? 'joined' : 'left';
+  place(key, (list) => {
+    const outbox = list.querySelector(':scope > .outbox');
+    const last = outbox ? outbox.previousElementSibling : list.lastElementChild;
+    const sameDay = last?.dataset.ts !== undefined && days.dayOf(Number(last.dataset.ts)) === days.dayOf(ts);
+    if (last?.dataset.kind === kind && sameDay && !last.names.includes(user)) {
+      last.names.push(user);
+      items.setMembership(last, ts);
+    } else {
+      const li = items.noticeItem('', ts);
+      Object.assign(li.dataset, { kind });
+      li.names = [user];
+      items.setMembership(li, ts);
+      list.insertBefore(li, outbox);
+    }
+  });
 }
 
-/** What the top of `key`'s list says (items.setEdge). */
-export function setEdge(key, state) {
-  items.setEdge(listFor(key).querySelector(':scope > .edge'), state);
+/** What the top of `key`'s list says (items.setEdge); `start`: what its beginning says. */
+export function setEdge(key, state, start) {
+  items.setEdge(listFor(key).querySelector(':scope > .edge'), state, start);
 }
 
 /** Forgets `key`'s list (a room you left). */

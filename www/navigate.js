@@ -11,6 +11,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
 import * as people from './people.js';
+import * as roster from './roster.js';
 import * as sidebar from './sidebar.js';
 import * as typing from './typing.js';
 import { readJson, writeJson } from './storage.js';
@@ -92,6 +93,7 @@ export function openDefault() {
 }
 
 sidebar.configure({ choose });
+roster.configure({ choose });
 people.onChange(() => {
   // The open private conversation's "online" / "offline" follows presence.
   if (conversations.currentKey()?.startsWith('d/')) renderHeader();

@@ -1,9 +1,14 @@
-// sidebar.js: the sidebar's two lists, drawn from the state in conversations.js and people.js:
-// "Rooms" (your rooms, each with its unread count, the open one marked) and "People" (you, then
-// online, offline and unknown, each with a presence dot and the unread count of your private
-// conversation with them). Every entry is a button, so the lists are in tab order; choosing one
-// calls `choose(key)`. Alt+ArrowUp / Alt+ArrowDown move to the previous / next entry from
-// anywhere on the page. On a phone the sidebar is a drawer (opened from the header's button,
+// sidebar.js: the sidebar's three lists, drawn from the state in conversations.js and people.js:
+// "Direct messages" (your private conversations, the most recently active first, each with the
+// person's presence dot), "Rooms" (your rooms by name) and "People" (you, then whoever shares a
+// room with you and has no private conversation with you yet: online, offline and unknown). Each
+// entry carries its unread count, marked when some mention you; the open one is marked. Every
+// entry is a button, so the lists are in tab order; choosing one calls `choose(key)`.
+//
+// Finding one among many (a class has 30 people and 40 rooms): the filter at the top narrows all
+// three lists as you type; Ctrl+K (or ⌘K) jumps to it from anywhere, Enter opens the first match,
+// Escape clears it. An unread conversation scrolled out of sight below brings up "Unread below".
+// Alt+ArrowUp / Alt+ArrowDown move to the previous / next entry from anywhere on the page. On a phone the sidebar is a drawer (opened from the header's button,
 // closed by Close, Escape, the dimmed backdrop, or choosing a conversation); on a wide screen it
 // stays beside the conversation. Names only ever go in through textContent.
 
@@ -11,6 +16,7 @@ import * as conversations from './conversations.js';
 import * as me from './me.js';
 import * as people from './people.js';
 import { el } from './items.js';
+import { nameKey } from './rules.js';
 
 const $ = (id) => document.getElementById(id);
 const sidebar = $('sidebar');
@@ -18,6 +24,8 @@ const toggle = $('sidebar-toggle');
 const scrim = $('scrim');
 const NARROW = window.matchMedia('(max-width: 759px)'); // as in sidebar.css
 const SHORTCUTS = 'Alt+ArrowUp Alt+ArrowDown';
+const filter = $('side-filter');
+const moreUnread = $('more-unread');
 const STATE_WORDS = { true: 'online', false: 'offline', null: 'presence unknown' };
 
 let choose = () => {};
@@ -29,37 +37,39 @@ export function configure(handlers) {
   choose = handlers.choose;
 }
 
-function badge(count) {
-  const span = el('span', 'badge', String(count));
+/** The unread count; marked `@` when some of them name you. */
+function badge(count, mentions) {
+  const span = el('span', mentions ? 'badge mention' : 'badge', mentions ? `@ ${count}` : String(count));
   span.dataset.testid = 'unread';
-  span.append(el('span', 'visually-hidden', ' unread'));
+  span.append(el('span', 'visually-hidden', mentions ? ` unread, ${mentions} mentioning you` : ' unread'));
   span.hidden = count === 0;
   return span;
 }
 
-function entry(key, parts, unread) {
+function entry(key, parts, unread, mentions = 0) {
   const button = el('button', 'conv');
   button.type = 'button';
   button.dataset.key = key;
   button.dataset.testid = 'conversation';
   button.dataset.unread = String(unread);
+  button.dataset.mentions = String(mentions);
   button.setAttribute('aria-keyshortcuts', SHORTCUTS);
   if (key === conversations.currentKey()) button.setAttribute('aria-current', 'true');
-  button.append(...parts, badge(unread));
+  button.append(...parts, badge(unread, mentions));
   const li = el('li');
   li.append(button);
   return li;
 }
 
 function roomEntry(room) {
-  const li = entry(room.key, [el('span', 'sigil', '#'), el('span', 'name', room.name)], room.unread);
+  const li = entry(room.key, [el('span', 'sigil', '#'), el('span', 'name', room.name)], room.unread, room.mentions);
   li.firstChild.dataset.name = room.name;
   return li;
 }
 
 function personEntry(person) {
   const key = conversations.dmKey(person.name);
-  const state = String(person.online);
+  const state = String(people.onlineState(person.name));
   const dot = el('span', 'dot');
   dot.title = STATE_WORDS[state];
   const parts = [dot, el('span', 'name', person.name), el('span', 'visually-hidden', ` (${STATE_WORDS[state]})`)];
@@ -74,15 +84,34 @@ function render() {
   // Redrawing replaces the buttons: keep the keyboard on the one it was on.
   const focused = focusKey ?? (sidebar.contains(document.activeElement) ? document.activeElement.dataset.key : undefined);
   focusKey = null;
-  $('room-list').replaceChildren(...conversations.rooms().map(roomEntry));
-  $('people-list').replaceChildren(...people.list().map(personEntry));
+  const wanted = nameKey(filter.value.trim());
+  const shows = (name) => nameKey(name).includes(wanted);
+  const dms = conversations.dms().filter((c) => !me.isMe(c.name) && shows(c.name));
+  const talking = new Set(dms.map((c) => c.key));
+  const rooms = conversations.rooms().filter((room) => shows(room.name));
+  const others = people.list().filter((p) => !talking.has(conversations.dmKey(p.name)) && shows(p.name));
+  $('dm-list').replaceChildren(...dms.map((c) => personEntry({ name: c.name })));
+  $('dms-section').hidden = dms.length === 0;
+  $('room-list').replaceChildren(...rooms.map(roomEntry));
+  $('people-list').replaceChildren(...others.map(personEntry));
+  $('people-list').closest('section').hidden = others.length === 0 && wanted !== '';
+  $('side-filter-none').hidden = wanted === '' || dms.length + rooms.length + others.length > 0;
   if (focused) sidebar.querySelector(`button[data-key="${CSS.escape(focused)}"]`)?.focus();
+  showMoreUnread();
   const total = conversations.totalUnread();
   const counter = $('unread-total');
   counter.textContent = String(total);
   counter.hidden = total === 0;
   toggle.setAttribute('aria-label', total ? `Rooms and people, ${total} unread` : 'Rooms and people');
-  document.title = total ? `(${total}) threadchat` : 'threadchat';
+}
+
+/** "Unread below" while an entry with unread messages is below the sidebar's visible part. */
+function showMoreUnread() {
+  const bottom = sidebar.getBoundingClientRect().bottom;
+  const below = [...sidebar.querySelectorAll('button.conv:not([data-unread="0"])')]
+    .find((button) => button.getBoundingClientRect().bottom > bottom); // cut off, or further down
+  moreUnread.hidden = below === undefined;
+  return below;
 }
 
 function schedule() {
@@ -108,6 +137,12 @@ function openDrawer() {
   (sidebar.querySelector('[aria-current="true"]') ?? $('sidebar-close')).focus();
 }
 
+/** Empties the filter (a sign-out: the next person starts with every conversation shown). */
+export function clearFilter() {
+  filter.value = '';
+  schedule();
+}
+
 /** Closes the drawer (phones); `refocus` puts the keyboard back on the header's button. */
 export function closeDrawer({ refocus = false } = {}) {
   if (!sidebar.classList.contains('open')) return;
@@ -122,6 +157,43 @@ sidebar.addEventListener('click', (event) => {
   const button = event.target.closest('button.conv');
   if (button) choose(button.dataset.key);
 });
+sidebar.addEventListener('scroll', () => {
+  if (!moreUnread.hidden || sidebar.querySelector('button.conv:not([data-unread="0"])')) showMoreUnread();
+}, { passive: true });
+moreUnread.addEventListener('click', () => {
+  const below = showMoreUnread();
+  below?.scrollIntoView({ block: 'center' });
+  below?.focus();
+});
+
+filter.addEventListener('input', schedule);
+filter.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter') {
+    event.preventDefault();
+    const first = sidebar.querySelector('.conv-list button.conv');
+    if (!first) return;
+    filter.value = '';
+    choose(first.dataset.key);
+  } else if (event.key === 'Escape' && filter.value !== '') {
+    event.stopPropagation(); // the first Escape clears; the next closes the drawer
+    filter.value = '';
+    schedule();
+  } else if (event.key === 'ArrowDown') {
+    event.preventDefault();
+    sidebar.querySelector('.conv-list button.conv')?.focus();
+  }
+});
+
+/** Ctrl+K / ⌘K: the filter, from anywhere in the chat (the drawer opened on a phone). */
+function jumpToFilter(event) {
+  if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== 'k') return false;
+  if ($('chat').hidden || document.querySelector('dialog[open]')) return false;
+  event.preventDefault();
+  openDrawer();
+  filter.focus();
+  filter.select();
+  return true;
+}
 toggle.addEventListener('click', () => (sidebar.classList.contains('open') ? closeDrawer() : openDrawer()));
 $('sidebar-close').addEventListener('click', () => closeDrawer({ refocus: true }));
 scrim.addEventListener('click', () => closeDrawer({ refocus: true }));
@@ -129,6 +201,7 @@ scrim.addEventListener('click', () => closeDrawer({ refocus: true }));
 NARROW.addEventListener('change', () => closeDrawer());
 
 document.addEventListener('keydown', (event) => {
+  if (jumpToFilter(event)) return;
   if (event.key === 'Escape' && sidebar.classList.contains('open')) {
     closeDrawer({ refocus: true });
     return;

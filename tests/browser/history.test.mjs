@@ -91,7 +91,7 @@ test('scrolling up loads older history', { timeout: 60_000 }, async (t) => {
   assertRun(await shown(tia), 'entry', 31, 130);
 
   await scrollUpUntil(tia, 130);
-  await edge(tia, 'start').filter({ hasText: 'Beginning of the conversation' }).waitFor();
+  await edge(tia, 'start').filter({ hasText: 'This is the start of #log.' }).waitFor();
   assertRun(await shown(tia), 'entry', 1, 130);
   await list(tia).evaluate((ul) => { ul.scrollTop = 0; });
   await shot(tia, 'history-start.png');

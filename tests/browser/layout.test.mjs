@@ -61,7 +61,8 @@ test('light, dark and phone layouts', async (t) => {
   await openConversation(dark, 'r/general');
   await waitForUnread(light, 'r/design', 1);
   await waitForUnread(light, 'd/sam', 1);
-  await waitForPeople(light, [['maya', true], ['lee', true], ['sam', true], ['zoe', false]]);
+  // sam wrote to maya: under "Direct messages", above the People list.
+  await waitForPeople(light, [['sam', true], ['maya', true], ['lee', true], ['zoe', false]]);
   await phone.getByTestId('unread-total').filter({ hasText: '1' }).waitFor();
   // Typed at a person's pace, so that a notice goes out even if the last was under 2 s ago.
   await light.getByTestId('message-input').pressSequentially('sounds good', { delay: 250 });
