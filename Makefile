@@ -26,10 +26,12 @@ test-browser:
 	$(CARGO) build
 	bash tests/browser/run.sh
 
-## bench: the load generator against a fresh release build (about 10 minutes; BENCH_QUICK=1 for about one).
+## bench: the load generator against a fresh release build (about 10 minutes; BENCH_QUICK=1 for about one),
+## then what the web page costs a browser (benches/page/page.mjs, in headless Chromium).
 bench:
 	$(CARGO) build --release
 	$(CARGO) bench --bench loadgen
+	THREADCHAT_BIN=$(CURDIR)/target/release/threadchat bash tests/browser/run.sh --bench
 
 clean:
 	$(CARGO) clean

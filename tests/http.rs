@@ -71,3 +71,39 @@ fn missing_files_and_other_methods() {
     assert_eq!(http_raw(&server, "POST", "/").0, 405);
     assert_eq!(http_raw(&server, "DELETE", "/api/info").0, 405);
 }
+
+// A file the browser already has is answered 304 with no body (its ETag named in If-None-Match),
+// on a kept-alive connection whose next request is answered whole: reloads cost a few bytes.
+#[test]
+fn a_file_the_browser_has_is_not_sent_again() {
+    use std::io::{Read, Write};
+    let server = start(|_| {});
+    let (status, head, body) = http_raw(&server, "GET", "/app.js");
+    assert_eq!(status, 200);
+    let etag = head
+        .lines()
+        .find_map(|line| line.strip_prefix("ETag: "))
+        .expect("an ETag on a file")
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(server.http_addr()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /app.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n\
+         GET /app.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"another\"\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut both = String::new();
+    stream.read_to_string(&mut both).expect("both answers");
+    let (unchanged, rest) = both.split_once("\r\n\r\n").expect("a first answer");
+    assert!(unchanged.starts_with("HTTP/1.1 304"), "{unchanged}");
+    assert!(unchanged.contains(&format!("ETag: {etag}")), "{unchanged}");
+    assert!(unchanged.contains("Content-Security-Policy"), "{unchanged}");
+    assert!(
+        rest.starts_with("HTTP/1.1 200"),
+        "no body after the 304: {rest:.200}"
+    );
+    assert!(rest.ends_with(&body), "the second answer is the whole file");
+}

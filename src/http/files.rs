@@ -1,10 +1,13 @@
-//! Maps a raw request path to a file inside `www/`, and never to anything outside it.
+//! Maps a raw request path to a file inside `www/`, and never to anything outside it; and names
+//! a file's version (its entity tag) so that a browser that has it already gets a 304.
 //!
 //! tiny_http hands over the request target raw: query included, not percent-decoded. Following
 //! rouille's `match_assets`: decode, refuse `..`, join onto the canonical root, canonicalize the
 //! result (resolving symlinks) and check that it is still inside the root and a regular file.
 
+use std::fs::Metadata;
 use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
 
 use crate::percent;
 
@@ -44,6 +47,27 @@ pub fn resolve(root: &Path, raw_target: &str) -> Result<PathBuf, FileRefusal> {
     } else {
         Err(FileRefusal::NotFound)
     }
+}
+
+/// A file's entity tag: its size and modification time, which change whenever the file does (a
+/// weak validator is enough: the page asks for whole files, never ranges).
+pub fn etag(metadata: &Metadata) -> String {
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos());
+    format!("W/\"{:x}-{:x}\"", metadata.len(), modified)
+}
+
+/// Whether an `If-None-Match` header's value names `etag` (RFC 9110 §13.1.2: a list, `*`, and a
+/// weak comparison, so `W/` on either side does not matter).
+pub fn matches(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let wanted = opaque(etag);
+    if_none_match
+        .split(',')
+        .any(|tag| tag.trim() == "*" || opaque(tag) == wanted)
 }
 
 /// The Content-Type for a file, by its extension.
@@ -113,6 +137,23 @@ mod tests {
         }
         assert_eq!(resolve(&root, "/%zz"), Err(FileRefusal::BadRequest));
         assert_eq!(resolve(&root, "/a%00b"), Err(FileRefusal::BadRequest));
+    }
+
+    #[test]
+    fn an_etag_changes_with_the_file_and_matches_as_browsers_send_it() {
+        let root = root();
+        let path = root.join("sub/version.txt");
+        fs::write(&path, "one").unwrap();
+        let first = etag(&fs::metadata(&path).unwrap());
+        fs::write(&path, "three").unwrap();
+        let second = etag(&fs::metadata(&path).unwrap());
+        assert_ne!(first, second, "a new size is a new version");
+        assert!(matches(&second, &second));
+        assert!(matches(&format!("\"x\", {second}"), &second));
+        assert!(matches(second.trim_start_matches("W/"), &second));
+        assert!(matches("*", &second));
+        assert!(!matches(&first, &second));
+        assert!(!matches("", &second));
     }
 
     #[test]

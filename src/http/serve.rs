@@ -24,10 +24,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use tiny_http::{Header, Method, Request, Response, Server};
+use tiny_http::{Method, Request, Response, Server};
 
 use crate::http::checks::header_value;
-use crate::http::headers::{plain, websocket_source, with_headers};
+use crate::http::headers::{header, plain, websocket_source, with_headers};
 use crate::http::{Api, Upstream, api, files, forward, revive};
 use crate::{log, log_limited};
 
@@ -118,13 +118,19 @@ fn serve_file(request: Request, path: &Path, site: &Site) -> std::io::Result<()>
     // The page may open a WebSocket only to the host it was reached at, if it is served there.
     let host = header_value(&request, "Host").and_then(|h| site.api.origins.page_host(h));
     let websocket = host.map(|host| websocket_source(host, site.ws_port));
-    match File::open(path) {
-        Ok(file) => {
-            let kind = Header::from_bytes("Content-Type", files::content_type(path))
-                .expect("static header");
-            let answer = Response::from_file(file).with_header(kind);
-            request.respond(with_headers(answer, websocket.as_deref()))
-        }
-        Err(_) => request.respond(plain(404, "not found")),
+    let opened = File::open(path).and_then(|file| Ok((file.metadata()?, file)));
+    let Ok((metadata, file)) = opened else {
+        return request.respond(plain(404, "not found"));
+    };
+    // `Cache-Control: no-cache` (with_headers) makes the browser ask again on every load; the tag
+    // lets it be told "what you have is current" in a few bytes instead of the whole file again.
+    let etag = files::etag(&metadata);
+    let tag = header("ETag", &etag);
+    if header_value(&request, "If-None-Match").is_some_and(|wanted| files::matches(wanted, &etag)) {
+        let unchanged = Response::empty(304).with_header(tag);
+        return request.respond(with_headers(unchanged, websocket.as_deref()));
     }
+    let kind = header("Content-Type", files::content_type(path));
+    let answer = Response::from_file(file).with_header(kind).with_header(tag);
+    request.respond(with_headers(answer, websocket.as_deref()))
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run.sh: runs threadchat's browser tests (tests/browser/*.test.mjs) in headless Chromium.
+# run.sh: runs threadchat's browser tests (tests/browser/*.test.mjs) in headless Chromium; with
+# --bench, the page's benchmark (benches/page/page.mjs) instead, on the same set-up.
 # Needs Debian's Chromium at /usr/bin/chromium (installed here when running as root), Node.js
 # with npm, and a built server (cargo build; override the binary with THREADCHAT_BIN).
 # Screenshots land in target/browser-artifacts/.
@@ -28,4 +29,8 @@ fi
 
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null  # quiet; errors still go to stderr
+# `run.sh --bench`: the page's benchmark (benches/page/page.mjs) instead of the tests.
+if [[ "${1:-}" == "--bench" ]]; then
+  exec node "$repo/benches/page/page.mjs"
+fi
 node --test --test-concurrency=1 --test-reporter=spec ./*.test.mjs
