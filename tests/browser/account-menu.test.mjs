@@ -110,3 +110,20 @@ test('the wide header and its menu', async (t) => {
   await shot(page, 'menu-wide.png');
   assert.deepEqual(page.problems, []);
 });
+
+// At 360 px, the longest status ("Reconnecting…") still fits whole beside the account button: the one row costs nothing.
+test('the narrowest phone header keeps the status whole', async (t) => {
+  const page = await openPage(env.browser, { width: 360, height: 740 });
+  t.after(() => page.context().close());
+  await register(page, env.server.pageUrl, 'narrow');
+  // The words and state the page shows while reconnecting (app.js), without stopping the server.
+  await page.getByTestId('status').evaluate((status) => {
+    status.dataset.state = 'reconnecting';
+    status.textContent = 'Reconnecting…';
+  });
+  const fits = await page.getByTestId('status').evaluate((status) => status.scrollWidth <= status.clientWidth);
+  assert.ok(fits, '"Reconnecting…" is not cut short');
+  const button = await page.getByTestId('account-button').boundingBox();
+  assert.ok(button.x + button.width <= 360, 'the account button fits');
+  assert.ok((await headerRow(page)).height <= 64);
+});
