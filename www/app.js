@@ -2,7 +2,8 @@
 // (/api/info): with accounts, it asks whether this browser's session is still alive (/api/me) and
 // goes straight to the chat if so, else to the sign-in form (account.js); under --guests, to the
 // name prompt. Then it opens the connection (socket.js) and hands its frames to chat.js, and wires
-// the header's Sign out and Change password (password.js) to the account API (api.js).
+// the header's account menu (menu.js: Change password in password.js, Sign out confirmed in
+// signout.js) to the account API (api.js).
 //
 // The chat itself is split by concern:
 //   chat.js          what each frame does, and the order of things on each (re)connection
@@ -24,8 +25,8 @@
 // A session that ends (signed out here or elsewhere, password changed elsewhere, expired) always
 // comes back to the sign-in form with the reason, and never reconnects. Messages still pending
 // then stay in the outbox, and go out when the same person signs in again; except after the Sign
-// out button, which deletes them (asking first): on a shared classroom computer, the next person
-// must not find them.
+// out in the account menu, which deletes them (its confirmation says so): on a shared classroom
+// computer, the next person must not find them.
 
 import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';
@@ -34,7 +35,9 @@ import * as chat from './chat.js';
 import * as composer from './composer.js';
 import * as link from './link.js';
 import * as me from './me.js';
+import * as menu from './menu.js';
 import * as passwordDialog from './password.js';
+import * as signoutDialog from './signout.js';
 import * as view from './view.js';
 import { nameProblem, sentence } from './rules.js';
 import { lastName, rememberName } from './storage.js';
@@ -83,7 +86,9 @@ function joinAsGuest(name) {
 function signedOut(message) {
   conn?.close();
   conn = null;
+  menu.close();
   passwordDialog.close();
+  signoutDialog.close();
   chat.reset();
   composer.reset();
   view.setAccount(null);
@@ -93,15 +98,11 @@ function signedOut(message) {
 }
 
 /**
- * The Sign out button. Unsent messages are deleted from this browser first, once the person has
- * agreed: kept, they would wait in localStorage for whoever uses the computer next.
+ * Signing out, once the person has said yes (signout.js asked, naming any unsent messages).
+ * Unsent messages are deleted from this browser first: kept, they would wait in localStorage for
+ * whoever uses the computer next.
  */
 async function signOut() {
-  const unsent = composer.unsentCount();
-  if (unsent > 0) {
-    const what = unsent === 1 ? '1 message has' : `${unsent} messages have`;
-    if (!window.confirm(`${what} not been sent yet. Signing out deletes them from this browser. Sign out anyway?`)) return;
-  }
   composer.discardUnsent();
   signingOut = true;
   view.setSigningOut(true);
@@ -174,8 +175,8 @@ document.getElementById('guest-form').addEventListener('submit', (event) => {
   joinAsGuest(name);
 });
 
-document.getElementById('sign-out').addEventListener('click', signOut);
-document.getElementById('open-password').addEventListener('click', () => passwordDialog.open(me.myName()));
+menu.configure({ changePassword: () => passwordDialog.open(me.myName()), signOut: signoutDialog.open });
+signoutDialog.configure({ unsent: composer.unsentCount, confirmed: signOut });
 
 /** Asks the server how people get in, then shows the way in, or the chat for a live session. */
 async function start() {

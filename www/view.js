@@ -1,7 +1,7 @@
 // view.js: the page's frame, around the chat itself (sidebar.js, navigate.js, messages.js) and
 // the account forms (account.js, password.js): which screen shows (the way in, or the chat), the
-// guest name prompt, the header (connection status, and with accounts who is signed in with the
-// Sign out and Change password buttons), the lost-connection banner, and the line under the
+// guest name prompt, the header (connection status, and with accounts who is signed in, on the
+// button of the account menu, menu.js), the lost-connection banner, and the line under the
 // input where the server's errors appear. Names only ever go in through textContent.
 
 const $ = (id) => document.getElementById(id);
@@ -59,19 +59,21 @@ export function setJoining(joining) {
   join.textContent = joining ? 'Joining…' : 'Join';
 }
 
-/** The header's account controls: who is signed in, or (null) nobody, which hides them. */
+/** The header's account menu: who is signed in, or (null) nobody, which hides it. */
 export function setAccount(name) {
   $('account-bar').hidden = name === null;
   $('me-name').textContent = name ?? '';
-  $('me-name').title = name ?? ''; // the whole name, where a phone's header has to cut it short
+  $('menu-name').textContent = name ?? '';
+  $('me-initial').textContent = (name ?? '').slice(0, 1).toUpperCase();
+  $('account-button').title = name ?? ''; // the whole name, where the header has to cut it short
   setSigningOut(false);
 }
 
-/** While the sign-out request is out, its button waits (a second click would do nothing). */
+/** While the sign-out request is out, the account menu waits (a second sign-out would do nothing). */
 export function setSigningOut(signingOut) {
-  const button = $('sign-out');
+  const button = $('account-button');
   button.disabled = signingOut;
-  button.textContent = signingOut ? 'Signing out…' : 'Sign out';
+  button.setAttribute('aria-busy', String(signingOut));
 }
 
 /** state: offline | connecting | connected | reconnecting | disconnected (styled by CSS). */

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PASSWORD, createAccount, messageItem, openPage, openSignIn, register, send, shot,
-  signIn, startServer, useServerAndBrowser, waitForPeople, waitForSignInForm, waitForStatus,
+  signIn, signOut, startServer, useServerAndBrowser, waitForPeople, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -58,7 +58,7 @@ test('register, sign in, chat, reload, sign out', async (t) => {
   const [oldCookie] = await ana.context().cookies();
   assert.equal(oldCookie?.name, 'threadchat_session');
   assert.equal(oldCookie.httpOnly, true);
-  await ana.getByTestId('sign-out').click();
+  await signOut(ana);
   await waitForSignInForm(ana);
   await waitForStatus(ana, 'offline');
   assert.equal(await ana.getByTestId('account-error').textContent(), '');

@@ -6,7 +6,8 @@
 //   download); openPage() gives a page in a fresh context (like another person's browser: its
 //   own cookies) that records page errors and HTTP errors, so a test can assert there were none.
 // - register() and signIn() go in through the sign-in form, joinAsGuest() through the guest
-//   prompt; openConversation(), createRoom() and joinRoom() go through the sidebar (opening the
+//   prompt; openAccountMenu(), openPasswordDialog() and signOut() go through the header's account
+//   menu; openConversation(), createRoom() and joinRoom() go through the sidebar (opening the
 //   drawer first on a phone); shot() and friends keep the tests short. Every wait has a deadline;
 //   none sleeps.
 
@@ -113,6 +114,38 @@ export async function createAccount(server, name, password = PASSWORD) {
     signal: AbortSignal.timeout(WAIT_MS),
   });
   if (response.status !== 201) throw new Error(`registering ${name}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** Opens the header's account menu (if closed) and waits for its items. */
+export async function openAccountMenu(page) {
+  if ((await page.getByTestId('account-button').getAttribute('aria-expanded')) !== 'true') {
+    await page.getByTestId('account-button').click();
+  }
+  await page.getByTestId('account-menu').waitFor();
+}
+
+/** Opens the Change password dialog through the account menu; its first field has the keyboard. */
+export async function openPasswordDialog(page) {
+  await openAccountMenu(page);
+  await page.getByTestId('open-password').click();
+  await page.getByTestId('password-old').waitFor();
+}
+
+/**
+ * Asks to sign out through the account menu; resolves with the "Sign out?" dialog's text, the
+ * dialog still open (its buttons: signout-confirm, signout-cancel).
+ */
+export async function askToSignOut(page) {
+  await openAccountMenu(page);
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('signout-dialog').waitFor();
+  return page.getByTestId('signout-text').textContent();
+}
+
+/** Signs out through the account menu, saying yes to "Sign out?"; the caller waits for what follows. */
+export async function signOut(page) {
+  await askToSignOut(page);
+  await page.getByTestId('signout-confirm').click();
 }
 
 /** Waits until the page is back at the sign-in form, ready to be filled in. */

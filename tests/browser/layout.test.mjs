@@ -1,6 +1,6 @@
 // layout.test.mjs: how the page looks: light and dark at 1280x800, and a 360x740 phone. It pins
 // that dark mode really is dark, that the sidebar (rooms, people) stands beside the conversation
-// on wide screens and is a drawer on phones, that the header's account controls fit, and that
+// on wide screens and is a drawer on phones, that the header's account menu fits, and that
 // nothing overflows sideways at 360 px; it saves the screenshots into target/browser-artifacts/:
 // the chat (light.png, dark.png, phone.png, phone-drawer.png), the room panel (rooms-light.png,
 // rooms-dark.png, phone-rooms.png), the header and password dialog (header-*.png,
@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createRoom, joinRoom, messageItem, openConversation, openPage, openSignIn, register, send, shot,
-  useServerAndBrowser, waitForPeople, waitForUnread,
+  createRoom, joinRoom, messageItem, openAccountMenu, openConversation, openPage, openPasswordDialog,
+  openSignIn, register, send, shot, useServerAndBrowser, waitForPeople, waitForUnread,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -140,8 +140,8 @@ async function assertInside(page, selector, width) {
   for (const box of boxes) assert.ok(box.left >= 0 && box.right <= width, `${box.what} fits: ${JSON.stringify(box)}`);
 }
 
-// The header shows who is signed in, with Change password and Sign out; the dialog looks right in light and dark.
-test('the header account controls and the password dialog', async (t) => {
+// The header's account menu shows who is signed in, with Change password and Sign out; the dialog looks right in light and dark.
+test('the header account menu and the password dialog', async (t) => {
   const light = await openPage(env.browser);
   const dark = await openPage(env.browser, { colorScheme: 'dark' });
   const phone = await openPage(env.browser, { width: 360, height: 740 });
@@ -150,19 +150,23 @@ test('the header account controls and the password dialog', async (t) => {
   const names = ['hana', 'ivo', 'a-name-of-thirty-two-characters_'];
   for (const [i, page] of [light, dark, phone].entries()) await register(page, env.server.pageUrl, names[i]);
 
-  for (const page of [light, dark, phone]) {
-    for (const id of ['me-name', 'open-password', 'sign-out']) assert.equal(await page.getByTestId(id).isVisible(), true, id);
-  }
-  assert.equal(await phone.getByTestId('me-name').textContent(), names[2]);
+  assert.equal(await light.getByTestId('me-name').isVisible(), true, 'the name, on a wide screen');
+  assert.equal(await phone.getByTestId('me-name').textContent(), names[2], 'read out on a phone');
   await assertInside(phone, '[data-testid="account-bar"]', 360);
   await assertInside(light, '[data-testid="account-bar"]', 1280);
   await shot(light, 'header-light.png');
   await shot(dark, 'header-dark.png');
   await shot(phone, 'header-phone.png');
+  for (const [page, width] of [[light, 1280], [dark, 1280], [phone, 360]]) {
+    await openAccountMenu(page);
+    for (const id of ['open-password', 'sign-out']) assert.equal(await page.getByTestId(id).isVisible(), true, id);
+    await assertInside(page, '[data-testid="account-menu"]', width);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('account-menu').waitFor({ state: 'hidden' });
+  }
 
   for (const [page, file] of [[light, 'password-light.png'], [dark, 'password-dark.png'], [phone, 'password-phone.png']]) {
-    await page.getByTestId('open-password').click();
-    await page.getByTestId('password-old').waitFor();
+    await openPasswordDialog(page);
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'password-old');
     await page.getByTestId('password-new').fill('short');
     await page.getByTestId('password-submit').click(); // the page's own checks: no request

@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, createAccount, messageItem, openPage, register, send, shot, signIn,
-  startServer, useServerAndBrowser, waitForPeople, waitForSignInForm, waitForStatus,
+  PASSWORD, createAccount, messageItem, openPage, openPasswordDialog, register, send, shot, signIn,
+  signOut, startServer, useServerAndBrowser, waitForPeople, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -42,7 +42,7 @@ test('two tabs of one session; signing out in one ends the other', async (t) => 
   await waitForStatus(second, 'connected');
   await waitForPeople(second, [['fay', true]]);
 
-  await first.getByTestId('sign-out').click();
+  await signOut(first);
   await waitForSignInForm(first);
   await waitForSignInForm(second);
   assert.match(await second.getByTestId('account-error').textContent(), /^Signed out\.?$/);
@@ -61,7 +61,7 @@ test('a password change signs out the other sessions, not this one', async (t) =
   await signIn(elsewhere, env.server.pageUrl, 'gina');
   const attemptsBefore = await attempts(elsewhere);
 
-  await here.getByTestId('open-password').click();
+  await openPasswordDialog(here);
   await here.getByTestId('password-old').fill('not my password');
   await here.getByTestId('password-new').fill('a brand new password');
   await here.getByTestId('password-repeat').fill('a brand new password');
