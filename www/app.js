@@ -85,7 +85,6 @@ function signedOut(message) {
   conn = null;
   passwordDialog.close();
   chat.reset();
-  composer.reset();
   view.setAccount(null);
   view.setStatus('offline', 'Not signed in');
   view.showEntry();

@@ -5,6 +5,7 @@
 // (history.js), and clears its unread count (conversations.js). The open conversation is
 // remembered per account, so that a reload comes back to it.
 
+import * as composer from './composer.js';
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
@@ -19,22 +20,18 @@ const $ = (id) => document.getElementById(id);
 const PRESENCE = { true: 'online', false: 'offline', null: '' };
 
 /** The conversation name at the top, and what goes with it. */
-export function renderHeader() {
+function renderHeader() {
   const conversation = conversations.get(conversations.currentKey());
   const title = $('conversation-title');
   const info = $('conversation-info');
-  const input = $('text');
   // "You are in no room" is news only once the server has said so (in its welcome).
   $('no-conversation').hidden = conversation !== null || !link.isWelcomed();
   $('leave-room').hidden = conversation?.kind !== 'room';
-  input.disabled = conversation === null;
-  $('send').disabled = conversation === null;
   if (!conversation) {
     title.textContent = link.isWelcomed() ? 'No conversation' : '';
     delete title.dataset.key;
     info.textContent = '';
     delete info.dataset.online;
-    input.placeholder = '';
     return;
   }
   const sigil = conversation.kind === 'room' ? '#' : '@';
@@ -47,7 +44,6 @@ export function renderHeader() {
   info.textContent = conversation.kind === 'dm' ? (me.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online]) : '';
   if (online === undefined) delete info.dataset.online;
   else info.dataset.online = String(online);
-  input.placeholder = `Message ${sigil}${conversation.name}`;
 }
 
 /** Opens `key` (a known conversation), or shows that none is open. */
@@ -59,6 +55,7 @@ export function open(key) {
   if (next) messages.show(next.key, next.scroll);
   else messages.showNone();
   renderHeader();
+  composer.show(next);
   typing.render();
   if (next) {
     history.openFirst(next.key);
