@@ -17,15 +17,15 @@
 //   history.js       older messages, page by page
 //   pending.js       the outbox, kept in localStorage until the server acknowledges
 //   typing.js        "alice is typing…", both ways
-//   composer.js      the message box
+//   composer.js      the message box; limit.js words its length, drafts.js keeps its drafts
 //   storage.js       what is remembered between visits
 //   view.js          the screens, the header, the banner
 //
 // A session that ends (signed out here or elsewhere, password changed elsewhere, expired) always
 // comes back to the sign-in form with the reason, and never reconnects. Messages still pending
 // then stay in the outbox, and go out when the same person signs in again; except after the Sign
-// out button, which deletes them (asking first): on a shared classroom computer, the next person
-// must not find them.
+// out button, which deletes them (asking first), and the drafts: on a shared classroom computer,
+// the next person must not find them.
 
 import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';

@@ -10,8 +10,10 @@
 // reconnect. Only the server's refusal fails it, and then its Retry and Discard buttons land
 // here. While you type, `typing` notices go out (typing.js decides how often). Control characters
 // (pasted from a terminal, say) are invisible and the server refuses them, so they are dropped.
+// Each conversation has its own draft (drafts.js): opening another puts its draft in the box.
 
 import * as conversations from './conversations.js';
+import * as drafts from './drafts.js';
 import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
@@ -25,6 +27,7 @@ const form = document.getElementById('composer');
 const textInput = document.getElementById('text');
 
 let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
+let shownKey = null; // the conversation whose draft is in the box, or null
 
 /** The server's facts (from /api/info): the text limit. */
 export function useInfo(info) {
@@ -36,17 +39,20 @@ export function useInfo(info) {
 
 /** The box of `conversation` (navigate.js opened it), or (null) none: the box is disabled. */
 export function show(conversation) {
-  textInput.disabled = conversation === null;
+  const key = conversation?.key ?? null;
+  textInput.disabled = key === null;
   textInput.placeholder = conversation ? `Message ${conversation.kind === 'room' ? '#' : '@'}${conversation.name}` : '';
-  if (!conversation) setText('');
-  else checkLength();
+  if (key === shownKey) return checkLength(); // (opened again, after a reconnection: as it is)
+  shownKey = key;
+  setText(key === null ? '' : drafts.get(key));
 }
 
 /** How many of your messages are not delivered yet (pending or failed). */
 export const unsentCount = () => pending.all().length;
 
-/** Deletes every undelivered message, from the outbox and from the lists (a sign-out). */
+/** Deletes every undelivered message, from the outbox and from the lists, and every draft (a sign-out). */
 export function discardUnsent() {
+  drafts.discardAll();
   for (const entry of pending.discardAll()) {
     messages.removePending(conversations.keyOf(entry.kind, entry.name), entry.id);
   }
@@ -97,6 +103,7 @@ form.addEventListener('submit', (event) => {
   messages.addPending(conversation.key, entry, me.myName());
   typing.noteSent(conversation.key);
   setText('');
+  drafts.keep(conversation.key, '');
   if (!link.isReady()) view.showSendError('Not connected: your message will be sent when the connection is back.');
 });
 
@@ -118,6 +125,7 @@ new ResizeObserver(() => requestAnimationFrame(() => {
 textInput.addEventListener('input', () => {
   fitHeight();
   checkLength();
+  if (shownKey !== null) drafts.keep(shownKey, textInput.value);
   const conversation = openConversation();
   if (conversation && textInput.value.trim() !== '') typing.noteInput(conversation);
 });

@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createRoom, messageItem, openConversation, openPage, register, registeredPages, send, shot,
-  signIn, useServerAndBrowser, waitForSignInForm, waitForStatus,
+  createAccount, createRoom, messageItem, openConversation, openPage, register, registeredPages,
+  send, shot, signIn, useServerAndBrowser, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -155,7 +155,7 @@ test('drafts survive a reload, and signing out deletes them', async (t) => {
   await openConversation(gus, 'r/maths');
   assert.equal(await box(gus).inputValue(), 'question 4 is\nambiguous');
   assert.ok(await height(gus) > 50, 'a two-line draft comes back two lines high');
-  await gus.keyboard.press('Enter');
+  await box(gus).press('Enter');
   await messageItem(gus, 'gus', 'question 4 is\nambiguous').waitFor();
   assert.deepEqual(Object.keys(await draftsOf(gus, 'gus')), ['r/general'], 'sent: its draft is gone');
 
@@ -163,9 +163,31 @@ test('drafts survive a reload, and signing out deletes them', async (t) => {
   await waitForSignInForm(gus);
   assert.equal(await draftsOf(gus, 'gus'), null, 'signing out deletes every draft');
   await signIn(gus, env.server.pageUrl, 'gus');
-  await gus.locator('[data-testid="conversation-title"][data-key="r/general"]').waitFor();
-  assert.equal(await box(gus).inputValue(), '');
+  await openConversation(gus, 'r/general');
+  assert.equal(await box(gus).inputValue(), '', 'the draft went with the sign-out');
   assert.deepEqual(gus.problems, []);
+});
+
+// Drafts are the account's: in a browser two students share, a session that ended without Sign out keeps its drafts from the next one.
+test('drafts are kept per account: the next person in the browser does not see them', async (t) => {
+  const [ivo] = await registeredPages(t, env, ['ivo']);
+  await createAccount(env.server, 'una');
+  await box(ivo).fill("ivo's half-written answer");
+  // The session ends from outside the page (as when it expires): no Sign out button, so nothing
+  // is deleted; the page goes back to the sign-in form by itself.
+  await ivo.evaluate(() => fetch('/api/logout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }));
+  await waitForSignInForm(ivo);
+  assert.equal(await box(ivo).inputValue(), '', 'the box is emptied');
+  await signIn(ivo, env.server.pageUrl, 'una');
+  await ivo.locator('[data-testid="conversation-title"][data-key="r/general"]').waitFor();
+  assert.equal(await box(ivo).inputValue(), '', "una does not find ivo's draft");
+  await box(ivo).fill("una's own");
+  await ivo.getByTestId('sign-out').click();
+  await waitForSignInForm(ivo);
+  assert.equal(await draftsOf(ivo, 'una'), null);
+  await signIn(ivo, env.server.pageUrl, 'ivo');
+  await ivo.locator('[data-testid="conversation-title"][data-key="r/general"]').waitFor();
+  assert.equal(await box(ivo).inputValue(), "ivo's half-written answer", 'ivo finds it again');
 });
 
 // The drafts kept are bounded: past 50, the one edited longest ago goes.
@@ -174,14 +196,16 @@ test('at most 50 drafts are kept, the oldest dropped first', async (t) => {
   await hal.evaluate(async () => {
     const drafts = await import('./drafts.js'); // the page's own module (one instance per URL)
     for (let i = 1; i <= 60; i++) drafts.keep(`r/room${i}`, `draft ${i}`);
-    drafts.keep('r/room5', 'draft 5, edited again');
+    drafts.keep('r/room11', 'draft 11, edited again'); // the oldest left becomes the newest
+    drafts.keep('r/extra', 'one more');
   });
   const kept = await draftsOf(hal, 'hal');
   assert.equal(Object.keys(kept).length, 50);
-  assert.equal(kept['r/room5'], 'draft 5, edited again');
-  assert.equal(kept['r/room12'], undefined, 'the oldest went');
+  assert.equal(kept['r/room10'], undefined, 'the ten oldest went');
+  assert.equal(kept['r/room11'], 'draft 11, edited again', 'an edited draft is new again');
+  assert.equal(kept['r/room12'], undefined, 'then the oldest went');
   assert.equal(kept['r/room13'], 'draft 13');
-  assert.equal(kept['r/room60'], 'draft 60');
+  assert.equal(kept['r/extra'], 'one more');
 });
 
 // On a wide screen the keyboard is in the box whenever a conversation opens, so typing goes there.
