@@ -53,11 +53,13 @@ function connect() {
   conn.start();
 }
 
-/** Each welcome: who you are, as the server spells it; the first one shows the chat. */
-function onWelcome(first) {
+/**
+ * Each welcome: who you are, as the server spells it; the first one shows the chat (and then
+ * opens a conversation, which puts the keyboard in the message box: navigate.js).
+ */
+function onWelcome() {
   if (accounts) view.setAccount(me.myName());
   if (!view.isChatShown()) view.showChat();
-  if (first) document.getElementById('text').focus();
 }
 
 /** With accounts: signed in as `name` (by the form, or a session that was still alive). */

@@ -47,6 +47,12 @@ export function show(conversation) {
   setText(key === null ? '' : drafts.get(key));
 }
 
+/** Puts the keyboard in the box, so that typing goes there (not under a dialog, nor into a disabled box). */
+export function focus() {
+  if (textInput.disabled || document.querySelector('dialog[open]')) return;
+  textInput.focus();
+}
+
 /** How many of your messages are not delivered yet (pending or failed). */
 export const unsentCount = () => pending.all().length;
 

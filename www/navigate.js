@@ -2,8 +2,9 @@
 // reader of the previous one had scrolled, shows the new one's list (messages.js) where its
 // reader left it, names it at the top ("# math", "@ bob", with the person's presence) with a
 // Leave button for rooms, shows who is typing there, asks for its history the first time
-// (history.js), and clears its unread count (conversations.js). The open conversation is
-// remembered per account, so that a reload comes back to it.
+// (history.js), clears its unread count (conversations.js), puts its draft in the message box
+// and, on a wide screen, the keyboard there (composer.js). The open conversation is remembered
+// per account, so that a reload comes back to it.
 
 import * as composer from './composer.js';
 import * as conversations from './conversations.js';
@@ -57,10 +58,12 @@ export function open(key) {
   renderHeader();
   composer.show(next);
   typing.render();
-  if (next) {
-    history.openFirst(next.key);
-    writeJson(me.accountName(), 'open', next.key);
-  }
+  if (!next) return;
+  history.openFirst(next.key);
+  writeJson(me.accountName(), 'open', next.key);
+  // Whatever opened it (a sign-in, a reload, a new room, a choice), typing goes on here. Not on a
+  // phone: there focus brings up the keyboard over half of the messages one came to read.
+  if (!sidebar.isNarrow()) composer.focus();
 }
 
 /** A conversation picked in the sidebar (a private one is created on the way). */

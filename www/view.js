@@ -39,7 +39,6 @@ export function showChat() {
   $('sidebar-toggle').hidden = false;
   setGuestError('');
   setJoining(false);
-  if (!textInput.disabled) textInput.focus();
 }
 
 export function isChatShown() {
