@@ -85,11 +85,16 @@ let fittedWidth = -1; // the composer's width when the box was last sized
  */
 function fitHeight() {
   fittedWidth = form.clientWidth;
-  textInput.style.height = '';
-  if (fittedWidth === 0) return;
-  const borders = textInput.offsetHeight - textInput.clientHeight;
-  textInput.style.height = 'auto';
-  textInput.style.height = `${textInput.scrollHeight + borders}px`;
+  if (fittedWidth === 0) {
+    textInput.style.height = '';
+    return;
+  }
+  // A taller box makes the list shorter: a reader at its end stays there.
+  messages.keepingPlaceAcrossResize(() => {
+    const borders = textInput.offsetHeight - textInput.clientHeight;
+    textInput.style.height = 'auto';
+    textInput.style.height = `${textInput.scrollHeight + borders}px`;
+  });
 }
 
 /** The note under the box near or over the limit; over it, Send waits. */

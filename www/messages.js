@@ -94,6 +94,22 @@ export function keepingPlace(key, change) {
   list.scrollTop = list.scrollHeight - fromBottom;
 }
 
+/**
+ * Runs `change`, which makes the open list shorter or taller (the message box grows a line), and
+ * keeps the reader where they were: at the end if they were there, so that the newest message
+ * stays in sight, else at the same offset (which the box, measured at one row on the way, may
+ * have moved).
+ */
+export function keepingPlaceAcrossResize(change) {
+  const list = lists.get(shown);
+  if (!list) return change();
+  const follows = isAtBottom(list);
+  const top = list.scrollTop;
+  change();
+  if (follows) scrollToEnd();
+  else list.scrollTop = top;
+}
+
 /** Whether `key`'s list is too short to scroll (so that nobody can scroll to its top). */
 export function fillsNoScreen(key) {
   const list = lists.get(key);

@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createAccount, createRoom, messageItem, openConversation, openPage, register, registeredPages,
-  send, shot, signIn, useServerAndBrowser, waitForSignInForm, waitForStatus,
+  createAccount, createRoom, messageItem, openConversation, openPage, postMany, register,
+  registeredPages, send, shot, signIn, useServerAndBrowser, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -71,9 +71,14 @@ test('Shift+Enter starts a new line, Enter sends it with its line break', async 
   assert.deepEqual([...amy.problems, ...ben.problems], []);
 });
 
-// The box grows line by line up to about eight rows, then scrolls; pasted lines stay lines.
+// The box grows line by line up to about eight rows, then scrolls; pasted lines stay lines; the newest message stays in sight.
 test('the box grows to about eight rows, then scrolls; pasted lines are kept', async (t) => {
   const [cal] = await registeredPages(t, env, ['cal']);
+  await postMany(cal, env.server.wsPort, 'general', 'filler', 20); // (the server's burst: 20)
+  await messageItem(cal, 'cal', 'filler 20').waitFor();
+  const list = cal.getByTestId('messages');
+  const atEnd = () => list.evaluate((ul) => ul.scrollHeight - ul.scrollTop - ul.clientHeight < 2);
+  assert.equal(await atEnd(), true);
   const atRest = await height(cal);
   const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
   await paste(cal, lines);
@@ -82,6 +87,7 @@ test('the box grows to about eight rows, then scrolls; pasted lines are kept', a
   const rows = Math.round((await height(cal) - atRest) / line) + 1;
   assert.equal(rows, 8, 'eight rows high (on a wide screen: five on a phone)');
   assert.ok(await box(cal).evaluate((area) => area.scrollHeight > area.clientHeight + 20), 'the rest scrolls');
+  assert.equal(await atEnd(), true, 'the list, shorter now, still shows its newest message');
   await send(cal, 'short again');
   await messageItem(cal, 'cal', 'short again').waitFor();
   assert.equal(await height(cal), atRest);
