@@ -34,7 +34,8 @@
 //! - `end`: why a connection ended, mapped to its Close code in one place.
 //! - `critical`: a panic in a thread the chat needs is reported, so the process exits.
 //! - `log`: the `log` thread, the only writer of stderr; nobody waits for it.
-//! - `config`, `percent`: flags, URL decoding.
+//! - `config`, `percent`: flags, URL decoding; `lan`: the page's addresses on the network, printed
+//!   at start-up when bound to every interface.
 
 mod accept;
 mod address;
@@ -47,6 +48,7 @@ mod gate;
 mod http;
 mod hub;
 mod identity;
+pub mod lan;
 pub mod log;
 mod origin;
 mod percent;

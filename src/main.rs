@@ -18,7 +18,7 @@ use crossbeam_channel::{Receiver, select};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use threadchat::config::{self, Command, Config};
-use threadchat::{Server, log};
+use threadchat::{Server, lan, log};
 
 /// The exit status after a critical thread panicked (EX_SOFTWARE, "internal software error").
 const EXIT_FAILED: u8 = 70;
@@ -68,6 +68,14 @@ fn run(config: Config) -> ExitCode {
     // Both URLs with the real ports (port 0 picks one); tests and scripts read these two lines.
     println!("page: http://{}/", server.http_addr());
     println!("websocket: ws://{}/", server.ws_addr());
+    // Bound to every interface: the addresses other machines can open, after the two lines above.
+    let network = lan::network_urls(server.http_addr());
+    for url in &network {
+        println!("network: {url}");
+    }
+    if server.http_addr().ip().is_unspecified() && network.is_empty() {
+        println!("network: no address found; is this machine on a network?");
+    }
     log!(
         "threadchat {} serving http://{}/ and ws://{}/",
         env!("CARGO_PKG_VERSION"),

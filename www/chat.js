@@ -75,6 +75,7 @@ export function onFrame(frame) {
 /** The connection was lost: nothing may be sent until the next welcome. */
 export function onLost() {
   link.setState({ welcomed: false, ready: false });
+  navigate.renderHeader(); // a private conversation's "online" is no longer known
 }
 
 function onWelcome(frame) {

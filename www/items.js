@@ -1,15 +1,11 @@
 // items.js: the elements of a message list, built and changed here and nowhere else: a message
-// (delivered, pending or failed), a quiet notice ("bob joined"), and the *edge* at the top of each
-// list that says whether older messages can be loaded. User text only ever goes in through
-// textContent, never innerHTML.
+// (delivered, pending or failed), a quiet notice ("bob joined"), a day's heading ("Yesterday"),
+// the "New messages" divider, and the *edge* at the top of each list that says whether older
+// messages can be loaded. User text only ever goes in through textContent (text.js builds links
+// and mentions as elements), never innerHTML.
 
-const pad = (n) => String(n).padStart(2, '0');
-
-/** Local wall-clock time of a server timestamp (ms since the epoch), as HH:MM. */
-function formatTime(ts) {
-  const date = new Date(ts);
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
+import { clock } from './days.js';
+import { textNodes } from './text.js';
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -18,10 +14,9 @@ export function el(tag, className, text) {
   return node;
 }
 
-function timeEl(ts) {
+function timeEl() {
   const time = el('time', 'time');
   time.dataset.testid = 'message-time';
-  if (ts !== undefined) setTime(time, ts);
   return time;
 }
 
@@ -30,11 +25,20 @@ function setTime(time, ts) {
   const date = new Date(ts);
   time.dateTime = date.toISOString();
   time.title = date.toLocaleString();
-  time.textContent = formatTime(ts);
+  time.textContent = clock(ts);
+  // The list's days and groups (messages.js) are worked out from this.
+  const li = time.closest('li');
+  if (li) li.dataset.ts = String(ts);
+  // A message grouped under its sender's previous one hides its time: the bubble tells it.
+  const bubble = li?.querySelector('.bubble');
+  if (bubble) bubble.title = time.title;
 }
 
-/** A message bubble from `from`; `mine` puts it on the right. Its state is set by the caller. */
-export function messageItem(from, text, mine) {
+/**
+ * A message bubble from `from`; `mine` puts it on the right; `isMe(name)` marks the reader's own
+ * @-mentions. Its state is set by the caller.
+ */
+export function messageItem(from, text, mine, isMe) {
   const li = el('li', mine ? 'msg mine' : 'msg');
   li.dataset.testid = 'message';
   li.dataset.from = from;
@@ -45,7 +49,8 @@ export function messageItem(from, text, mine) {
   const state = el('span', 'state');
   state.dataset.testid = 'message-state';
   meta.append(sender, ' ', timeEl(), state);
-  const body = el('p', 'text', text);
+  const body = el('p', 'text');
+  body.append(...textNodes(text, isMe));
   body.dataset.testid = 'message-text';
   bubble.append(meta, body);
   li.append(bubble);
@@ -56,8 +61,9 @@ function setState(li, state, label) {
   li.dataset.state = state;
   li.querySelector('.state').textContent = label;
   li.querySelector('.failure')?.remove();
-  // Pending and failed items stay below the delivered ones, in the order they were written.
-  li.classList.toggle('outbox', state !== 'delivered');
+  // Pending items stay below the delivered ones, in the order they were written; a failed one
+  // keeps its place among them (messages.js), so that newer messages do not pile up above it.
+  li.classList.toggle('outbox', state === 'pending');
 }
 
 /** Stored for good: it has its seq and the server's time. */
@@ -100,7 +106,30 @@ export function noticeItem(text, ts) {
   const li = el('li', 'notice');
   li.dataset.testid = 'notice';
   li.append(el('span', 'notice-text', text));
-  if (ts !== undefined) li.append(' ', timeEl(ts));
+  if (ts !== undefined) {
+    const time = timeEl();
+    li.append(' ', time);
+    setTime(time, ts);
+  }
+  return li;
+}
+
+/** The heading of a day's messages: "Today", "Yesterday", a date. */
+export function dayItem(day, label) {
+  const li = el('li', 'day');
+  li.dataset.testid = 'day';
+  li.dataset.day = day;
+  li.setAttribute('role', 'separator');
+  li.append(el('span', 'day-text', label));
+  return li;
+}
+
+/** The line above the first message you had not read when you opened the conversation. */
+export function dividerItem() {
+  const li = el('li', 'divider');
+  li.dataset.testid = 'new-divider';
+  li.setAttribute('role', 'separator');
+  li.append(el('span', 'divider-text', 'New messages'));
   return li;
 }
 

@@ -3,12 +3,20 @@
 // only the open one is in the page, inside #message-area.
 //
 // In each list: the edge at the top (items.js), then delivered items in `seq` order (an item is
-// placed by its seq, so history pages, replays and live traffic may arrive in any order), then
-// your own pending and failed items in the order you wrote them. Scrolling: the list follows new
-// lines only if the reader was already at the bottom, else a "New messages" button appears; a
-// reader near the top asks for older messages (history.js, through `nearTop`).
+// placed by its seq, so history pages, replays and live traffic may arrive in any order; a failed
+// message keeps the place where it was written), then your own pending items in the order you
+// wrote them. Between them, *decorations* worked out from the items (decorate): a heading before
+// each day, and `grouped` on a message that continues its sender's within a few minutes; and, on
+// opening a conversation with unread messages, a "New messages" divider above the first.
+//
+// Scrolling: the list follows new lines only if the reader was already at the bottom, else a
+// "New messages" button appears; a reader at the bottom stays there when the list itself gets
+// shorter (a banner or a line under the composer appearing); a reader near the top asks for older
+// messages (history.js, through `nearTop`).
 
+import * as days from './days.js';
 import * as items from './items.js';
+import * as me from './me.js';
 
 const area = document.getElementById('message-area');
 const jump = document.getElementById('jump');
@@ -16,6 +24,8 @@ const AT_BOTTOM_PX = 48; // within this distance of the end counts as "at the bo
 const NEAR_TOP_PX = 80; // within this distance of the top, older messages are asked for
 
 const lists = new Map(); // conversation key → its <ul>
+const atBottom = new WeakMap(); // list → whether its reader was at the bottom when it last scrolled
+const undecorated = new Set(); // lists changed quietly, decorated before the browser next paints
 let shown = null; // the key of the list in the page
 let handlers = { nearTop() {}, older() {}, retry() {}, discard() {} };
 
@@ -36,12 +46,19 @@ function listFor(key) {
   list.append(items.edgeItem());
   list.addEventListener('scroll', () => onScroll(key, list));
   list.addEventListener('click', (event) => onClick(key, event));
+  atBottom.set(list, true);
+  // The list's own box shrinks when something appears below or above it; scroll offsets stay, so
+  // without this the newest line would slide under the composer.
+  new ResizeObserver(() => {
+    if (key === shown && atBottom.get(list)) scrollToEnd();
+  }).observe(list);
   lists.set(key, list);
   return list;
 }
 
 function onScroll(key, list) {
   if (key !== shown) return;
+  atBottom.set(list, isAtBottom(list));
   if (isAtBottom(list)) jump.hidden = true;
   if (list.scrollTop <= NEAR_TOP_PX) handlers.nearTop(key);
 }
@@ -59,18 +76,90 @@ const isAtBottom = (list) => list.scrollHeight - list.scrollTop - list.clientHei
 
 function scrollToEnd() {
   const list = lists.get(shown);
-  if (list) list.scrollTop = list.scrollHeight;
+  if (list) {
+    list.scrollTop = list.scrollHeight;
+    atBottom.set(list, true);
+  }
   jump.hidden = true;
 }
 
-/** Puts `key`'s list in the page; `saved` ({top, atBottom}) is where its reader had scrolled. */
-export function show(key, saved) {
+/** Day headings, and which messages continue the one before (module comment). */
+function decorate(list) {
+  undecorated.delete(list);
+  const firsts = new Map(); // the first item of each day → that day
+  let day = null;
+  let previous = null; // the message or notice before, for grouping
+  for (const li of list.children) {
+    if (li.classList.contains('divider')) previous = null; // a group never spans the divider
+    if (li.dataset.ts === undefined) continue; // the edge, headings, the divider
+    const ts = Number(li.dataset.ts);
+    const today = days.dayOf(ts);
+    if (today !== day) firsts.set(li, today);
+    day = today;
+    const continues = li.classList.contains('msg') && previous?.classList.contains('msg')
+      && previous.dataset.from === li.dataset.from && days.closeInTime(Number(previous.dataset.ts), ts);
+    li.classList.toggle('grouped', continues === true);
+    previous = li;
+  }
+  // Only the headings that are wrong change, so that a screen reader hears each one once.
+  for (const heading of list.querySelectorAll(':scope > .day')) {
+    const next = heading.nextElementSibling;
+    if (firsts.get(next) === heading.dataset.day) firsts.delete(next);
+    else heading.remove();
+  }
+  for (const [li, today] of firsts) list.insertBefore(items.dayItem(today, days.dayLabel(Number(li.dataset.ts))), li);
+}
+
+/** Decorates `list` before the next paint, once however many items came in meanwhile. */
+function decorateSoon(list) {
+  if (undecorated.has(list)) return;
+  undecorated.add(list);
+  queueMicrotask(() => undecorated.has(list) && decorate(list));
+}
+
+/**
+ * The "New messages" divider above the last `unread` messages from others, or none (0). Returns
+ * it, so that the reader can be brought to it.
+ */
+function placeDivider(list, unread) {
+  list.querySelector(':scope > .divider')?.remove();
+  if (unread <= 0) return null;
+  let first = null;
+  let count = 0;
+  for (let li = list.lastElementChild; li && count < unread; li = li.previousElementSibling) {
+    if (li.classList.contains('msg') && !li.classList.contains('mine') && li.dataset.seq !== undefined) {
+      first = li;
+      count += 1;
+    }
+  }
+  if (!first) return null;
+  const divider = items.dividerItem();
+  // Seated between seqs, so that a message arriving later still goes to its side of the line.
+  divider.dataset.seq = String(Number(first.dataset.seq) - 0.5);
+  list.insertBefore(divider, first);
+  decorate(list);
+  return divider;
+}
+
+/**
+ * Puts `key`'s list in the page; `saved` ({top, atBottom}) is where its reader had scrolled, and
+ * `unread` how many messages came since they last read it: then it opens at the divider.
+ */
+export function show(key, saved, unread = 0) {
   const list = listFor(key);
   area.replaceChildren(list);
   shown = key;
   jump.hidden = true;
-  if (saved && !saved.atBottom) list.scrollTop = saved.top;
-  else scrollToEnd();
+  const divider = placeDivider(list, unread);
+  if (divider) {
+    const above = divider.getBoundingClientRect().top - list.getBoundingClientRect().top;
+    list.scrollTop += above - 8;
+    atBottom.set(list, isAtBottom(list));
+    jump.hidden = isAtBottom(list);
+  } else if (saved && !saved.atBottom) {
+    list.scrollTop = saved.top;
+    atBottom.set(list, isAtBottom(list));
+  } else scrollToEnd();
 }
 
 /** An empty page: no conversation open. */
@@ -91,6 +180,7 @@ export function keepingPlace(key, change) {
   const list = listFor(key);
   const fromBottom = list.scrollHeight - list.scrollTop;
   change();
+  decorate(list); // now, so that the headings it adds are measured too
   list.scrollTop = list.scrollHeight - fromBottom;
 }
 
@@ -121,7 +211,7 @@ function insertBySeq(list, li, seq) {
   let before = list.querySelector(':scope > .outbox');
   let node = before ? before.previousElementSibling : list.lastElementChild;
   for (; node && !node.classList.contains('edge'); node = node.previousElementSibling) {
-    if (node.dataset.seq === undefined) continue; // a notice keeps its place
+    if (node.dataset.seq === undefined) continue; // a notice or a failed message keeps its place
     if (Number(node.dataset.seq) < seq) break;
     before = node;
   }
@@ -133,30 +223,36 @@ function place(key, insert, follow) {
   const list = listFor(key);
   const follows = key === shown && (follow || isAtBottom(list));
   insert(list);
+  decorate(list);
   if (follows) scrollToEnd();
   else if (key === shown) jump.hidden = isAtBottom(list);
 }
 
 /** A delivered message; `quiet` ones (older history) never move the reader. */
 export function addMessage(key, frame, { mine = false, quiet = false } = {}) {
-  const li = items.messageItem(String(frame.from), String(frame.text), mine);
+  const li = items.messageItem(String(frame.from), String(frame.text), mine, me.isMe);
   items.markDelivered(li, frame);
-  if (quiet) insertBySeq(listFor(key), li, frame.seq);
-  else place(key, (list) => insertBySeq(list, li, frame.seq), mine);
+  if (quiet) {
+    const list = listFor(key);
+    insertBySeq(list, li, frame.seq);
+    decorateSoon(list);
+  } else place(key, (list) => insertBySeq(list, li, frame.seq), mine);
 }
 
 /** One of your messages from the outbox: pending, or failed with `entry.failed` as the reason. */
 export function addPending(key, entry, author) {
-  const li = items.messageItem(author, entry.text, true);
+  const li = items.messageItem(author, entry.text, true, me.isMe);
   items.markPending(li, entry.id);
+  li.dataset.ts = String(Date.now()); // until the server stamps it: written now, for its day
   if (entry.failed) items.markFailed(li, entry.failed);
   place(key, (list) => list.append(li), true);
 }
 
+/** Your message `id`, pending or failed (a delivered one has no id any more). */
 function outboxItem(key, id) {
   const list = lists.get(key);
   if (!list) return null;
-  return [...list.querySelectorAll(':scope > .outbox')].find((li) => li.dataset.id === id) ?? null;
+  return [...list.querySelectorAll(':scope > [data-id]')].find((li) => li.dataset.id === id) ?? null;
 }
 
 /** The server acknowledged `id` with `frame`: the item becomes delivered, at its seq. */
@@ -173,13 +269,20 @@ export function fail(key, id, why) {
   if (li) items.markFailed(li, why);
 }
 
+/** A failed message sent again: pending once more, so below everything delivered. */
 export function setPending(key, id) {
   const li = outboxItem(key, id);
-  if (li) items.markPending(li, id);
+  if (!li) return;
+  items.markPending(li, id);
+  place(key, (list) => list.append(li), true);
 }
 
 export function removePending(key, id) {
-  outboxItem(key, id)?.remove();
+  const li = outboxItem(key, id);
+  if (!li) return;
+  const list = li.parentElement;
+  li.remove();
+  decorate(list);
 }
 
 export function addNotice(key, text, ts) {
@@ -201,7 +304,7 @@ export function forget(key) {
 export function clearDelivered(key) {
   const list = lists.get(key);
   if (!list) return;
-  for (const li of list.querySelectorAll(':scope > :not(.outbox, .edge)')) li.remove();
+  for (const li of list.querySelectorAll(':scope > :not(.outbox, .edge, [data-id])')) li.remove();
   setEdge(key, 'idle');
 }
 

@@ -1,6 +1,6 @@
 // navigate.js: which conversation is open, and opening another. Opening one keeps where the
 // reader of the previous one had scrolled, shows the new one's list (messages.js) where its
-// reader left it, names it at the top ("# math", "@ bob", with the person's presence) with a
+// reader left it (or at the "New messages" divider when some came meanwhile), names it at the top ("# math", "@ bob", with the person's presence) with a
 // Leave button for rooms, shows who is typing there, asks for its history the first time
 // (history.js), clears its unread count (conversations.js), puts its draft in the message box
 // and, on a wide screen, the keyboard there (composer.js). The open conversation is remembered
@@ -21,7 +21,7 @@ const $ = (id) => document.getElementById(id);
 const PRESENCE = { true: 'online', false: 'offline', null: '' };
 
 /** The conversation name at the top, and what goes with it. */
-function renderHeader() {
+export function renderHeader() {
   const conversation = conversations.get(conversations.currentKey());
   const title = $('conversation-title');
   const info = $('conversation-info');
@@ -41,8 +41,9 @@ function renderHeader() {
   mark.textContent = sigil;
   title.replaceChildren(mark, ` ${conversation.name}`);
   title.dataset.key = conversation.key;
-  const online = conversation.kind === 'dm' ? people.onlineState(conversation.name) : undefined;
-  info.textContent = conversation.kind === 'dm' ? (me.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online]) : '';
+  // While disconnected, nobody's presence is known: the last word heard would be a guess.
+  const online = conversation.kind === 'dm' && link.isWelcomed() ? people.onlineState(conversation.name) : undefined;
+  info.textContent = conversation.kind === 'dm' ? (me.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online] ?? '') : '';
   if (online === undefined) delete info.dataset.online;
   else info.dataset.online = String(online);
 }
@@ -52,8 +53,9 @@ export function open(key) {
   const previous = conversations.get(conversations.currentKey());
   const next = conversations.get(key);
   if (previous && previous !== next) previous.scroll = messages.scrollPlace(previous.key);
+  const unread = next && next !== previous ? next.unread : 0; // before opening it clears them
   conversations.setCurrent(next ? next.key : null);
-  if (next) messages.show(next.key, next.scroll);
+  if (next) messages.show(next.key, next.scroll, unread);
   else messages.showNone();
   renderHeader();
   composer.show(next);
