@@ -89,7 +89,7 @@ function fitHeight() {
     textInput.style.height = '';
     return;
   }
-  // A taller box makes the list shorter: a reader at its end stays there.
+  // (Measuring at one row moves the list's scroll for a moment: messages.js puts it back.)
   messages.keepingPlaceAcrossResize(() => {
     const borders = textInput.offsetHeight - textInput.clientHeight;
     textInput.style.height = 'auto';

@@ -185,10 +185,11 @@ export function keepingPlace(key, change) {
 }
 
 /**
- * Runs `change`, which makes the open list shorter or taller (the message box grows a line), and
- * keeps the reader where they were: at the end if they were there, so that the newest message
- * stays in sight, else at the same offset (which the box, measured at one row on the way, may
- * have moved).
+ * Runs `change`, which resizes the open list for a moment and back (the message box, measured at
+ * one row on its way to its height), and puts the reader back where they were: at the end if they
+ * were there, else at the same offset. The list's ResizeObserver is not enough here: in that
+ * moment the taller list clamps its scroll offset, and the scroll event that follows would take a
+ * reader at the end for one who had scrolled up.
  */
 export function keepingPlaceAcrossResize(change) {
   const list = lists.get(shown);
