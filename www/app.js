@@ -18,15 +18,15 @@
 //   history.js       older messages, page by page
 //   pending.js       the outbox, kept in localStorage until the server acknowledges
 //   typing.js        "alice is typing…", both ways
-//   composer.js      the message box
+//   composer.js      the message box; limit.js words its length, drafts.js keeps its drafts
 //   storage.js       what is remembered between visits
 //   view.js          the screens, the header, the banner
 //
 // A session that ends (signed out here or elsewhere, password changed elsewhere, expired) always
 // comes back to the sign-in form with the reason, and never reconnects. Messages still pending
 // then stay in the outbox, and go out when the same person signs in again; except after the Sign
-// out in the account menu, which deletes them (its confirmation says so): on a shared classroom
-// computer, the next person must not find them.
+// out in the account menu, which deletes them and the drafts (its confirmation says so): on a
+// shared classroom computer, the next person must not find them.
 
 import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';
@@ -56,11 +56,13 @@ function connect() {
   conn.start();
 }
 
-/** Each welcome: who you are, as the server spells it; the first one shows the chat. */
-function onWelcome(first) {
+/**
+ * Each welcome: who you are, as the server spells it; the first one shows the chat (and then
+ * opens a conversation, which puts the keyboard in the message box: navigate.js).
+ */
+function onWelcome() {
   if (accounts) view.setAccount(me.myName());
   if (!view.isChatShown()) view.showChat();
-  if (first) document.getElementById('text').focus();
 }
 
 /** With accounts: signed in as `name` (by the form, or a session that was still alive). */
@@ -90,7 +92,6 @@ function signedOut(message) {
   passwordDialog.close();
   signoutDialog.close();
   chat.reset();
-  composer.reset();
   view.setAccount(null);
   view.setStatus('offline', 'Not signed in');
   view.showEntry();

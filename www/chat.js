@@ -224,5 +224,5 @@ export function reset() {
   link.use(null);
   me.signOut();
   since = null;
-  navigate.renderHeader();
+  navigate.open(null); // the header says so, and the box is emptied: it is not for whoever comes next
 }

@@ -184,6 +184,23 @@ export function keepingPlace(key, change) {
   list.scrollTop = list.scrollHeight - fromBottom;
 }
 
+/**
+ * Runs `change`, which resizes the open list for a moment and back (the message box, measured at
+ * one row on its way to its height), and puts the reader back where they were: at the end if they
+ * were there, else at the same offset. The list's ResizeObserver is not enough here: in that
+ * moment the taller list clamps its scroll offset, and the scroll event that follows would take a
+ * reader at the end for one who had scrolled up.
+ */
+export function keepingPlaceAcrossResize(change) {
+  const list = lists.get(shown);
+  if (!list) return change();
+  const follows = isAtBottom(list);
+  const top = list.scrollTop;
+  change();
+  if (follows) scrollToEnd();
+  else list.scrollTop = top;
+}
+
 /** Whether `key`'s list is too short to scroll (so that nobody can scroll to its top). */
 export function fillsNoScreen(key) {
   const list = lists.get(key);

@@ -2,9 +2,11 @@
 // reader of the previous one had scrolled, shows the new one's list (messages.js) where its
 // reader left it (or at the "New messages" divider when some came meanwhile), names it at the top ("# math", "@ bob", with the person's presence) with a
 // Leave button for rooms, shows who is typing there, asks for its history the first time
-// (history.js), and clears its unread count (conversations.js). The open conversation is
-// remembered per account, so that a reload comes back to it.
+// (history.js), clears its unread count (conversations.js), puts its draft in the message box
+// and, on a wide screen, the keyboard there (composer.js). The open conversation is remembered
+// per account, so that a reload comes back to it.
 
+import * as composer from './composer.js';
 import * as conversations from './conversations.js';
 import * as history from './history.js';
 import * as link from './link.js';
@@ -24,18 +26,14 @@ export function renderHeader() {
   const conversation = conversations.get(conversations.currentKey());
   const title = $('conversation-title');
   const info = $('conversation-info');
-  const input = $('text');
   // "You are in no room" is news only once the server has said so (in its welcome).
   $('no-conversation').hidden = conversation !== null || !link.isWelcomed();
   $('leave-room').hidden = conversation?.kind !== 'room';
-  input.disabled = conversation === null;
-  $('send').disabled = conversation === null;
   if (!conversation) {
     title.textContent = link.isWelcomed() ? 'No conversation' : '';
     delete title.dataset.key;
     info.textContent = '';
     delete info.dataset.online;
-    input.placeholder = '';
     return;
   }
   const sigil = conversation.kind === 'room' ? '#' : '@';
@@ -49,7 +47,6 @@ export function renderHeader() {
   info.textContent = conversation.kind === 'dm' ? (me.isMe(conversation.name) ? 'notes to yourself' : PRESENCE[online] ?? '') : '';
   if (online === undefined) delete info.dataset.online;
   else info.dataset.online = String(online);
-  input.placeholder = `Message ${sigil}${conversation.name}`;
 }
 
 /** Opens `key` (a known conversation), or shows that none is open. */
@@ -62,11 +59,14 @@ export function open(key) {
   if (next) messages.show(next.key, next.scroll, unread);
   else messages.showNone();
   renderHeader();
+  composer.show(next);
   typing.render();
-  if (next) {
-    history.openFirst(next.key);
-    writeJson(me.accountName(), 'open', next.key);
-  }
+  if (!next) return;
+  history.openFirst(next.key);
+  writeJson(me.accountName(), 'open', next.key);
+  // Whatever opened it (a sign-in, a reload, a new room, a choice), typing goes on here. Not on a
+  // phone: there focus brings up the keyboard over half of the messages one came to read.
+  if (!sidebar.isNarrow()) composer.focus();
 }
 
 /** A conversation picked in the sidebar (a private one is created on the way). */

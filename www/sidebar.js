@@ -32,6 +32,9 @@ let choose = () => {};
 let scheduled = false;
 let focusKey = null; // after Alt+Arrow from inside the sidebar: the entry to put the keyboard on
 
+/** Whether the page is laid out for a phone (the sidebar is a drawer). */
+export const isNarrow = () => NARROW.matches;
+
 /** choose(key): the person picked the conversation `key` ('r/math', 'd/bob'). */
 export function configure(handlers) {
   choose = handlers.choose;

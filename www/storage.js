@@ -4,8 +4,9 @@
 //                                `?since=` on the next connection (PROTOCOL.md §3)
 //   threadchat.<account>.open    the conversation that was open, to reopen it after a reload
 //   threadchat.<account>.pending the outbox (pending.js)
+//   threadchat.<account>.drafts  what was written and not sent, per conversation (drafts.js)
 // <account> is the account's name as the server compares names (rules.js `nameKey`), so two people who share a
-// browser never see each other's outbox or catch-up point.
+// browser never see each other's outbox, drafts or catch-up point.
 //
 // Storage may be disabled or full (private windows, quotas): every call then falls back to a
 // copy in memory, so the page still works for as long as it stays open.

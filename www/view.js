@@ -39,7 +39,6 @@ export function showChat() {
   $('sidebar-toggle').hidden = false;
   setGuestError('');
   setJoining(false);
-  if (!textInput.disabled) textInput.focus();
 }
 
 export function isChatShown() {
@@ -117,8 +116,14 @@ export function clearSendError() {
   $('send-error').textContent = '';
 }
 
-/** Over the byte limit: the Send button is disabled and the input is marked. */
-export function setTooLong(tooLong) {
-  $('send').disabled = tooLong;
+/**
+ * The note under the box near the text limit ('' hides it: "120 characters left"); over the
+ * limit (`tooLong`) it is a warning, the box is marked and the Send button waits.
+ */
+export function setLengthNote(note, tooLong) {
+  const line = $('text-limit');
+  line.textContent = note;
+  line.dataset.over = String(tooLong);
+  $('send').disabled = tooLong || textInput.disabled;
   textInput.setAttribute('aria-invalid', String(tooLong));
 }

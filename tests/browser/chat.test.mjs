@@ -1,6 +1,6 @@
 // chat.test.mjs: people chatting in #general through the real server in headless Chromium:
 // delivery between two pages, pending → delivered, presence in the People list, user text rendered
-// as text, the byte limit and the scrolling rule. Each person is a registered account in a browser
+// as text, the byte limit (said in characters) and the scrolling rule. Each person is a registered account in a browser
 // context of their own. One server (with accounts) and one browser for the whole file.
 
 import { test } from 'node:test';
@@ -80,19 +80,20 @@ test('markup in a message is shown as text, never parsed', async (t) => {
   }
 });
 
-// The page respects /api/info's max_text_bytes: a message over it (counted in UTF-8 bytes) is held back with a reason.
+// The page respects /api/info's max_text_bytes: a message over it (counted in UTF-8 bytes) is held back, and the note says by how many characters.
 test('a message over the byte limit is stopped in the page', async (t) => {
   const [dora] = await registeredPages(t, env, ['dora', 'dora-friend']);
   const limit = await dora.evaluate(async () => (await (await fetch('/api/info')).json()).max_text_bytes);
   const input = dora.getByTestId('message-input');
   await input.fill('é'.repeat(limit / 2 + 1)); // fewer characters than the limit, more bytes
-  await dora.locator('[data-testid="send-error"]', { hasText: /Too long/ }).waitFor();
+  await dora.locator('[data-testid="text-limit"]', { hasText: /^1 character too many$/ }).waitFor();
   assert.equal(await dora.getByTestId('send').isDisabled(), true);
   await input.press('Enter');
   // (#general shows the earlier tests' messages too: only dora's own count here.)
   assert.equal(await dora.locator('[data-testid="message"][data-from="dora"]').count(), 0);
   await input.fill('é'.repeat(limit / 2)); // exactly at the limit: allowed
-  await dora.locator('[data-testid="send-error"]').waitFor({ state: 'hidden' });
+  await dora.locator('[data-testid="text-limit"]', { hasText: /^0 characters left$/ }).waitFor();
+  assert.equal(await dora.getByTestId('send').isDisabled(), false);
   await input.press('Enter');
   await dora.locator('[data-testid="message"][data-from="dora"][data-state="delivered"]').waitFor();
 });

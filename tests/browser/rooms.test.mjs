@@ -78,9 +78,12 @@ test('Alt+Arrow keys switch conversations', async (t) => {
   await cy.locator(`[data-testid="conversation-title"][data-key="${order.at(-1)}"]`).waitFor();
   assert.equal(await cy.evaluate(() => document.activeElement?.id), 'text', 'the typing goes on where it was');
 
-  // From inside the sidebar, the keyboard moves along with the open conversation.
+  // Choosing one puts the keyboard in the message box (composer.test.mjs); from inside the
+  // sidebar (Tab to it), the keyboard moves along with the open conversation.
   await sidebarEntry(cy, 'r/general').click();
   await cy.locator('[data-testid="conversation-title"][data-key="r/general"]').waitFor();
+  assert.equal(await cy.evaluate(() => document.activeElement?.id), 'text');
+  await sidebarEntry(cy, 'r/general').focus();
   await cy.keyboard.press('Alt+ArrowUp');
   await cy.locator('[data-testid="conversation-title"][data-key="r/art"]').waitFor();
   await cy.waitForFunction(() => document.activeElement?.dataset.key === 'r/art');
