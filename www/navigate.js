@@ -11,6 +11,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
 import * as people from './people.js';
+import * as readmark from './readmark.js';
 import * as roster from './roster.js';
 import * as sidebar from './sidebar.js';
 import * as typing from './typing.js';
@@ -57,13 +58,15 @@ export function open(key) {
   const previous = conversations.get(conversations.currentKey());
   const next = conversations.get(key);
   if (previous && previous !== next) previous.scroll = messages.scrollPlace(previous.key);
-  const unread = next && next !== previous ? next.unread : 0; // before opening it clears them
+  // Before opening clears them: where the unread begin, by the server's position if it said.
+  const unread = { count: next && next !== previous ? next.unread : 0, after: next?.readSeq ?? null };
   conversations.setCurrent(next ? next.key : null);
   if (next) messages.show(next.key, next.scroll, unread);
   else messages.showNone();
   renderHeader();
   typing.render();
   if (next) {
+    readmark.soon();
     history.openFirst(next.key);
     writeJson(me.accountName(), 'open', next.key);
   }
