@@ -57,7 +57,10 @@ export function renderHeader() {
 export function open(key) {
   const previous = conversations.get(conversations.currentKey());
   const next = conversations.get(key);
-  if (previous && previous !== next) previous.scroll = messages.scrollPlace(previous.key);
+  if (previous && previous !== next) {
+    readmark.leaving(previous.key);
+    previous.scroll = messages.scrollPlace(previous.key);
+  }
   // Before opening clears them: where the unread begin, by the server's position if it said.
   const unread = { count: next && next !== previous ? next.unread : 0, after: next?.readSeq ?? null };
   conversations.setCurrent(next ? next.key : null);

@@ -2,7 +2,8 @@
 // tabs and devices, and this one after a reload, count unread messages from there. You have read
 // the open conversation when the page is in sight and its list is scrolled to the newest message:
 // then, a moment later (one frame for a burst of messages, not one each), `read` names the newest
-// seq held, if the server does not have it already. The server's answer comes back as a `read`
+// seq held, if the server does not have it already; and at once when you leave the conversation,
+// so that a message seen just before is not shown unread later. The server's answer comes back as a `read`
 // frame to every tab (chat.js hands it to conversations.setRead).
 
 import * as attention from './attention.js';
@@ -16,12 +17,19 @@ let timer = null;
 
 /** Something may have been read: the list reached its end, a message came, the page came back. */
 export function soon() {
-  if (timer === null) timer = setTimeout(mark, DELAY_MS);
+  if (timer === null) timer = setTimeout(() => mark(), DELAY_MS);
 }
 
-function mark() {
-  timer = null;
-  const key = conversations.currentKey();
+/** The open conversation `key` is about to be left: what was in sight was read, say so now. */
+export function leaving(key) {
+  if (key === conversations.currentKey()) mark(key);
+}
+
+function mark(key = conversations.currentKey()) {
+  if (key === conversations.currentKey()) {
+    clearTimeout(timer);
+    timer = null;
+  }
   const conversation = conversations.get(key);
   if (!conversation || !attention.inSight() || !messages.atEnd(key)) return;
   const seq = conversation.latest;
