@@ -22,6 +22,7 @@ import * as messages from './messages.js';
 import * as navigate from './navigate.js';
 import * as pending from './pending.js';
 import * as people from './people.js';
+import * as readmark from './readmark.js';
 import * as rooms from './rooms.js';
 import * as sidebar from './sidebar.js';
 import * as storage from './storage.js';
@@ -69,6 +70,7 @@ export function onFrame(frame) {
     case 'typing': return typing.onTyping(frame);
     case 'rooms': return rooms.onRooms(frame);
     case 'members': return members.onMembers(frame);
+    case 'read': return onRead(frame);
     case 'error': return onError(frame);
     default: return undefined; // unknown frame types are ignored, so the protocol can grow (§4)
   }
@@ -91,6 +93,7 @@ function onWelcome(frame) {
   }
   for (const name of frame.rooms ?? []) conversations.ensure('room', name);
   for (const name of frame.dms ?? []) conversations.ensure('dm', name);
+  for (const entry of Array.isArray(frame.read) ? frame.read : []) onRead(entry);
   history.resume();
   link.setState({ welcomed: true, ready: since === null });
   members.askAll(Array.isArray(frame.rooms) ? frame.rooms : []);
@@ -160,6 +163,7 @@ function onMessage(frame, live) {
   if (!fresh) return;
   const mine = me.isMe(frame.from);
   messages.addMessage(key, frame, { mine, quiet: !live });
+  if (live && key === conversations.currentKey()) readmark.soon();
   if (live && !mine) {
     const mention = target.kind === 'room' && text.mentions(String(frame.text), me.isMe);
     conversations.addUnread(key, { seen: attention.inSight(), mention });
@@ -184,6 +188,13 @@ function onMembership(frame, joined) {
   } else {
     forgetRoom(key);
   }
+}
+
+/** The server's read position of a conversation (a `read` frame, or a welcome's entry). */
+function onRead(entry) {
+  const key = typeof entry?.room === 'string' ? conversations.roomKey(entry.room)
+    : typeof entry?.with === 'string' ? conversations.dmKey(entry.with) : null;
+  if (key) conversations.setRead(key, entry.seq, entry.unread);
 }
 
 /** A room you are no longer in: gone from the sidebar, and closed if it was open. */

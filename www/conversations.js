@@ -54,6 +54,8 @@ function fresh(kind, name) {
     name: String(name),
     unread: 0,
     mentions: 0, // of the unread, those that name you (@you)
+    readSeq: null, // how far the server says you have read it (PROTOCOL.md §4 `read`), if it said
+    latest: null, // the highest seq held
     // Its last activity, as a seq (the sidebar orders private conversations by it): its newest
     // message, or, for one just started, a place just after everything held so far.
     activity: newest + 0.5,
@@ -105,6 +107,21 @@ export function setCurrent(key) {
   changed();
 }
 
+/**
+ * The server's word on `key` (a `read` frame, or a welcome's `read` list): read up to `seq`,
+ * with `unread` from others after it. It replaces what this page counted.
+ */
+export function setRead(key, seq, unread) {
+  const conversation = all.get(key);
+  if (!conversation || !Number.isSafeInteger(seq) || !Number.isSafeInteger(unread)) return;
+  if (conversation.readSeq !== null && seq < conversation.readSeq) return; // an older word
+  conversation.readSeq = seq;
+  if (key === current && unread > 0) return; // being read here: this tab's own read follows
+  conversation.unread = unread;
+  if (unread === 0) conversation.mentions = 0;
+  changed();
+}
+
 /** Everything in `key` has been seen (it is open, and the page is in sight). */
 export function markRead(key) {
   const conversation = all.get(key);
@@ -121,6 +138,7 @@ export function remember(key, seq) {
   conversation.seqs.add(seq);
   if (conversation.oldest === null || seq < conversation.oldest) conversation.oldest = seq;
   newest = Math.max(newest, seq);
+  if (conversation.latest === null || seq > conversation.latest) conversation.latest = seq;
   if (seq > conversation.activity) {
     conversation.activity = seq;
     if (conversation.kind === 'dm') changed(); // the sidebar's order of private conversations
@@ -155,8 +173,8 @@ export function highestSeq() {
 export function forgetMessages(key) {
   const conversation = all.get(key);
   if (!conversation) return;
-  const { unread, mentions, activity } = conversation;
-  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity });
+  const { unread, mentions, activity, readSeq } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity, readSeq });
 }
 
 export const keys = () => [...all.keys()];

@@ -13,6 +13,7 @@ import * as conversations from './conversations.js';
 import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
+import * as readmark from './readmark.js';
 
 const PAGE = 50; // messages per page (the server's default)
 // Errors the server answers a `history` with (no id: it names no message).
@@ -80,6 +81,8 @@ export function onHistory(frame) {
     page.forEach((message) => onMessage(message));
     messages.setEdge(target, edge, startOf(conversation));
   });
+  messages.historyArrived(target); // a divider waiting for its messages
+  readmark.soon();
   // A short first page may not fill the screen, and then nobody can scroll up for more.
   if (history.more && messages.fillsNoScreen(target)) older(target);
 }

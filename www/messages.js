@@ -26,10 +26,14 @@ const NEAR_TOP_PX = 80; // within this distance of the top, older messages are a
 const lists = new Map(); // conversation key → its <ul>
 const atBottom = new WeakMap(); // list → whether its reader was at the bottom when it last scrolled
 const undecorated = new Set(); // lists changed quietly, decorated before the browser next paints
+const waitingDivider = new Map(); // key → the unread ({count, after}) whose messages are still to come
 let shown = null; // the key of the list in the page
-let handlers = { nearTop() {}, older() {}, retry() {}, discard() {} };
+let handlers = { nearTop() {}, older() {}, retry() {}, discard() {}, reachedEnd() {} };
 
-/** nearTop(key), older(key): wants older messages; retry(id), discard(id): a failed message. */
+/**
+ * nearTop(key), older(key): wants older messages; retry(id), discard(id): a failed message;
+ * reachedEnd(key): the reader scrolled to the newest message.
+ */
 export function configure(given) {
   handlers = { ...handlers, ...given };
 }
@@ -59,7 +63,10 @@ function listFor(key) {
 function onScroll(key, list) {
   if (key !== shown) return;
   atBottom.set(list, isAtBottom(list));
-  if (isAtBottom(list)) jump.hidden = true;
+  if (isAtBottom(list)) {
+    jump.hidden = true;
+    handlers.reachedEnd(key);
+  }
   if (list.scrollTop <= NEAR_TOP_PX) handlers.nearTop(key);
 }
 
@@ -117,19 +124,26 @@ function decorateSoon(list) {
   queueMicrotask(() => undecorated.has(list) && decorate(list));
 }
 
+const fromOthers = (li) => li.classList.contains('msg') && !li.classList.contains('mine') && li.dataset.seq !== undefined;
+
 /**
- * The "New messages" divider above the last `unread` messages from others, or none (0). Returns
- * it, so that the reader can be brought to it.
+ * The "New messages" divider above the first unread message: the first from others after seq
+ * `unread.after` (the server's read position), or, without one, above the last `unread.count`
+ * from others. None when nothing is unread. Returns it, so that the reader can be brought to it.
  */
 function placeDivider(list, unread) {
   list.querySelector(':scope > .divider')?.remove();
-  if (unread <= 0) return null;
+  if (unread.count <= 0) return null;
   let first = null;
-  let count = 0;
-  for (let li = list.lastElementChild; li && count < unread; li = li.previousElementSibling) {
-    if (li.classList.contains('msg') && !li.classList.contains('mine') && li.dataset.seq !== undefined) {
-      first = li;
-      count += 1;
+  if (unread.after !== null) {
+    first = [...list.children].find((li) => fromOthers(li) && Number(li.dataset.seq) > unread.after) ?? null;
+  } else {
+    let count = 0;
+    for (let li = list.lastElementChild; li && count < unread.count; li = li.previousElementSibling) {
+      if (fromOthers(li)) {
+        first = li;
+        count += 1;
+      }
     }
   }
   if (!first) return null;
@@ -141,26 +155,50 @@ function placeDivider(list, unread) {
   return divider;
 }
 
+/** Brings the reader to the divider, near the top of the list. */
+function openAt(list, divider) {
+  const above = divider.getBoundingClientRect().top - list.getBoundingClientRect().top;
+  list.scrollTop += above - 8;
+  atBottom.set(list, isAtBottom(list));
+  jump.hidden = isAtBottom(list);
+}
+
 /**
  * Puts `key`'s list in the page; `saved` ({top, atBottom}) is where its reader had scrolled, and
- * `unread` how many messages came since they last read it: then it opens at the divider.
+ * `unread` ({count, after}) what came since they last read it: then it opens at the divider. If
+ * those messages are not here yet (a reload: history comes next), the divider waits for them.
  */
-export function show(key, saved, unread = 0) {
+export function show(key, saved, unread = { count: 0, after: null }) {
   const list = listFor(key);
   area.replaceChildren(list);
   shown = key;
   jump.hidden = true;
+  waitingDivider.delete(key);
   const divider = placeDivider(list, unread);
   if (divider) {
-    const above = divider.getBoundingClientRect().top - list.getBoundingClientRect().top;
-    list.scrollTop += above - 8;
-    atBottom.set(list, isAtBottom(list));
-    jump.hidden = isAtBottom(list);
+    openAt(list, divider);
+  } else if (unread.count > 0 && unread.after !== null) {
+    waitingDivider.set(key, unread);
+    scrollToEnd();
   } else if (saved && !saved.atBottom) {
     list.scrollTop = saved.top;
     atBottom.set(list, isAtBottom(list));
   } else scrollToEnd();
 }
+
+/** A page of `key`'s history came: a divider that had nothing to stand above is placed now. */
+export function historyArrived(key) {
+  const unread = waitingDivider.get(key);
+  const list = lists.get(key);
+  if (!unread || !list || key !== shown) return;
+  const divider = placeDivider(list, unread);
+  if (!divider) return;
+  waitingDivider.delete(key);
+  openAt(list, divider);
+}
+
+/** Whether the open list `key` is scrolled to its end: its newest message is in sight. */
+export const atEnd = (key) => key === shown && lists.has(key) && isAtBottom(lists.get(key));
 
 /** An empty page: no conversation open. */
 export function showNone() {

@@ -13,6 +13,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
 import * as people from './people.js';
+import * as readmark from './readmark.js';
 import * as roster from './roster.js';
 import * as sidebar from './sidebar.js';
 import * as typing from './typing.js';
@@ -53,8 +54,12 @@ export function renderHeader() {
 export function open(key) {
   const previous = conversations.get(conversations.currentKey());
   const next = conversations.get(key);
-  if (previous && previous !== next) previous.scroll = messages.scrollPlace(previous.key);
-  const unread = next && next !== previous ? next.unread : 0; // before opening it clears them
+  if (previous && previous !== next) {
+    readmark.leaving(previous.key);
+    previous.scroll = messages.scrollPlace(previous.key);
+  }
+  // Before opening clears them: where the unread begin, by the server's position if it said.
+  const unread = { count: next && next !== previous ? next.unread : 0, after: next?.readSeq ?? null };
   conversations.setCurrent(next ? next.key : null);
   if (next) messages.show(next.key, next.scroll, unread);
   else messages.showNone();
@@ -62,6 +67,7 @@ export function open(key) {
   composer.show(next);
   typing.render();
   if (!next) return;
+  readmark.soon();
   history.openFirst(next.key);
   writeJson(me.accountName(), 'open', next.key);
   // Whatever opened it (a sign-in, a reload, a new room, a choice), typing goes on here. Not on a

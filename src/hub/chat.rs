@@ -2,7 +2,8 @@
 //!
 //! Plain collections owned by one thread, so no locks: the people and rooms (`directory.rs`,
 //! each user with their pace: `pace.rs`), the replays under way (`replay.rs`), the offline
-//! notices waiting for their grace (`presence.rs`), and the changes the store has not been handed
+//! notices waiting for their grace (`presence.rs`), how far each user has read (`reads.rs`),
+//! and the changes the store has not been handed
 //! yet. The handlers live beside this file, one concern each: `connections.rs` (arrivals,
 //! departures, presence, sign-outs), `rooms.rs` (create, join, leave), `lists.rs` (the pages of
 //! rooms and of members), `messages.rs` (messages, typing, what the store made durable),
@@ -21,6 +22,7 @@ use crate::hub::directory::Directory;
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::hub::presence::Departures;
+use crate::hub::reads::Reads;
 use crate::hub::replay::Replays;
 use crate::hub::rooms::Freeing;
 use crate::store::{Change, Query, Snapshot};
@@ -46,6 +48,8 @@ pub struct Chat {
     pub(super) departures: Departures,
     /// Rooms removed, until the store has committed it (see `rooms.rs`).
     pub(super) freeing: Freeing,
+    /// How far each user has read each conversation (see `reads.rs`).
+    pub(super) reads: Reads,
 }
 
 /// Who sent a frame: the connection, and its user.
@@ -91,6 +95,7 @@ impl Chat {
             delivered_seq: snapshot.last_seq,
             departures: Departures::default(),
             freeing: Freeing::default(),
+            reads: Reads::load(&snapshot.reads),
         };
         chat.remove_abandoned_rooms();
         chat
@@ -163,6 +168,7 @@ impl Chat {
                 .pace_ask(&from)
                 .and_then(|()| self.list_members(out, &from, &room, after.as_deref())),
             ClientFrame::Typing { target } => self.typing(out, &from, &target),
+            ClientFrame::Read { target, seq } => self.read(out, &from, &target, seq),
             ClientFrame::History {
                 target,
                 before,
@@ -182,6 +188,9 @@ impl Chat {
         &mut self,
         offer: impl FnOnce(Vec<Change>) -> Result<(), Vec<Change>>,
     ) -> bool {
+        // Read positions go with the rest, coalesced to the latest of each since the last time.
+        let moved: Vec<Change> = self.reads.take_moved().collect();
+        self.changes.extend(moved);
         if self.changes.is_empty() {
             return false;
         }

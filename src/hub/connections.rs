@@ -21,13 +21,18 @@ use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::identity::name_key;
 use crate::log::now_ms;
-use crate::wire::{ErrorCode, ServerFrame, WireError, fit};
+use crate::store::{private_conversation, room_conversation};
+use crate::wire::{ErrorCode, ReadInfo, ServerFrame, WireError, fit};
 use crate::ws::frame;
 use crate::{log, log_limited};
 
 /// What a welcome holds besides its lists (its `type`, `you`, the lists' names and brackets), at
 /// most: kept out of the lists' budget.
 const WELCOME_FIXED_BYTES: usize = 128;
+
+/// What one entry of the welcome's `read` costs besides its name, at most:
+/// `{"with":"","seq":18446744073709551615,"unread":100},`.
+const READ_INFO_BYTES: usize = 52;
 
 impl Chat {
     /// A handshake finished: welcome the user, or refuse the connection.
@@ -113,10 +118,11 @@ impl Chat {
             .limits
             .reply_bytes()
             .saturating_sub(WELCOME_FIXED_BYTES);
-        let (rooms, _) = fit(dir.rooms_of(key).map(|r| r.name.as_str()), lists / 4);
-        // Partners are named twice (`dms`, then `users` or `offline`): 3/8 of it each time.
+        let (rooms, _) = fit(dir.rooms_of(key).map(|r| r.name.as_str()), lists / 5);
+        // Partners are named twice (`dms`, then `users` or `offline`): 3/10 of it each time.
         let partners = user.dms.iter().filter_map(|k| dir.user(k));
-        let (dms, _) = fit(partners.clone().map(|u| u.name.as_str()), lists * 3 / 8);
+        let (dms, _) = fit(partners.clone().map(|u| u.name.as_str()), lists * 3 / 10);
+        let read = self.read_infos(key, &rooms, &dms, lists / 5);
         let (mut online, offline): (Vec<_>, Vec<_>) = partners
             .take(dms.len())
             .chain(std::iter::once(user))
@@ -128,9 +134,60 @@ impl Chat {
             offline: offline.into_iter().map(|u| u.name.as_str()).collect(),
             rooms,
             dms,
+            read,
         };
         let json = welcome.to_json();
         out.own(slot, |bytes| frame::text(bytes, &json));
+    }
+
+    /// The welcome's read positions of `rooms` and `dms` (as the welcome names them): a room the
+    /// user has a position in, a private conversation they have one in or messages unread; each
+    /// entry costs its name and [`READ_INFO_BYTES`], and the list stops at `budget`.
+    fn read_infos<'a>(
+        &self,
+        key: &str,
+        rooms: &[&'a str],
+        dms: &[&'a str],
+        budget: usize,
+    ) -> Vec<ReadInfo<'a>> {
+        let in_rooms = rooms.iter().filter_map(|&room| {
+            let conversation = room_conversation(&name_key(room));
+            let seq = self.reads.position(&conversation, key)?;
+            let unread = self.reads.unread_after(&conversation, key, seq);
+            Some((
+                room,
+                ReadInfo {
+                    room: Some(room),
+                    with: None,
+                    seq,
+                    unread,
+                },
+            ))
+        });
+        let in_dms = dms.iter().filter_map(|&with| {
+            let conversation = private_conversation(key, &name_key(with));
+            let position = self.reads.position(&conversation, key);
+            let seq = position.unwrap_or(0);
+            let unread = self.reads.unread_after(&conversation, key, seq);
+            (position.is_some() || unread > 0).then_some((
+                with,
+                ReadInfo {
+                    room: None,
+                    with: Some(with),
+                    seq,
+                    unread,
+                },
+            ))
+        });
+        let mut spent = 0;
+        in_rooms
+            .chain(in_dms)
+            .take_while(|(name, _)| {
+                spent += name.len() + READ_INFO_BYTES;
+                spent <= budget
+            })
+            .map(|(_, info)| info)
+            .collect()
     }
 
     /// Tells the user's contacts (everyone who shares a room or a private conversation with
@@ -213,6 +270,9 @@ impl Chat {
         if self.dir.add_user(name, Pace::default()) {
             let (general, key) = (Directory::general_key(), name_key(name));
             self.dir.add_member(&general, &key);
+            // What was said before they came is not news to them (as for any room joined).
+            let conversation = room_conversation(&general);
+            self.reads.advance(&conversation, &key, u64::MAX, true);
             self.announce(out, &general, &key, true);
         }
     }

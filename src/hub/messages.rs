@@ -130,6 +130,9 @@ impl Chat {
                 Stored::New { conn, message } => {
                     // Replays that ended before this message are live from here on.
                     self.end_replays_up_to(out, message.seq - 1);
+                    let conversation = message.conversation();
+                    self.reads
+                        .note(&conversation, message.seq, &message.from_key);
                     self.fan_out(out, conn, &message);
                     self.delivered_seq = message.seq;
                 }

@@ -19,7 +19,7 @@ use crate::hub::outbox::Outbox;
 use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
 use crate::log::now_ms;
-use crate::store::{Change, RoomChange};
+use crate::store::{Change, RoomChange, room_conversation};
 use crate::wire::{ErrorCode, ServerFrame, WireError};
 use crate::ws::frame;
 
@@ -111,6 +111,7 @@ impl Chat {
         }
         // After the leave, in the same order: the store removes the room and its messages.
         self.freeing.removed(key);
+        self.reads.forget(&room_conversation(key));
         let key = key.to_owned();
         self.changes.push(Change::Room(RoomChange::Remove { key }));
     }
@@ -186,6 +187,10 @@ impl Chat {
     /// Makes the author a member, announces it, and hands it to the store.
     fn become_member(&mut self, out: &mut Outbox, from: &Author, room_key: &str) {
         self.dir.add_member(room_key, &from.key);
+        // A newcomer has read what came before: it is not news to them.
+        let conversation = room_conversation(room_key);
+        self.reads
+            .advance(&conversation, &from.key, u64::MAX, !from.guest);
         self.conversations_changed(&from.key);
         self.announce(out, room_key, &from.key, true);
         if !from.guest {

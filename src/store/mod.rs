@@ -15,6 +15,7 @@ mod disk;
 mod history;
 mod messages;
 mod private;
+mod reads;
 mod retention;
 mod rooms;
 mod schema;
@@ -32,6 +33,7 @@ use disk::Shelf;
 pub use history::run as run_history;
 pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
+pub use reads::{RECENT, ReadChange, ReadSnapshot};
 pub use retention::Retention;
 pub use rooms::{RoomChange, Snapshot};
 pub use sweep::Sweeps;
@@ -132,6 +134,8 @@ pub enum Request {
 pub enum Change {
     Room(RoomChange),
     Post(Post),
+    /// A read position moved (coalesced: the latest of a flush per user and conversation).
+    Read(ReadChange),
 }
 
 /// The handle that other threads use to reach the store.

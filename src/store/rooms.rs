@@ -46,6 +46,8 @@ pub struct Snapshot {
     pub conversations: Vec<(String, String)>,
     /// The last `seq` given out.
     pub last_seq: u64,
+    /// Read positions, and each conversation's newest messages (`reads.rs`).
+    pub reads: super::reads::ReadSnapshot,
 }
 
 /// Applies one room change.
@@ -65,6 +67,7 @@ pub fn apply(t: &mut Tables, change: &RoomChange, now_ms: u64) -> Result<(), red
         RoomChange::Remove { key } => {
             t.rooms.remove(key.as_str())?;
             let removed = retention::forget_conversation(t, &room_conversation(key))?;
+            super::reads::forget_conversation(t, &room_conversation(key))?;
             log!("store: room {key:?} has no members left: removing it and its {removed} messages");
         }
     }
@@ -104,6 +107,7 @@ impl Reader {
         }
         snapshot.members = pairs(&members).map_err(fail)?;
         snapshot.conversations = pairs(&partners).map_err(fail)?;
+        snapshot.reads = super::reads::snapshot(&read).map_err(fail)?;
         Ok(snapshot)
     }
 }

@@ -64,6 +64,9 @@ pub const CLIENT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new(
 /// conversation → the newest `seq` retention removed from it: a page that reaches the oldest kept
 /// message of that conversation says older ones existed (`truncated`).
 pub const TRIMMED: TableDefinition<&str, u64> = TableDefinition::new("trimmed");
+/// (conversation, reader's name_key) → the `seq` they have read up to (`reads.rs`).
+pub const READ_POSITIONS: TableDefinition<(&str, &str), u64> =
+    TableDefinition::new("read_positions");
 /// Small facts about the store itself: `schema` (the layout's version), `last_seq`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 

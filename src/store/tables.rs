@@ -11,7 +11,7 @@ use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::schema::{
     CLIENT_IDS, CONVERSATIONS, DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow, NAME_SKELETONS,
-    ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
+    READ_POSITIONS, ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
 };
 
 /// Every table of the store, open in one write transaction (see `schema.rs` for what each
@@ -28,6 +28,7 @@ pub struct Tables<'txn> {
     pub conversations: Table<'txn, (&'static str, u64), ()>,
     pub client_ids: Table<'txn, (&'static str, &'static str), u64>,
     pub trimmed: Table<'txn, &'static str, u64>,
+    pub read_positions: Table<'txn, (&'static str, &'static str), u64>,
     pub meta: Table<'txn, &'static str, u64>,
 }
 
@@ -46,6 +47,7 @@ impl<'txn> Tables<'txn> {
             conversations: txn.open_table(CONVERSATIONS)?,
             client_ids: txn.open_table(CLIENT_IDS)?,
             trimmed: txn.open_table(TRIMMED)?,
+            read_positions: txn.open_table(READ_POSITIONS)?,
             meta: txn.open_table(META)?,
         })
     }

@@ -62,6 +62,11 @@ pub enum ClientFrame {
     Typing {
         target: Target,
     },
+    /// "I have read this conversation up to `seq`."
+    Read {
+        target: Target,
+        seq: u64,
+    },
     /// Asks for the messages of a conversation before `before` (the newest when `None`).
     History {
         target: Target,
@@ -98,6 +103,15 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
             target: target(&fields, "to")?,
         }),
         "history" => parse_history(&fields),
+        "read" => Ok(ClientFrame::Read {
+            target: target(&fields, "with")?,
+            seq: fields.get("seq").and_then(Value::as_u64).ok_or_else(|| {
+                WireError::new(
+                    ErrorCode::BadJson,
+                    "seq must be a whole number (a message's seq)",
+                )
+            })?,
+        }),
         other => Err(WireError::new(
             ErrorCode::UnknownType,
             format!("unknown frame type {:?}", truncate(other, 40)),
@@ -178,6 +192,30 @@ mod tests {
                 id: None
             })
         );
+    }
+
+    #[test]
+    fn a_read_names_a_conversation_and_a_seq() {
+        assert_eq!(
+            parse(r#"{"type":"read","room":"math","seq":123}"#),
+            Ok(ClientFrame::Read {
+                target: Target::Room("math".into()),
+                seq: 123
+            })
+        );
+        assert_eq!(
+            parse(r#"{"type":"read","with":"bob","seq":7}"#),
+            Ok(ClientFrame::Read {
+                target: Target::User("bob".into()),
+                seq: 7
+            })
+        );
+        assert_eq!(code(r#"{"type":"read","room":"math"}"#), ErrorCode::BadJson);
+        assert_eq!(
+            code(r#"{"type":"read","room":"math","seq":-1}"#),
+            ErrorCode::BadJson
+        );
+        assert_eq!(code(r#"{"type":"read","seq":1}"#), ErrorCode::MissingField);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 pub use client::{ClientFrame, GENERAL, MAX_ID_CHARS, Target, parse_client_frame};
 pub use pages::fit;
-pub use server::{MemberInfo, RoomInfo, ServerFrame};
+pub use server::{MemberInfo, ReadInfo, RoomInfo, ServerFrame};
 
 /// Why the server refused something, as the `code` of an `error` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -21,6 +21,17 @@ pub enum ServerFrame<'a> {
         rooms: Vec<&'a str>,
         /// The users you have a private conversation with.
         dms: Vec<&'a str>,
+        /// How far you have read each of your conversations, and how many are unread.
+        read: Vec<ReadInfo<'a>>,
+    },
+    /// How far you have read a conversation (to all your connections, when it moves).
+    Read {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        with: Option<&'a str>,
+        seq: u64,
+        unread: usize,
     },
     Message {
         seq: u64,
@@ -112,6 +123,20 @@ pub struct RoomInfo<'a> {
     pub online: usize,
 }
 
+/// One conversation's read position in a `welcome`: a room's or a private conversation's.
+#[derive(Debug, Serialize)]
+pub struct ReadInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with: Option<&'a str>,
+    /// Read up to here (0: nothing read yet).
+    pub seq: u64,
+    /// Messages from others after `seq`, counted up to the hub's [`crate::store::RECENT`]: that
+    /// many means at least that many.
+    pub unread: usize,
+}
+
 /// One member in a `members` frame.
 #[derive(Debug, Serialize)]
 pub struct MemberInfo<'a> {
@@ -168,10 +193,16 @@ mod tests {
             offline: vec!["carol"],
             rooms: vec!["general"],
             dms: vec![],
+            read: vec![ReadInfo {
+                room: Some("general"),
+                with: None,
+                seq: 40,
+                unread: 2,
+            }],
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[]}"#
+            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2}]}"#
         );
         let typing = ServerFrame::Typing {
             room: None,
