@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createAccount, createRoom, messageItem, openConversation, openPage, postMany, register,
-  registeredPages, send, shot, signIn, useServerAndBrowser, waitForSignInForm, waitForStatus,
+  registeredPages, send, shot, signIn, signOut, useServerAndBrowser, waitForSignInForm, waitForStatus,
 } from './harness.mjs';
 
 // One server and one browser for this file, stopped when it ends.
@@ -170,7 +170,7 @@ test('drafts survive a reload, and signing out deletes them', async (t) => {
   await messageItem(gus, 'gus', 'question 4 is\nambiguous').waitFor();
   assert.deepEqual(Object.keys(await draftsOf(gus, 'gus')), ['r/general'], 'sent: its draft is gone');
 
-  await gus.getByTestId('sign-out').click();
+  await signOut(gus);
   await waitForSignInForm(gus);
   assert.equal(await draftsOf(gus, 'gus'), null, 'signing out deletes every draft');
   await signIn(gus, env.server.pageUrl, 'gus');
@@ -193,7 +193,7 @@ test('drafts are kept per account: the next person in the browser does not see t
   await ivo.locator('[data-testid="conversation-title"][data-key="r/general"]').waitFor();
   assert.equal(await box(ivo).inputValue(), '', "una does not find ivo's draft");
   await box(ivo).fill("una's own");
-  await ivo.getByTestId('sign-out').click();
+  await signOut(ivo);
   await waitForSignInForm(ivo);
   assert.equal(await draftsOf(ivo, 'una'), null);
   await signIn(ivo, env.server.pageUrl, 'ivo');
