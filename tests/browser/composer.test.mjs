@@ -264,6 +264,9 @@ test('screenshots: a multi-line draft, and the limit note', async (t) => {
       t.after(() => page.context().close());
       const name = `kit-${size}-${colorScheme}`;
       await register(page, env.server.pageUrl, name);
+      await createRoom(page, `${size}-${colorScheme}`); // away from the other tests' messages
+      // (On a phone the drawer stays open after creating a room: closed for the picture.)
+      if (await page.locator('#sidebar.open').count()) await page.getByTestId('sidebar-close').click();
       await send(page, 'Is the homework for Friday?');
       await messageItem(page, name, 'Is the homework for Friday?').and(page.locator('[data-state="delivered"]')).waitFor();
       await box(page).fill('Three things for tomorrow:\n- bring the lab report\n- read chapter 4\n- question 2 is optional');
