@@ -37,6 +37,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as menu from './menu.js';
 import * as passwordDialog from './password.js';
+import * as profileDialog from './profile.js';
 import * as signoutDialog from './signout.js';
 import * as view from './view.js';
 import { nameProblem, sentence } from './rules.js';
@@ -90,6 +91,7 @@ function signedOut(message) {
   conn = null;
   menu.close();
   passwordDialog.close();
+  profileDialog.close();
   signoutDialog.close();
   chat.reset();
   view.setAccount(null);
@@ -176,7 +178,11 @@ document.getElementById('guest-form').addEventListener('submit', (event) => {
   joinAsGuest(name);
 });
 
-menu.configure({ changePassword: () => passwordDialog.open(me.myName()), signOut: signoutDialog.open });
+menu.configure({
+  displayName: profileDialog.open,
+  changePassword: () => passwordDialog.open(me.myName()),
+  signOut: signoutDialog.open,
+});
 signoutDialog.configure({ unsent: composer.unsentCount, confirmed: signOut });
 
 /** Asks the server how people get in, then shows the way in, or the chat for a live session. */

@@ -22,6 +22,7 @@ import * as messages from './messages.js';
 import * as navigate from './navigate.js';
 import * as pending from './pending.js';
 import * as people from './people.js';
+import * as profile from './profile.js';
 import * as readmark from './readmark.js';
 import * as rooms from './rooms.js';
 import * as sidebar from './sidebar.js';
@@ -66,7 +67,8 @@ export function onFrame(frame) {
     case 'history': return history.onHistory(frame);
     case 'joined': return onMembership(frame, true);
     case 'left': return onMembership(frame, false);
-    case 'presence': return people.setOnline(frame.user, frame.online);
+    case 'presence': return onPresence(frame);
+    case 'profile': return onProfile(frame);
     case 'typing': return typing.onTyping(frame);
     case 'rooms': return rooms.onRooms(frame);
     case 'members': return members.onMembers(frame);
@@ -177,6 +179,7 @@ function onMembership(frame, joined) {
   if (typeof frame.room !== 'string' || typeof frame.user !== 'string') return;
   const key = conversations.roomKey(frame.room);
   if (joined) people.saw(frame.user, { active: true });
+  if (joined) people.setDisplay(frame.user, frame.display_name);
   members.onMembership(frame.room, frame.user, joined);
   rooms.refresh();
   if (!me.isMe(frame.user)) {
@@ -188,6 +191,20 @@ function onMembership(frame, joined) {
   } else {
     forgetRoom(key);
   }
+}
+
+/** Someone came or went; with their display name, if they set one. */
+function onPresence(frame) {
+  if (typeof frame.user !== 'string') return;
+  people.setOnline(frame.user, frame.online);
+  people.setDisplay(frame.user, frame.display_name);
+}
+
+/** Someone (you, maybe) set or cleared their display name. */
+function onProfile(frame) {
+  if (typeof frame.user !== 'string') return;
+  people.setDisplay(frame.user, frame.display_name);
+  if (me.isMe(frame.user)) profile.saved();
 }
 
 /** The server's read position of a conversation (a `read` frame, or a welcome's entry). */
@@ -209,6 +226,7 @@ function forgetRoom(key) {
 
 function onError(frame) {
   const why = sentence(frame.message) || `The server refused that (${frame.code}).`;
+  if (profile.REFUSALS.has(frame.code) && profile.refused(why)) return;
   if (typeof frame.id === 'string') {
     const entry = pending.markFailed(frame.id, why);
     if (entry) messages.fail(conversations.keyOf(entry.kind, entry.name), frame.id, why);

@@ -66,6 +66,16 @@ function setState(li, state, label) {
   li.classList.toggle('outbox', state === 'pending');
 }
 
+/**
+ * Who a message is from, as shown: their display name `label`, with the account name beside it
+ * (muted) when the two differ, so that two people of one display name can be told apart.
+ */
+export function setSender(li, label, account) {
+  const sender = li.querySelector('.from');
+  sender.textContent = label;
+  if (label !== account) sender.append(' ', el('span', 'account', `@${account}`));
+}
+
 /** Stored for good: it has its seq and the server's time. */
 export function markDelivered(li, frame) {
   li.dataset.seq = String(frame.seq);

@@ -74,7 +74,7 @@ export function onMembers(frame) {
   if (typeof frame.room !== 'string' || nameKey(frame.room) !== out) return;
   const page = (Array.isArray(frame.members) ? frame.members : [])
     .filter((member) => typeof member?.user === 'string')
-    .map((member) => ({ user: member.user, online: member.online === true }));
+    .map((member) => ({ user: member.user, online: member.online === true, display: member.display_name ?? null }));
   people.addMembers(page);
   for (const { user } of page) put(frame.room, user);
   changed();

@@ -75,7 +75,8 @@ menu.addEventListener('click', (event) => {
   if (!item) return;
   // Back on the button first: the dialog then gives the keyboard back to it when it closes.
   close({ refocus: true });
-  if (item.id === 'open-password') actions.changePassword();
+  if (item.id === 'open-profile') actions.displayName();
+  else if (item.id === 'open-password') actions.changePassword();
   else if (item.id === 'sign-out') actions.signOut();
 });
 

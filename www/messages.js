@@ -17,6 +17,8 @@
 import * as days from './days.js';
 import * as items from './items.js';
 import * as me from './me.js';
+import * as people from './people.js';
+import { nameKey } from './rules.js';
 
 const area = document.getElementById('message-area');
 const jump = document.getElementById('jump');
@@ -269,7 +271,9 @@ function place(key, insert, follow) {
 
 /** A delivered message; `quiet` ones (older history) never move the reader. */
 export function addMessage(key, frame, { mine = false, quiet = false } = {}) {
-  const li = items.messageItem(String(frame.from), String(frame.text), mine, me.isMe);
+  const from = String(frame.from);
+  const li = items.messageItem(from, String(frame.text), mine, me.isMe);
+  items.setSender(li, people.label(from), from);
   items.markDelivered(li, frame);
   if (quiet) {
     const list = listFor(key);
@@ -281,6 +285,7 @@ export function addMessage(key, frame, { mine = false, quiet = false } = {}) {
 /** One of your messages from the outbox: pending, or failed with `entry.failed` as the reason. */
 export function addPending(key, entry, author) {
   const li = items.messageItem(author, entry.text, true, me.isMe);
+  items.setSender(li, people.label(author), author);
   items.markPending(li, entry.id);
   li.dataset.ts = String(Date.now()); // until the server stamps it: written now, for its day
   if (entry.failed) items.markFailed(li, entry.failed);
@@ -370,3 +375,11 @@ export function clearAll() {
 }
 
 jump.addEventListener('click', scrollToEnd);
+// Someone set a display name: their messages say it, wherever they are.
+people.onRelabel((name) => {
+  for (const list of lists.values()) {
+    for (const li of list.querySelectorAll(':scope > .msg')) {
+      if (nameKey(li.dataset.from) === nameKey(name)) items.setSender(li, people.label(name), li.dataset.from);
+    }
+  }
+});

@@ -41,7 +41,8 @@ export function renderHeader() {
   const mark = document.createElement('span');
   mark.className = 'sigil';
   mark.textContent = sigil;
-  title.replaceChildren(mark, ` ${conversation.name}`);
+  const shown = conversation.kind === 'dm' ? people.label(conversation.name) : conversation.name;
+  title.replaceChildren(mark, ` ${shown}`);
   title.dataset.key = conversation.key;
   // While disconnected, nobody's presence is known: the last word heard would be a guess.
   const online = conversation.kind === 'dm' && link.isWelcomed() ? people.onlineState(conversation.name) : undefined;

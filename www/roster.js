@@ -32,7 +32,7 @@ function memberEntry(name) {
   button.type = 'button';
   button.dataset.key = conversations.dmKey(name);
   Object.assign(button.dataset, { name, online, testid: 'roster-member' });
-  const parts = [el('span', 'dot'), el('span', 'name', name)];
+  const parts = [el('span', 'dot'), el('span', 'name', people.label(name))];
   if (me.isMe(name)) parts.push(el('span', 'you', 'you'));
   button.append(...parts);
   const li = el('li');

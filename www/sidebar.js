@@ -75,7 +75,10 @@ function personEntry(person) {
   const state = String(people.onlineState(person.name));
   const dot = el('span', 'dot');
   dot.title = STATE_WORDS[state];
-  const parts = [dot, el('span', 'name', person.name), el('span', 'visually-hidden', ` (${STATE_WORDS[state]})`)];
+  const label = people.label(person.name);
+  const shown = el('span', 'name', label);
+  if (label !== person.name) shown.title = `@${person.name}`;
+  const parts = [dot, shown, el('span', 'visually-hidden', ` (${STATE_WORDS[state]})`)];
   if (me.isMe(person.name)) parts.push(el('span', 'you', 'you'));
   const li = entry(key, parts, conversations.get(key)?.unread ?? 0);
   Object.assign(li.firstChild.dataset, { name: person.name, online: state, testid: 'person' });
@@ -88,7 +91,7 @@ function render() {
   const focused = focusKey ?? (sidebar.contains(document.activeElement) ? document.activeElement.dataset.key : undefined);
   focusKey = null;
   const wanted = nameKey(filter.value.trim());
-  const shows = (name) => nameKey(name).includes(wanted);
+  const shows = (name) => nameKey(name).includes(wanted) || people.label(name).toLowerCase().includes(wanted);
   const dms = conversations.dms().filter((c) => !me.isMe(c.name) && shows(c.name));
   const talking = new Set(dms.map((c) => c.key));
   const rooms = conversations.rooms().filter((room) => shows(room.name));

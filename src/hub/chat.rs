@@ -22,6 +22,7 @@ use crate::hub::directory::Directory;
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::hub::presence::Departures;
+use crate::hub::profiles::LookAlikes;
 use crate::hub::reads::Reads;
 use crate::hub::replay::Replays;
 use crate::hub::rooms::Freeing;
@@ -50,6 +51,8 @@ pub struct Chat {
     pub(super) freeing: Freeing,
     /// How far each user has read each conversation (see `reads.rs`).
     pub(super) reads: Reads,
+    /// Who owns each name's look-alike key, display names and account names (`profiles.rs`).
+    pub(super) look_alikes: LookAlikes,
 }
 
 /// Who sent a frame: the connection, and its user.
@@ -72,8 +75,16 @@ impl Chat {
         to_history: crossbeam_channel::Sender<Query>,
     ) -> Self {
         let mut dir = Directory::default();
+        let mut look_alikes = LookAlikes::default();
         for name in &snapshot.users {
             dir.add_user(name, Pace::default());
+            look_alikes.claim(name, &crate::identity::name_key(name));
+        }
+        for (key, display) in &snapshot.display_names {
+            if let Some(user) = dir.user_mut(key) {
+                user.display = Some(display.clone());
+                look_alikes.claim(display, key);
+            }
         }
         for name in &snapshot.rooms {
             dir.add_room(name);
@@ -96,6 +107,7 @@ impl Chat {
             departures: Departures::default(),
             freeing: Freeing::default(),
             reads: Reads::load(&snapshot.reads),
+            look_alikes,
         };
         chat.remove_abandoned_rooms();
         chat
@@ -169,6 +181,7 @@ impl Chat {
                 .and_then(|()| self.list_members(out, &from, &room, after.as_deref())),
             ClientFrame::Typing { target } => self.typing(out, &from, &target),
             ClientFrame::Read { target, seq } => self.read(out, &from, &target, seq),
+            ClientFrame::Profile { display_name } => self.profile(out, &from, display_name),
             ClientFrame::History {
                 target,
                 before,

@@ -16,13 +16,13 @@ use crate::event::{Arrival, ConnId};
 use crate::hub::chat::Chat;
 use crate::hub::client::{Client, Role};
 use crate::hub::clients::Slot;
-use crate::hub::directory::Directory;
+use crate::hub::directory::{Directory, User};
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::Pace;
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{private_conversation, room_conversation};
-use crate::wire::{ErrorCode, ReadInfo, ServerFrame, WireError, fit};
+use crate::wire::{DisplayInfo, ErrorCode, ReadInfo, ServerFrame, WireError, fit};
 use crate::ws::frame;
 use crate::{log, log_limited};
 
@@ -122,14 +122,30 @@ impl Chat {
         // Partners are named twice (`dms`, then `users` or `offline`): 3/10 of it each time.
         let partners = user.dms.iter().filter_map(|k| dir.user(k));
         let (dms, _) = fit(partners.clone().map(|u| u.name.as_str()), lists * 3 / 10);
-        let read = self.read_infos(key, &rooms, &dms, lists / 5);
+        let read = self.read_infos(key, &rooms, &dms, lists / 10);
         let (mut online, offline): (Vec<_>, Vec<_>) = partners
             .take(dms.len())
             .chain(std::iter::once(user))
             .partition(|u| u.shown_online());
         online.sort_by_key(|u| name_key(&u.name));
+        let named = online
+            .iter()
+            .chain(&offline)
+            .filter(|u| !std::ptr::eq(**u, user));
+        let (display_names, _) = fit(
+            named.filter_map(|u| {
+                let display_name = u.display.as_deref()?;
+                Some(DisplayInfo {
+                    user: &u.name,
+                    display_name,
+                })
+            }),
+            lists / 10,
+        );
         let welcome = ServerFrame::Welcome {
             you: &user.name,
+            display_name: user.display.as_deref(),
+            display_names,
             users: online.into_iter().map(|u| u.name.as_str()).collect(),
             offline: offline.into_iter().map(|u| u.name.as_str()).collect(),
             rooms,
@@ -196,7 +212,7 @@ impl Chat {
         let Some(user) = self.dir.user(key) else {
             return;
         };
-        let piece = out.shared(|bytes| presence_frame(bytes, &user.name, online));
+        let piece = out.shared(|bytes| presence_frame(bytes, user, online));
         out.new_audience();
         let partners = user.dms.iter().filter_map(|k| self.dir.user(k));
         let partner_conns = partners.flat_map(|partner| partner.conns.iter());
@@ -216,7 +232,7 @@ impl Chat {
                 continue;
             };
             let online = about.shown_online();
-            let piece = out.shared(|bytes| presence_frame(bytes, &about.name, online));
+            let piece = out.shared(|bytes| presence_frame(bytes, about, online));
             for &slot in &to.conns {
                 out.queue(slot, piece);
             }
@@ -269,6 +285,7 @@ impl Chat {
     pub(super) fn user_added(&mut self, out: &mut Outbox, name: &str) {
         if self.dir.add_user(name, Pace::default()) {
             let (general, key) = (Directory::general_key(), name_key(name));
+            self.look_alikes.claim(name, &key);
             self.dir.add_member(&general, &key);
             // What was said before they came is not news to them (as for any room joined).
             let conversation = room_conversation(&general);
@@ -292,9 +309,10 @@ fn refuse(
 }
 
 /// Appends a `presence` frame, encoded.
-fn presence_frame(out: &mut Vec<u8>, name: &str, online: bool) {
+fn presence_frame(out: &mut Vec<u8>, user: &User, online: bool) {
     let json = ServerFrame::Presence {
-        user: name,
+        user: &user.name,
+        display_name: user.display.as_deref(),
         online,
         ts: now_ms(),
     }

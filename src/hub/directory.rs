@@ -25,6 +25,8 @@ pub struct User {
     pub rooms: BTreeSet<String>,
     /// Users this one has a private conversation with, by key.
     pub dms: BTreeSet<String>,
+    /// The name others see, if they set one (`wire::display_name`).
+    pub display: Option<String>,
     pub pace: Pace,
     /// Their last connection closed, and their contacts hear of it at this instant unless they
     /// come back first (see `presence.rs`).
@@ -110,6 +112,7 @@ impl Directory {
             conns: Vec::new(),
             rooms: BTreeSet::new(),
             dms: BTreeSet::new(),
+            display: None,
             pace,
             leaving: None,
         };

@@ -80,6 +80,7 @@ impl Chat {
                 let user = self.dir.user_by_id(id);
                 MemberInfo {
                     user: &user.name,
+                    display_name: user.display.as_deref(),
                     online: user.shown_online(),
                 }
             });

@@ -32,6 +32,7 @@ mod messages;
 mod outbox;
 mod pace;
 mod presence;
+mod profiles;
 mod reads;
 mod replay;
 mod rooms;

@@ -142,7 +142,7 @@ impl Chat {
     }
 
     /// Takes one of the author's room changes (`create`, `join`, `leave`), or `rate_limited`.
-    fn pace_room_change(&mut self, from: &Author) -> Result<(), WireError> {
+    pub(super) fn pace_room_change(&mut self, from: &Author) -> Result<(), WireError> {
         let rate = Rate {
             every: self.limits.room_change_every,
             burst: self.limits.room_change_burst,
@@ -223,13 +223,18 @@ impl Chat {
             .dir
             .room(room_key)
             .map_or(room_key, |r| r.name.as_str());
-        let user = self
-            .dir
-            .user(user_key)
-            .map_or(user_key, |u| u.name.as_str());
+        let about = self.dir.user(user_key);
+        let user = about.map_or(user_key, |u| u.name.as_str());
+        let display_name = about.and_then(|u| u.display.as_deref());
         let ts = now_ms();
         match joined {
-            true => ServerFrame::Joined { room, user, ts }.to_json(),
+            true => ServerFrame::Joined {
+                room,
+                user,
+                display_name,
+                ts,
+            }
+            .to_json(),
             false => ServerFrame::Left { room, user, ts }.to_json(),
         }
     }

@@ -15,6 +15,7 @@ mod disk;
 mod history;
 mod messages;
 mod private;
+mod profiles;
 mod reads;
 mod retention;
 mod rooms;
@@ -33,6 +34,7 @@ use disk::Shelf;
 pub use history::run as run_history;
 pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
+pub use profiles::ProfileChange;
 pub use reads::{RECENT, ReadChange, ReadSnapshot};
 pub use retention::Retention;
 pub use rooms::{RoomChange, Snapshot};
@@ -136,6 +138,8 @@ pub enum Change {
     Post(Post),
     /// A read position moved (coalesced: the latest of a flush per user and conversation).
     Read(ReadChange),
+    /// A display name set or cleared.
+    Profile(ProfileChange),
 }
 
 /// The handle that other threads use to reach the store.

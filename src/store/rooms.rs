@@ -48,6 +48,8 @@ pub struct Snapshot {
     pub last_seq: u64,
     /// Read positions, and each conversation's newest messages (`reads.rs`).
     pub reads: super::reads::ReadSnapshot,
+    /// (user key, display name) for every account that set one (`profiles.rs`).
+    pub display_names: Vec<(String, String)>,
 }
 
 /// Applies one room change.
@@ -108,6 +110,7 @@ impl Reader {
         snapshot.members = pairs(&members).map_err(fail)?;
         snapshot.conversations = pairs(&partners).map_err(fail)?;
         snapshot.reads = super::reads::snapshot(&read).map_err(fail)?;
+        snapshot.display_names = super::profiles::snapshot(&read).map_err(fail)?;
         Ok(snapshot)
     }
 }

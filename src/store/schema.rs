@@ -64,6 +64,8 @@ pub const CLIENT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new(
 /// conversation → the newest `seq` retention removed from it: a page that reaches the oldest kept
 /// message of that conversation says older ones existed (`truncated`).
 pub const TRIMMED: TableDefinition<&str, u64> = TableDefinition::new("trimmed");
+/// name_key → the display name the account set (`profiles.rs`).
+pub const DISPLAY_NAMES: TableDefinition<&str, &str> = TableDefinition::new("display_names");
 /// (conversation, reader's name_key) → the `seq` they have read up to (`reads.rs`).
 pub const READ_POSITIONS: TableDefinition<(&str, &str), u64> =
     TableDefinition::new("read_positions");

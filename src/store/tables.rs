@@ -10,8 +10,8 @@
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::schema::{
-    CLIENT_IDS, CONVERSATIONS, DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow, NAME_SKELETONS,
-    READ_POSITIONS, ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
+    CLIENT_IDS, CONVERSATIONS, DISPLAY_NAMES, DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow,
+    NAME_SKELETONS, READ_POSITIONS, ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
 };
 
 /// Every table of the store, open in one write transaction (see `schema.rs` for what each
@@ -29,6 +29,7 @@ pub struct Tables<'txn> {
     pub client_ids: Table<'txn, (&'static str, &'static str), u64>,
     pub trimmed: Table<'txn, &'static str, u64>,
     pub read_positions: Table<'txn, (&'static str, &'static str), u64>,
+    pub display_names: Table<'txn, &'static str, &'static str>,
     pub meta: Table<'txn, &'static str, u64>,
 }
 
@@ -48,6 +49,7 @@ impl<'txn> Tables<'txn> {
             client_ids: txn.open_table(CLIENT_IDS)?,
             trimmed: txn.open_table(TRIMMED)?,
             read_positions: txn.open_table(READ_POSITIONS)?,
+            display_names: txn.open_table(DISPLAY_NAMES)?,
             meta: txn.open_table(META)?,
         })
     }

@@ -23,7 +23,7 @@ use super::messages::{self, Stored};
 use super::retention::{self, Retention};
 use super::sweep::{self, Deadlines, Due, Sweeps};
 use super::tables::Tables;
-use super::{Change, Request, StoreError, ToCaller, accounts, reads, rooms};
+use super::{Change, Request, StoreError, ToCaller, accounts, profiles, reads, rooms};
 use crate::auth::token::SessionId;
 use crate::end::SignOut;
 use crate::event::Event;
@@ -177,7 +177,7 @@ fn refused_posts(group: &[Request]) -> Option<Vec<Stored>> {
             conn: post.conn,
             id: post.message.id.clone(),
         }),
-        Change::Room(_) | Change::Read(_) => None,
+        Change::Room(_) | Change::Read(_) | Change::Profile(_) => None,
     });
     Some(posts.collect())
 }
@@ -274,6 +274,7 @@ fn apply(
                 match change {
                     Change::Room(change) => rooms::apply(t, &change, now)?,
                     Change::Read(change) => reads::apply(t, &change)?,
+                    Change::Profile(change) => profiles::apply(t, &change)?,
                     Change::Post(post) if posts == Posts::Refuse => {
                         after.stored.push(Stored::Failed {
                             conn: post.conn,

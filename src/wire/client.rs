@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::fields::{after, parse_id, parse_text, required_str, room, target, truncate, user};
-use super::{ErrorCode, WireError};
+use super::{ErrorCode, WireError, display_name};
 
 /// The longest client-chosen `id`, in characters.
 pub const MAX_ID_CHARS: usize = 64;
@@ -62,6 +62,10 @@ pub enum ClientFrame {
     Typing {
         target: Target,
     },
+    /// Sets (or, `None`, clears) the sender's display name, already in its one spelling.
+    Profile {
+        display_name: Option<String>,
+    },
     /// "I have read this conversation up to `seq`."
     Read {
         target: Target,
@@ -103,6 +107,9 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
             target: target(&fields, "to")?,
         }),
         "history" => parse_history(&fields),
+        "profile" => Ok(ClientFrame::Profile {
+            display_name: display_name::parse(required_str(&fields, "display_name")?)?,
+        }),
         "read" => Ok(ClientFrame::Read {
             target: target(&fields, "with")?,
             seq: fields.get("seq").and_then(Value::as_u64).ok_or_else(|| {

@@ -13,6 +13,7 @@
 //! optional id.
 
 mod client;
+pub(crate) mod display_name;
 mod fields;
 mod pages;
 mod server;
@@ -24,7 +25,7 @@ use serde_json::Value;
 
 pub use client::{ClientFrame, GENERAL, MAX_ID_CHARS, Target, parse_client_frame};
 pub use pages::fit;
-pub use server::{MemberInfo, ReadInfo, RoomInfo, ServerFrame};
+pub use server::{DisplayInfo, MemberInfo, ReadInfo, RoomInfo, ServerFrame};
 
 /// Why the server refused something, as the `code` of an `error` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,6 +52,8 @@ pub enum ErrorCode {
     TooManyRooms,
     RateLimited,
     DailyLimit,
+    BadDisplayName,
+    DisplayNameTaken,
 }
 
 impl fmt::Display for ErrorCode {

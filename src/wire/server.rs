@@ -13,6 +13,9 @@ pub enum ServerFrame<'a> {
     /// members come on demand, in `members` pages).
     Welcome {
         you: &'a str,
+        /// Your display name, if you set one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        display_name: Option<&'a str>,
         /// You and your private partners who are online.
         users: Vec<&'a str>,
         /// Your private partners who are not online.
@@ -23,6 +26,14 @@ pub enum ServerFrame<'a> {
         dms: Vec<&'a str>,
         /// How far you have read each of your conversations, and how many are unread.
         read: Vec<ReadInfo<'a>>,
+        /// The display names of those in `users` and `offline` who set one.
+        display_names: Vec<DisplayInfo<'a>>,
+    },
+    /// Someone you share a room or a private conversation with (or you) set a display name, or
+    /// cleared it (`null`).
+    Profile {
+        user: &'a str,
+        display_name: Option<&'a str>,
     },
     /// How far you have read a conversation (to all your connections, when it moves).
     Read {
@@ -52,6 +63,8 @@ pub enum ServerFrame<'a> {
     Joined {
         room: &'a str,
         user: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        display_name: Option<&'a str>,
         ts: u64,
     },
     /// A user stopped being a member of a room.
@@ -63,6 +76,8 @@ pub enum ServerFrame<'a> {
     /// A user's first connection opened, or their last one closed.
     Presence {
         user: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        display_name: Option<&'a str>,
         online: bool,
         ts: u64,
     },
@@ -141,7 +156,16 @@ pub struct ReadInfo<'a> {
 #[derive(Debug, Serialize)]
 pub struct MemberInfo<'a> {
     pub user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<&'a str>,
     pub online: bool,
+}
+
+/// A user's display name, in a `welcome`.
+#[derive(Debug, Serialize)]
+pub struct DisplayInfo<'a> {
+    pub user: &'a str,
+    pub display_name: &'a str,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -189,6 +213,7 @@ mod tests {
         );
         let welcome = ServerFrame::Welcome {
             you: "bob",
+            display_name: None,
             users: vec!["alice", "bob"],
             offline: vec!["carol"],
             rooms: vec!["general"],
@@ -199,10 +224,11 @@ mod tests {
                 seq: 40,
                 unread: 2,
             }],
+            display_names: vec![],
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2}]}"#
+            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2}],"display_names":[]}"#
         );
         let typing = ServerFrame::Typing {
             room: None,
@@ -229,6 +255,7 @@ mod tests {
             room: "general",
             members: vec![MemberInfo {
                 user: "bob",
+                display_name: None,
                 online: true,
             }],
             next: Some("bob"),
