@@ -89,7 +89,7 @@ fn presence_is_announced() {
     assert_eq!(
         welcome,
         json!({"type": "welcome", "you": "alice", "users": ["alice"], "offline": [],
-               "rooms": ["general"], "dms": [], "read": []})
+               "rooms": ["general"], "dms": [], "read": [], "display_names": []})
     );
     let (mut bob, welcome) = Client::join(&server, "bob");
     assert_eq!(welcome["users"], json!(["bob"]), "room-mates come in pages");
