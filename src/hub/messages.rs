@@ -225,12 +225,7 @@ impl Chat {
     ) -> Result<(), WireError> {
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {
-                let key = self.existing_room(name)?;
-                let room = self.dir.room(&key).expect("existing_room found it");
-                if !room.members.contains_key(&from.key) {
-                    let why = format!("you are not in {name:?}");
-                    return Err(WireError::new(ErrorCode::NotAMember, why));
-                }
+                let (key, room) = self.member_room(name, &from.key)?;
                 let user = self.display_name(&from.key);
                 let json = ServerFrame::Typing {
                     room: Some(&room.name),

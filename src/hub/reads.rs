@@ -126,12 +126,7 @@ impl Chat {
     ) -> Result<(), WireError> {
         let (conversation, room, with) = match target {
             Target::Room(name) => {
-                let key = self.existing_room(name)?;
-                let room = self.dir.room(&key).expect("existing_room found it");
-                if !room.members.contains_key(&from.key) {
-                    let why = format!("you are not in {name:?}");
-                    return Err(WireError::new(ErrorCode::NotAMember, why));
-                }
+                let (key, room) = self.member_room(name, &from.key)?;
                 (room_conversation(&key), Some(room.name.clone()), None)
             }
             Target::User(name) => {

@@ -14,7 +14,7 @@
 use std::time::Instant;
 
 use crate::hub::chat::{Author, Chat};
-use crate::hub::directory::Directory;
+use crate::hub::directory::{Directory, Room};
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
@@ -139,6 +139,22 @@ impl Chat {
                 format!("there is no room {name:?}"),
             )),
         }
+    }
+
+    /// The room `name` (its key and itself) if `user_key` is a member: else `no_such_room`, or
+    /// `not_a_member` (the frames about a room's conversation: typing, read).
+    pub(super) fn member_room(
+        &self,
+        name: &str,
+        user_key: &str,
+    ) -> Result<(String, &Room), WireError> {
+        let key = self.existing_room(name)?;
+        let room = self.dir.room(&key).expect("existing_room found it");
+        if !room.members.contains_key(user_key) {
+            let why = format!("you are not in {name:?}");
+            return Err(WireError::new(ErrorCode::NotAMember, why));
+        }
+        Ok((key, room))
     }
 
     /// Takes one of the author's room changes (`create`, `join`, `leave`), or `rate_limited`.
