@@ -58,13 +58,17 @@ fn a_read_reaches_every_tab_and_the_next_welcome() {
     let (_, welcome) = Client::join_as(&server, &alice);
     let general = entry(&welcome, "room", "general").expect("general has a position");
     assert_eq!(general["unread"], 5, "{welcome}");
+    assert_eq!(
+        general["newest"], last,
+        "the count covers up to the newest message"
+    );
 
     laptop.send_json(json!({"type": "read", "room": "general", "seq": last - 2}));
     for tab in [&mut laptop, &mut phone] {
         let read = tab.recv_type("read");
         assert_eq!(
             read,
-            json!({"type":"read","room":"general","seq":last - 2,"unread":2})
+            json!({"type":"read","room":"general","seq":last - 2,"unread":2,"newest":last})
         );
     }
     let (_, welcome) = Client::join_as(&server, &alice);

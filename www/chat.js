@@ -168,7 +168,7 @@ function onMessage(frame, live) {
   if (live && key === conversations.currentKey()) readmark.soon();
   if (live && !mine) {
     const mention = target.kind === 'room' && text.mentions(String(frame.text), me.isMe);
-    conversations.addUnread(key, { seen: attention.inSight(), mention });
+    conversations.addUnread(key, { seq: frame.seq, seen: attention.inSight(), mention });
     attention.arrived(key, frame, { mention });
   }
 }
@@ -211,7 +211,7 @@ function onProfile(frame) {
 function onRead(entry) {
   const key = typeof entry?.room === 'string' ? conversations.roomKey(entry.room)
     : typeof entry?.with === 'string' ? conversations.dmKey(entry.with) : null;
-  if (key) conversations.setRead(key, entry.seq, entry.unread);
+  if (key) conversations.setRead(key, entry.seq, entry.unread, entry.newest);
 }
 
 /** A room you are no longer in: gone from the sidebar, and closed if it was open. */

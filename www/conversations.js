@@ -55,6 +55,7 @@ function fresh(kind, name) {
     unread: 0,
     mentions: 0, // of the unread, those that name you (@you)
     readSeq: null, // how far the server says you have read it (PROTOCOL.md §4 `read`), if it said
+    counted: 0, // the newest message the server's count covers: a replay may bring it again
     latest: null, // the highest seq held
     // Its last activity, as a seq (the sidebar orders private conversations by it): its newest
     // message, or, for one just started, a place just after everything held so far.
@@ -111,12 +112,13 @@ export function setCurrent(key) {
  * The server's word on `key` (a `read` frame, or a welcome's `read` list): read up to `seq`,
  * with `unread` from others after it. It replaces what this page counted.
  */
-export function setRead(key, seq, unread) {
+export function setRead(key, seq, unread, newest) {
   const conversation = all.get(key);
   if (!conversation || !Number.isSafeInteger(seq) || !Number.isSafeInteger(unread)) return;
   if (conversation.readSeq !== null && seq < conversation.readSeq) return; // an older word
   conversation.readSeq = seq;
   if (key === current && unread > 0) return; // being read here: this tab's own read follows
+  if (Number.isSafeInteger(newest)) conversation.counted = Math.max(conversation.counted, newest);
   conversation.unread = unread;
   if (unread === 0) conversation.mentions = 0;
   changed();
@@ -147,12 +149,12 @@ export function remember(key, seq) {
 }
 
 /**
- * A message from someone else in `key`: unread unless it is open and `seen` (the page in sight);
- * `mention`: it names you.
+ * Message `seq` from someone else in `key`: unread unless it is open and `seen` (the page in
+ * sight), or the server's count has it already (a replay after a reload); `mention`: it names you.
  */
-export function addUnread(key, { seen, mention }) {
+export function addUnread(key, { seq, seen, mention }) {
   const conversation = all.get(key);
-  if (!conversation || (key === current && seen)) return;
+  if (!conversation || (key === current && seen) || seq <= conversation.counted) return;
   conversation.unread += 1;
   if (mention) conversation.mentions += 1;
   changed();
@@ -173,8 +175,8 @@ export function highestSeq() {
 export function forgetMessages(key) {
   const conversation = all.get(key);
   if (!conversation) return;
-  const { unread, mentions, activity, readSeq } = conversation;
-  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity, readSeq });
+  const { unread, mentions, activity, readSeq, counted } = conversation;
+  Object.assign(conversation, fresh(conversation.kind, conversation.name), { unread, mentions, activity, readSeq, counted });
 }
 
 export const keys = () => [...all.keys()];

@@ -157,6 +157,16 @@ function placeDivider(list, unread) {
   return divider;
 }
 
+/**
+ * Whether what `key` holds reaches back to the read position `unread.after` with no hole: the
+ * newest history page is in (`unread.paged`), or a message at or before the position is held.
+ * Until then the held messages may be only a replay's tail, and the divider would sit too low.
+ */
+function joined(list, unread) {
+  if (unread.after === null || unread.paged) return true;
+  return [...list.children].some((li) => li.dataset.seq !== undefined && Number(li.dataset.seq) <= unread.after);
+}
+
 /** Brings the reader to the divider, near the top of the list. */
 function openAt(list, divider) {
   const above = divider.getBoundingClientRect().top - list.getBoundingClientRect().top;
@@ -167,16 +177,17 @@ function openAt(list, divider) {
 
 /**
  * Puts `key`'s list in the page; `saved` ({top, atBottom}) is where its reader had scrolled, and
- * `unread` ({count, after}) what came since they last read it: then it opens at the divider. If
- * those messages are not here yet (a reload: history comes next), the divider waits for them.
+ * `unread` ({count, after, paged}) what came since they last read it: then it opens at the
+ * divider. If those messages are not all here yet (a reload: history comes next), the divider
+ * waits for them.
  */
-export function show(key, saved, unread = { count: 0, after: null }) {
+export function show(key, saved, unread = { count: 0, after: null, paged: false }) {
   const list = listFor(key);
   area.replaceChildren(list);
   shown = key;
   jump.hidden = true;
   waitingDivider.delete(key);
-  const divider = placeDivider(list, unread);
+  const divider = joined(list, unread) ? placeDivider(list, unread) : null;
   if (divider) {
     openAt(list, divider);
   } else if (unread.count > 0 && unread.after !== null) {

@@ -60,7 +60,11 @@ export function open(key) {
     previous.scroll = messages.scrollPlace(previous.key);
   }
   // Before opening clears them: where the unread begin, by the server's position if it said.
-  const unread = { count: next && next !== previous ? next.unread : 0, after: next?.readSeq ?? null };
+  const unread = {
+    count: next && next !== previous ? next.unread : 0,
+    after: next?.readSeq ?? null,
+    paged: next ? next.history.asked && !next.history.loading : false,
+  };
   conversations.setCurrent(next ? next.key : null);
   if (next) messages.show(next.key, next.scroll, unread);
   else messages.showNone();

@@ -31,8 +31,8 @@ use crate::{log, log_limited};
 const WELCOME_FIXED_BYTES: usize = 128;
 
 /// What one entry of the welcome's `read` costs besides its name, at most:
-/// `{"with":"","seq":18446744073709551615,"unread":100},`.
-const READ_INFO_BYTES: usize = 52;
+/// `{"with":"","seq":18446744073709551615,"unread":100,"newest":18446744073709551615},`.
+const READ_INFO_BYTES: usize = 82;
 
 impl Chat {
     /// A handshake finished: welcome the user, or refuse the connection.
@@ -177,6 +177,7 @@ impl Chat {
                     with: None,
                     seq,
                     unread,
+                    newest: self.reads.newest(&conversation),
                 },
             ))
         });
@@ -192,6 +193,7 @@ impl Chat {
                     with: Some(with),
                     seq,
                     unread,
+                    newest: self.reads.newest(&conversation),
                 },
             ))
         });

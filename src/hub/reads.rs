@@ -56,7 +56,7 @@ impl Reads {
     }
 
     /// The newest message's seq in `conversation` (0: none kept).
-    fn newest(&self, conversation: &str) -> u64 {
+    pub fn newest(&self, conversation: &str) -> u64 {
         self.recent
             .get(conversation)
             .and_then(|recent| recent.back())
@@ -158,6 +158,7 @@ impl Chat {
             with: with.as_deref(),
             seq,
             unread,
+            newest: self.reads.newest(&conversation),
         }
         .to_json();
         let piece = out.shared(|bytes| frame::text(bytes, &json));

@@ -43,6 +43,8 @@ pub enum ServerFrame<'a> {
         with: Option<&'a str>,
         seq: u64,
         unread: usize,
+        /// The newest message `unread` counts: a later one is unread on top of it.
+        newest: u64,
     },
     Message {
         seq: u64,
@@ -150,6 +152,9 @@ pub struct ReadInfo<'a> {
     /// Messages from others after `seq`, counted up to the hub's [`crate::store::RECENT`]: that
     /// many means at least that many.
     pub unread: usize,
+    /// The conversation's newest message when counted: messages after it are not in `unread`
+    /// (a replay may still bring some that are).
+    pub newest: u64,
 }
 
 /// One member in a `members` frame.
@@ -223,12 +228,13 @@ mod tests {
                 with: None,
                 seq: 40,
                 unread: 2,
+                newest: 42,
             }],
             display_names: vec![],
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2}],"display_names":[]}"#
+            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2,"newest":42}],"display_names":[]}"#
         );
         let typing = ServerFrame::Typing {
             room: None,
