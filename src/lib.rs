@@ -29,7 +29,7 @@
 //! - `store`: the `store` thread, only writer of the redb file (accounts, sessions, rooms,
 //!   messages), with group commit; the `history` thread, which reads past messages.
 //! - `auth`: the `auth-N` threads that hash passwords; sessions, tokens, sign-in rate limits.
-//! - `wire`: the JSON frames of protocol v2 and their validation (docs/PROTOCOL.md).
+//! - `wire`: the JSON frames of protocol v3 and their validation (docs/PROTOCOL.md).
 //! - `identity`, `origin`: who may connect, as what; `address`: who counts as one address.
 //! - `end`: why a connection ended, mapped to its Close code in one place.
 //! - `critical`: a panic in a thread the chat needs is reported, so the process exits.

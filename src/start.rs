@@ -250,7 +250,7 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
 /// The body of `GET /api/info` (docs/PROTOCOL.md §1): facts fixed at start-up.
 fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
-        "protocol": 2,
+        "protocol": 3,
         "version": env!("CARGO_PKG_VERSION"),
         "ws_port": ws_addr.port(),
         "max_text_bytes": config.limits.max_text,
@@ -258,5 +258,6 @@ fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
         "echo": config.echo,
         "accounts": !config.accounts.guests,
         "join_code": config.accounts.join_code.is_some(),
+        "edit_window": config.limits.edit_window.as_secs(),
     })
 }

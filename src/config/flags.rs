@@ -59,6 +59,8 @@ Options:
   --max-rooms-per-user N  rooms one user may be a member of [default: 100]
   --send-rate N           messages per second one user may send on average [default: 10]
   --send-burst N          ...and at most this many at once [default: 20]
+  --edit-window SECS      how long after sending its author may edit or delete a message
+                                                         [default: 600]
   --max-rooms-per-day N   rooms one user may create a day [default: 10]
   --daily-message-bytes BYTES  bytes one user's messages may add a day (text + 128 each)
                                                          [default: 4194304, 4 MiB]
@@ -123,6 +125,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--max-rooms-per-user" => limits.max_rooms_per_user = parse_positive(&flag, &value()?)?,
             "--send-rate" => limits.send_rate = parse_count(&flag, &value()?)?,
             "--send-burst" => limits.send_burst = parse_count(&flag, &value()?)?,
+            "--edit-window" => limits.edit_window = parse_seconds(&flag, &value()?)?,
             "--max-rooms-per-day" => limits.max_rooms_per_day = parse_count(&flag, &value()?)?,
             "--daily-message-bytes" => limits.daily_message_bytes = parse_count(&flag, &value()?)?,
             "--presence-grace" => limits.presence_grace = parse_seconds(&flag, &value()?)?,
@@ -274,6 +277,8 @@ mod tests {
             "5",
             "--send-burst",
             "9",
+            "--edit-window",
+            "30",
             "--max-rooms-per-day",
             "4",
             "--daily-message-bytes",
@@ -319,6 +324,7 @@ mod tests {
         assert_eq!(limits.ping_interval, Duration::from_millis(500));
         assert_eq!((limits.max_rooms, limits.max_rooms_per_user), (7, 3));
         assert_eq!((limits.send_rate, limits.send_burst), (5, 9));
+        assert_eq!(limits.edit_window, Duration::from_secs(30));
         assert_eq!(
             (limits.max_rooms_per_day, limits.daily_message_bytes),
             (4, 5000)

@@ -155,6 +155,8 @@ pub struct Limits {
     pub send_rate: u32,
     /// ...and at most this many at once.
     pub send_burst: u32,
+    /// How long after sending its author may edit or delete a message.
+    pub edit_window: Duration,
     /// `create`, `join` and `leave` one user may send at once (each is a `joined` or `left` to
     /// every member of the room)...
     pub room_change_burst: u32,
@@ -209,6 +211,8 @@ impl Default for Limits {
             max_rooms_per_user: 100,
             send_rate: 10,
             send_burst: 20,
+            // Zulip's default: long enough to see a typo, short enough that a thread stays true.
+            edit_window: Duration::from_secs(600),
             // Ten at once (a student setting up their rooms), then one a second.
             room_change_burst: 10,
             room_change_every: Duration::from_secs(1),

@@ -182,6 +182,7 @@ impl Chat {
             ClientFrame::Typing { target } => self.typing(out, &from, &target),
             ClientFrame::Read { target, seq } => self.read(out, &from, &target, seq),
             ClientFrame::Profile { display_name } => self.profile(out, &from, display_name),
+            ClientFrame::Revise { seq, text, id } => self.revise(&from, seq, text, id),
             ClientFrame::History {
                 target,
                 before,
@@ -250,4 +251,11 @@ fn heard(out: &mut Outbox, conn: ConnId, queue: impl FnOnce(&mut Outbox, Slot)) 
 /// Sends `error` back to one connection.
 pub(super) fn refuse_frame(out: &mut Outbox, slot: Slot, error: &WireError) {
     out.own(slot, |bytes| frame::text(bytes, &error.to_json()));
+}
+
+/// The same, to a connection that may have gone meanwhile (an answer from the store).
+pub(super) fn refuse_conn(out: &mut Outbox, conn: ConnId, error: &WireError) {
+    if let Some(slot) = out.slot(conn) {
+        refuse_frame(out, slot, error);
+    }
 }

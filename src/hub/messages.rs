@@ -12,7 +12,8 @@
 use std::time::Instant;
 
 use crate::event::ConnId;
-use crate::hub::chat::{Author, Chat, refuse_frame};
+use crate::hub::chat::{Author, Chat, refuse_conn};
+use crate::hub::clients::Slot;
 use crate::hub::outbox::Outbox;
 use crate::hub::pace::{Rate, in_words, too_fast};
 use crate::identity::name_key;
@@ -83,42 +84,59 @@ impl Chat {
         text: String,
         id: Option<String>,
     ) -> Result<(), WireError> {
-        let rate = Rate::per_second(self.limits.send_rate, self.limits.send_burst);
-        let daily_bytes = self.limits.daily_message_bytes;
-        let Some(author) = self.dir.user_mut(&from.key) else {
+        let Some(name) = self.admit(from, text.len(), &id)? else {
             return Ok(());
         };
-        let now = Instant::now();
-        if let Err(wait) = author.pace.message(rate, now) {
-            return Err(too_fast(wait).for_id(id));
-        }
-        let cost = text.len() + STORED_OVERHEAD;
-        if let Err(wait) = author.pace.message_bytes(daily_bytes, cost, now) {
-            let why = format!(
-                "you have written your {daily_bytes} bytes of messages for today; \
-                 this one fits again in {}",
-                in_words(wait)
-            );
-            return Err(WireError::new(ErrorCode::DailyLimit, why).for_id(id));
-        }
-        if self.changes.len() >= MAX_WAITING_CHANGES {
-            let why = "the server is busy storing messages; try again in a moment";
-            return Err(WireError::new(ErrorCode::Unavailable, why).for_id(id));
-        }
         let message = Message {
             seq: 0,
             ts: now_ms(),
-            from: author.name.clone(),
+            from: name,
             from_key: from.key.clone(),
             to,
             text,
             id,
+            edited: None,
+            deleted: false,
         };
         self.changes.push(Change::Post(Post {
             conn: from.conn,
             message,
         }));
         Ok(())
+    }
+
+    /// Whether the author may write `bytes` of text now (a message, an edit; a deletion writes
+    /// none): within their pace and daily budget, and the store not far behind. Their name if so
+    /// (`None`: they are gone); a refusal naming `id` if not.
+    pub(super) fn admit(
+        &mut self,
+        from: &Author,
+        bytes: usize,
+        id: &Option<String>,
+    ) -> Result<Option<String>, WireError> {
+        let rate = Rate::per_second(self.limits.send_rate, self.limits.send_burst);
+        let daily_bytes = self.limits.daily_message_bytes;
+        let Some(author) = self.dir.user_mut(&from.key) else {
+            return Ok(None);
+        };
+        let now = Instant::now();
+        if let Err(wait) = author.pace.message(rate, now) {
+            return Err(too_fast(wait).for_id(id.clone()));
+        }
+        let cost = bytes + STORED_OVERHEAD;
+        if let Err(wait) = author.pace.message_bytes(daily_bytes, cost, now) {
+            let why = format!(
+                "you have written your {daily_bytes} bytes of messages for today; \
+                 this one fits again in {}",
+                in_words(wait)
+            );
+            return Err(WireError::new(ErrorCode::DailyLimit, why).for_id(id.clone()));
+        }
+        if self.changes.len() >= MAX_WAITING_CHANGES {
+            let why = "the server is busy storing messages; try again in a moment";
+            return Err(WireError::new(ErrorCode::Unavailable, why).for_id(id.clone()));
+        }
+        Ok(Some(author.name.clone()))
     }
 
     /// What the store has made durable (or could not), in `seq` order: the answer to the changes
@@ -138,13 +156,23 @@ impl Chat {
                 }
                 // A retry of a message stored before: its sender gets it again, nobody else.
                 Stored::Again { conn, message } => self.again(out, conn, &message),
-                Stored::Failed { conn, id } => {
+                Stored::Changed { conn, event } => {
+                    self.end_replays_up_to(out, event.seq - 1);
+                    self.spread_change(out, conn, &event);
+                    self.delivered_seq = event.seq;
+                }
+                Stored::ChangedAgain { conn, event } => {
                     if let Some(slot) = out.slot(conn) {
-                        let why = "the message could not be stored; send it again";
-                        let error = WireError::new(ErrorCode::Unavailable, why).for_id(id);
-                        refuse_frame(out, slot, &error);
+                        let json = event.frame(true).to_json();
+                        out.own(slot, |bytes| frame::text(bytes, &json));
                     }
                 }
+                Stored::Failed { conn, id } => {
+                    let why = "the message could not be stored; send it again";
+                    let error = WireError::new(ErrorCode::Unavailable, why).for_id(id);
+                    refuse_conn(out, conn, &error);
+                }
+                Stored::Refused { conn, error } => refuse_conn(out, conn, &error),
             }
         }
         self.end_replays_up_to(out, self.delivered_seq);
@@ -155,10 +183,37 @@ impl Chat {
         // The sending connection gets the copy with its id instead of the shared one.
         let sender = out.slot(conn).filter(|_| message.id.is_some());
         let json = message.frame(false).to_json();
-        let piece = out.shared(|bytes| frame::text(bytes, &json));
-        match &message.to {
+        // The first message of a conversation: replays were asked for without it.
+        let opens = match &message.to {
+            Destination::User { key, .. } => self.dir.add_conversation(&message.from_key, key),
+            Destination::Room { .. } => false,
+        };
+        let (seq, to, from_key) = (message.seq, &message.to, message.from_key.as_str());
+        self.spread(out, sender, (seq, to, from_key), &json, opens);
+        if let Destination::User { key, .. } = &message.to
+            && opens
+            && key != &message.from_key
+        {
+            self.introduce(out, &message.from_key, key);
+        }
+        self.ack(out, conn, message, opens);
+    }
+
+    /// Queues the frame `json` of event `seq` (a message from `from_key`, or a change to one)
+    /// for its audience `to`, but for `sender`, who gets a copy of its own: the room's open
+    /// connections, or every connection of the two people. Connections still replaying get it
+    /// in their replay instead. `opens`: the first message of a private conversation.
+    pub(super) fn spread(
+        &mut self,
+        out: &mut Outbox,
+        sender: Option<Slot>,
+        (seq, to, from_key): (u64, &Destination, &str),
+        json: &str,
+        opens: bool,
+    ) {
+        let piece = out.shared(|bytes| frame::text(bytes, json));
+        match to {
             // The hot path: one walk over the room's open connections.
-            // Connections still replaying get this message in their replay instead.
             Destination::Room { key, .. } => {
                 let live = self.dir.room(key).map(|room| &room.live);
                 for &slot in live.into_iter().flatten() {
@@ -168,27 +223,19 @@ impl Chat {
                 }
             }
             Destination::User { key, .. } => {
-                // The first message of a conversation: replays were asked for without it.
-                let opens = self.dir.add_conversation(&message.from_key, key);
-                let slots: Vec<_> = [&message.from_key, key]
+                let slots: Vec<_> = [from_key, key.as_str()]
                     .into_iter()
                     .filter_map(|user_key| self.dir.user(user_key))
                     .flat_map(|user| user.conns.iter().copied())
                     .collect();
                 out.new_audience();
                 for slot in slots {
-                    if Some(slot) != sender && !self.replay_brings(slot, message.seq, opens) {
+                    if Some(slot) != sender && !self.replay_brings(slot, seq, opens) {
                         out.queue_once(slot, piece);
                     }
                 }
-                if opens && key != &message.from_key {
-                    self.introduce(out, &message.from_key, key);
-                }
-                self.ack(out, conn, message, opens);
-                return;
             }
         }
-        self.ack(out, conn, message, false);
     }
 
     /// The sending connection's own copy of a message, with its `id` (unless it is replaying

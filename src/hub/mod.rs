@@ -22,6 +22,7 @@
 
 mod backlogs;
 mod batch;
+mod changes;
 mod chat;
 mod client;
 mod clients;

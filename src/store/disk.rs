@@ -30,9 +30,18 @@ const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
 const MIB: u64 = 1024 * 1024;
 
+/// How long a scrub waits for reads under way to end before it gives up (see [`Disk::scrub`]).
+const SCRUB_WAIT: Duration = Duration::from_millis(500);
+
+/// Compacts `db` until there is nothing left to move.
+fn compact(db: &mut Database) -> Result<(), redb::CompactionError> {
+    while db.compact()? {}
+    Ok(())
+}
+
 /// Where readers find the open database: the `store` thread puts it here and takes it away while
 /// a disk error keeps it closed. Readers hold it weakly (see `Reader`), and the lock is held only
-/// to copy or replace that weak handle, never across I/O.
+/// to copy or replace that weak handle, never across I/O but for a scrub (see [`Disk::scrub`]).
 #[derive(Clone, Default)]
 pub struct Shelf(Arc<RwLock<Weak<Database>>>);
 
@@ -150,6 +159,39 @@ impl Disk {
             retry_at: Instant::now() + REOPEN_EVERY,
             told: false,
         });
+    }
+
+    /// After a commit that deleted a message's text: redb writes copy-on-write, so the pages
+    /// that held the text (and its earlier versions) are free but not yet overwritten. A
+    /// compaction moves live pages down into every free one and cuts the rest off the file, so
+    /// no byte of the text is left in it; this runs before anyone is told of the deletion. The
+    /// shelf stays locked meanwhile: readers (history, sign-ins) wait, for about the time of a
+    /// few commits, and the compaction waits for reads already under way, up to
+    /// [`SCRUB_WAIT`]. A store in memory has nothing on disk to scrub.
+    pub fn scrub(&mut self) {
+        let (Some(db), Some(_)) = (self.db.as_mut(), self.dir.as_ref()) else {
+            return;
+        };
+        let mut shelf = self.shelf.0.write().unwrap_or_else(PoisonError::into_inner);
+        // No handle but this one: `Arc::get_mut` needs even the weak one gone.
+        *shelf = Weak::new();
+        let give_up = Instant::now() + SCRUB_WAIT;
+        let outcome = loop {
+            let busy = match Arc::get_mut(db).map(compact) {
+                Some(Ok(())) => break Ok(()),
+                None | Some(Err(redb::CompactionError::TransactionInProgress)) => true,
+                Some(Err(e)) => break Err(e.to_string()),
+            };
+            if busy && Instant::now() >= give_up {
+                break Err("reads were still under way".to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        *shelf = Arc::downgrade(db);
+        drop(shelf);
+        if let Err(e) = outcome {
+            log!("store: could not scrub the pages of a deleted message ({e}); the next will");
+        }
     }
 
     /// Opens the file again, if there is room for it; logs success, and the first failure.

@@ -4,6 +4,8 @@
 //! it asks for. Each query is one redb read transaction, a snapshot that never waits for the
 //! store's writer and never runs on the hub; the answer, already encoded as WebSocket frames, goes
 //! back to the hub (`Event::History`, `Event::Replay`), which sends it to the asking connection.
+//! Messages are read as they are now (edited, or a deleted stub), and a catch-up brings the
+//! change events too (`changes.rs`).
 //! The asker's own messages carry the `id` it gave them, as its own copy of a live message does:
 //! a page reloaded with messages still pending learns from them which went through.
 //! It ends when the hub, the channel's only sender, has stopped.
@@ -13,8 +15,11 @@ use std::panic::{self, AssertUnwindSafe};
 use crossbeam_channel::{Receiver, Sender};
 use redb::ReadTransaction;
 
+use super::changes::{Kind, as_it_is, load_change};
 use super::messages::{self, Message};
-use super::schema::{CONVERSATIONS, MESSAGES, META, TRIMMED};
+use super::schema::{
+    CHANGES, CONVERSATION_CHANGES, CONVERSATIONS, MESSAGES, META, REVISED, TRIMMED,
+};
 use super::{Reader, StoreError};
 use crate::event::{ConnId, Event};
 use crate::log;
@@ -181,7 +186,10 @@ fn history(
     Ok((messages, more, truncated))
 }
 
-/// The next page of messages after `after` in any of `conversations`, in `seq` order.
+/// The next page of what came after `after` in any of `conversations`, in `seq` order: each
+/// message as it is now, and the changes to messages (which follow the message, if it is in the
+/// page too, so that applying them changes nothing). An edit of a message deleted since is left
+/// out: its deletion comes later in the same stream, and it has no text left to carry.
 fn catch_up(
     read: &ReadTransaction,
     me: &str,
@@ -189,31 +197,49 @@ fn catch_up(
     after: u64,
     max_bytes: usize,
 ) -> Result<Page, redb::Error> {
-    let index = read.open_table(CONVERSATIONS)?;
     let mut seqs = Vec::new();
-    for conversation in conversations {
-        let range = index.range(
-            (conversation.as_str(), after.saturating_add(1))..=(conversation.as_str(), u64::MAX),
-        )?;
-        for entry in range.take(REPLAY_PAGE + 1) {
-            seqs.push(entry?.0.value().1);
+    for table in [CONVERSATIONS, CONVERSATION_CHANGES] {
+        let index = read.open_table(table)?;
+        for conversation in conversations {
+            let from = (conversation.as_str(), after.saturating_add(1));
+            let range = index.range(from..=(conversation.as_str(), u64::MAX))?;
+            for entry in range.take(REPLAY_PAGE + 1) {
+                seqs.push(entry?.0.value().1);
+            }
         }
     }
     seqs.sort_unstable();
     let mut more = seqs.len() > REPLAY_PAGE;
     seqs.truncate(REPLAY_PAGE);
+    let (table, changes, revised) = (
+        read.open_table(MESSAGES)?,
+        read.open_table(CHANGES)?,
+        read.open_table(REVISED)?,
+    );
     let mut frames = Vec::new();
     let mut last = None;
-    for message in load_all(read, &seqs)? {
+    for seq in seqs {
         if frames.len() >= max_bytes {
             more = true;
             break;
         }
-        frame::text(
-            &mut frames,
-            &message.frame(message.from_key == me).to_json(),
-        );
-        last = Some(message.seq);
+        let json = match messages::load_from(&table, seq)? {
+            Some(message) => {
+                let message = as_it_is(&revised, message)?;
+                Some(message.frame(message.from_key == me).to_json())
+            }
+            None => load_change(&changes, &table, &revised, seq)?
+                .filter(|event| {
+                    let gone = revised.get(event.target).ok().flatten();
+                    let deleted = gone.is_some_and(|v| v.value().1 != 0);
+                    !(deleted && matches!(event.kind, Kind::Edited(_)))
+                })
+                .map(|event| event.frame(event.by_key == me).to_json()),
+        };
+        if let Some(json) = json {
+            frame::text(&mut frames, &json);
+        }
+        last = Some(seq);
     }
     let meta = read.open_table(META)?;
     let upto = meta.get("last_seq")?.map_or(0, |v| v.value());
@@ -233,10 +259,12 @@ fn catch_up(
 /// The messages with these `seq`s, in the same order (any that retention removed meanwhile are
 /// left out).
 fn load_all(read: &ReadTransaction, seqs: &[u64]) -> Result<Vec<Message>, redb::Error> {
-    let table = read.open_table(MESSAGES)?;
+    let (table, revised) = (read.open_table(MESSAGES)?, read.open_table(REVISED)?);
     let mut messages = Vec::with_capacity(seqs.len());
     for &seq in seqs {
-        messages.extend(messages::load_from(&table, seq)?);
+        if let Some(message) = messages::load_from(&table, seq)? {
+            messages.push(as_it_is(&revised, message)?);
+        }
     }
     Ok(messages)
 }

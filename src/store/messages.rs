@@ -8,10 +8,11 @@
 
 use redb::ReadableTable;
 
+use super::changes::{self, ChangeEvent};
 use super::schema::MessageRow;
 use super::tables::Tables;
 use crate::event::ConnId;
-use crate::wire::ServerFrame;
+use crate::wire::{ServerFrame, WireError};
 
 /// Where a message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,10 @@ pub struct Message {
     pub text: String,
     /// The sender's client id, if it gave one.
     pub id: Option<String>,
+    /// When it was last edited, if it was.
+    pub edited: Option<u64>,
+    /// Deleted: a stub whose text is gone.
+    pub deleted: bool,
 }
 
 /// A message for the store to append, from a connection.
@@ -49,8 +54,14 @@ pub enum Stored {
     New { conn: ConnId, message: Message },
     /// Its sender had already used this client id: this is the message stored then.
     Again { conn: ConnId, message: Message },
-    /// The store could not append it; the sender should try again.
+    /// The store could not append it (or apply the change); the sender should try again.
     Failed { conn: ConnId, id: Option<String> },
+    /// A change (edit, deletion) applied: its event's `seq` is durable.
+    Changed { conn: ConnId, event: ChangeEvent },
+    /// Its author had already used this client id for a change: the event stored then.
+    ChangedAgain { conn: ConnId, event: ChangeEvent },
+    /// A change refused after a look at the message (`no_such_message`, `not_allowed`).
+    Refused { conn: ConnId, error: WireError },
 }
 
 impl Message {
@@ -65,8 +76,10 @@ impl Message {
             from: &self.from,
             room,
             to,
-            text: &self.text,
+            text: (!self.deleted).then_some(self.text.as_str()),
             ts: self.ts,
+            edited: self.edited.filter(|_| !self.deleted),
+            deleted: self.deleted,
             id: self.id.as_deref().filter(|_| with_id),
         }
     }
@@ -95,19 +108,10 @@ pub fn private_conversation(a: &str, b: &str) -> String {
 /// which case the message stored then is returned instead and nothing is written.
 pub fn append(t: &mut Tables, post: Post) -> Result<Stored, redb::Error> {
     let Post { conn, mut message } = post;
-    if let Some(id) = message.id.as_deref() {
-        let seen = t.client_ids.get((message.from_key.as_str(), id))?;
-        let seen = seen.map(|seq| seq.value());
-        if let Some(stored) = seen
-            .map(|seq| load_from(&t.messages, seq))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(Stored::Again {
-                conn,
-                message: stored,
-            });
-        }
+    if let Some(id) = message.id.as_deref()
+        && let Some(earlier) = changes::earlier(t, &message.from_key, id)?
+    {
+        return Ok(earlier.again(conn));
     }
     let seq = t.meta("last_seq", 0)? + 1;
     t.meta.insert("last_seq", seq)?;
@@ -128,7 +132,7 @@ pub fn append(t: &mut Tables, post: Post) -> Result<Stored, redb::Error> {
 }
 
 /// The row of a message (see `schema::MESSAGES`).
-fn row(message: &Message) -> MessageRow<'_> {
+pub(super) fn row(message: &Message) -> MessageRow<'_> {
     let (room, to, to_key) = match &message.to {
         Destination::Room { name, .. } => (name.as_str(), "", ""),
         Destination::User { key, name } => ("", name.as_str(), key.as_str()),
@@ -145,7 +149,9 @@ fn row(message: &Message) -> MessageRow<'_> {
     )
 }
 
-/// The message with this `seq`, from a table of messages (in a read or a write transaction).
+/// The message with this `seq`, from a table of messages (in a read or a write transaction), as
+/// first stored: with its current text, but not marked edited or deleted (see
+/// [`changes::as_it_is`]).
 pub fn load_from(
     messages: &impl ReadableTable<u64, MessageRow<'static>>,
     seq: u64,
@@ -172,6 +178,8 @@ pub fn load_from(
         to,
         text: text.to_owned(),
         id: (!id.is_empty()).then(|| id.to_owned()),
+        edited: None,
+        deleted: false,
     }))
 }
 
@@ -199,6 +207,8 @@ mod tests {
             },
             text: "psst".into(),
             id: Some("c1".into()),
+            edited: None,
+            deleted: false,
         };
         assert_eq!(
             message.frame(false).to_json(),

@@ -11,6 +11,7 @@
 //! [`Reader`], a snapshot of the last commit.
 
 mod accounts;
+mod changes;
 mod disk;
 mod history;
 mod messages;
@@ -29,6 +30,7 @@ use redb::{ReadTransaction, ReadableDatabase};
 use std::fmt;
 use std::path::Path;
 
+pub use changes::{ChangeEvent, Revise};
 pub use disk::Disk;
 use disk::Shelf;
 pub use history::run as run_history;
@@ -140,6 +142,8 @@ pub enum Change {
     Read(ReadChange),
     /// A display name set or cleared.
     Profile(ProfileChange),
+    /// An edit or a deletion of a message (`changes.rs`).
+    Revise(Revise),
 }
 
 /// The handle that other threads use to reach the store.

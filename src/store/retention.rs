@@ -1,19 +1,22 @@
-//! Forgetting, on purpose and in the background: messages past the retention, and client ids
-//! past the retry window (expired sessions are `accounts::end_expired`'s); and, when the hub
+//! Forgetting, on purpose and in the background: messages past the retention (with the changes
+//! to them: `--history-messages` counts messages, not changes), and client ids past the retry
+//! window (expired sessions are `accounts::end_expired`'s); and, when the hub
 //! removes a room, that room's messages ([`forget_conversation`]).
 //!
 //! The `store` thread sweeps when [`next_due`] says something is due (see `sweep.rs`), in a write
 //! transaction of its own that is committed only if it removed something. Each sweep removes at
 //! most [`MAX_SWEPT`] messages, so a large backlog of old history is worked off over several
 //! sweeps, with the requests that arrive meanwhile committed between them, without ever holding
-//! the writer for long. Messages go from the oldest: the ones kept are always
-//! `first_seq..=last_seq`, so their number needs no counting, and the next to go is the first.
+//! the writer for long. Messages go from the oldest: the ones kept are always within
+//! `first_seq..=last_seq` (with the seqs of changes, and of removed rooms, between them), redb
+//! keeps their number, and the next to go is the first.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use redb::ReadableTable;
+use redb::{ReadableTable, ReadableTableMetadata};
 
+use super::changes::forget_changes_of;
 use super::messages::load_from;
 use super::schema::MessageRow;
 use super::sweep::{Due, past};
@@ -45,8 +48,9 @@ pub fn sweep(t: &mut Tables, retention: &Retention, now_ms: u64) -> Result<bool,
 /// message passes `--history-days`, or the oldest remembered client id the retry window; never
 /// while no message is kept. Three lookups, cheap enough to read after every commit of messages.
 pub fn next_due(t: &Tables, retention: &Retention, now_ms: u64) -> Result<Due, redb::Error> {
-    let (first, last) = (t.meta("first_seq", 1)?, t.meta("last_seq", 0)?);
-    let kept = (last + 1).saturating_sub(first);
+    let first = t.meta("first_seq", 1)?;
+    // Changes are not messages: `--history-messages` counts only these (redb keeps the count).
+    let kept = t.messages.len()?;
     if retention.max_messages.is_some_and(|max| kept > max) {
         return Ok(Due::At(now_ms));
     }
@@ -83,7 +87,7 @@ fn remove_old_messages(
     let mut trimmed = HashMap::new();
     let mut seq = first;
     while seq <= last && seq - first < MAX_SWEPT {
-        let kept = last - seq + 1;
+        let kept = t.messages.len()?;
         let too_many = retention.max_messages.is_some_and(|max| kept > max);
         let Some(message) = load_from(&t.messages, seq)? else {
             seq += 1;
@@ -95,6 +99,7 @@ fn remove_old_messages(
         t.messages.remove(seq)?;
         let conversation = message.conversation();
         t.conversations.remove((conversation.as_str(), seq))?;
+        forget_changes_of(t, seq, &conversation)?;
         trimmed.insert(conversation, seq);
         if let Some(id) = message.id.as_deref() {
             t.client_ids.remove((message.from_key.as_str(), id))?;
@@ -126,7 +131,20 @@ fn forget_old_ids(t: &mut Tables, window: Duration, now_ms: u64) -> Result<bool,
                     t.client_ids.remove((message.from_key.as_str(), id))?;
                 }
             }
-            None => {}
+            // A change's id, remembered as long as a message's.
+            None => {
+                let change = t.changes.get(seq)?.map(|row| {
+                    let (_, ts, _, by_key, _, id) = row.value();
+                    (ts, by_key.to_owned(), id.to_owned())
+                });
+                match change {
+                    Some((ts, _, _)) if ts >= cutoff => break,
+                    Some((_, by_key, id)) if !id.is_empty() => {
+                        t.client_ids.remove((by_key.as_str(), id.as_str()))?;
+                    }
+                    _ => {}
+                }
+            }
         }
         seq += 1;
     }
@@ -158,6 +176,8 @@ pub fn forget_conversation(t: &mut Tables, conversation: &str) -> Result<u64, re
         if !id.is_empty() {
             t.client_ids.remove((from_key, id))?;
         }
+        drop(row);
+        forget_changes_of(t, seq, conversation)?;
     }
     t.trimmed.remove(conversation)?;
     Ok(seqs.len() as u64)
@@ -192,6 +212,8 @@ mod tests {
             },
             text: "hello".into(),
             id: Some(format!("c{n}")),
+            edited: None,
+            deleted: false,
         };
         Post {
             conn: Default::default(),

@@ -61,6 +61,22 @@ pub type MessageRow<'a> = (
 pub const CONVERSATIONS: TableDefinition<(&str, u64), ()> = TableDefinition::new("conversations");
 /// (sender's name_key, client id) → seq: retried messages are recognised.
 pub const CLIENT_IDS: TableDefinition<(&str, &str), u64> = TableDefinition::new("client_ids");
+/// seq of a change event → (the changed message's seq, ts, by, by's name_key, [`EDIT`] or
+/// [`DELETE`], client id or ""). An edit keeps no text: the message's row holds its current text,
+/// so a deletion that empties the row leaves no version behind (`changes.rs`).
+pub const CHANGES: TableDefinition<u64, ChangeRow<'static>> = TableDefinition::new("changes");
+/// A row of [`CHANGES`].
+pub type ChangeRow<'a> = (u64, u64, &'a str, &'a str, u8, &'a str);
+/// The kinds of change in a [`ChangeRow`].
+pub const EDIT: u8 = 1;
+pub const DELETE: u8 = 2;
+/// (conversation, seq of a change event) → (): each conversation's changes, for catch-up.
+pub const CONVERSATION_CHANGES: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("conversation_changes");
+/// (message's seq, seq of a change event to it) → (): its changes, removed with it.
+pub const CHANGES_OF: TableDefinition<(u64, u64), ()> = TableDefinition::new("changes_of");
+/// message's seq → (its last edit's ts or 0, its deletion's ts or 0).
+pub const REVISED: TableDefinition<u64, (u64, u64)> = TableDefinition::new("revised");
 /// conversation → the newest `seq` retention removed from it: a page that reaches the oldest kept
 /// message of that conversation says older ones existed (`truncated`).
 pub const TRIMMED: TableDefinition<&str, u64> = TableDefinition::new("trimmed");
@@ -69,7 +85,8 @@ pub const DISPLAY_NAMES: TableDefinition<&str, &str> = TableDefinition::new("dis
 /// (conversation, reader's name_key) → the `seq` they have read up to (`reads.rs`).
 pub const READ_POSITIONS: TableDefinition<(&str, &str), u64> =
     TableDefinition::new("read_positions");
-/// Small facts about the store itself: `schema` (the layout's version), `last_seq`.
+/// Small facts about the store itself: `schema` (the layout's version), `last_seq`,
+/// `first_seq`, `ids_from`.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// A store in memory only: nothing on disk, nothing survives (`--in-memory`).

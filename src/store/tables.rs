@@ -3,15 +3,16 @@
 //! Opening a redb table looks it up in the file's table of tables, and closing it writes its new
 //! root back. The `store` thread's write transaction for a group of requests (see `thread.rs`),
 //! and each of its sweeps (`sweep.rs`), opens every table once, in [`Tables::open`], and each
-//! request then writes through these handles: a group of a hundred messages opens twelve tables,
+//! request then writes through these handles: a group of a hundred messages opens eighteen tables,
 //! not six hundred. redb allows one open handle per table in a transaction, so every function that
 //! writes takes `&mut Tables`, never the transaction itself.
 
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::schema::{
-    CLIENT_IDS, CONVERSATIONS, DISPLAY_NAMES, DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow,
-    NAME_SKELETONS, READ_POSITIONS, ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
+    CHANGES, CHANGES_OF, CLIENT_IDS, CONVERSATION_CHANGES, CONVERSATIONS, ChangeRow, DISPLAY_NAMES,
+    DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow, NAME_SKELETONS, READ_POSITIONS, REVISED,
+    ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
 };
 
 /// Every table of the store, open in one write transaction (see `schema.rs` for what each
@@ -27,6 +28,10 @@ pub struct Tables<'txn> {
     pub messages: Table<'txn, u64, MessageRow<'static>>,
     pub conversations: Table<'txn, (&'static str, u64), ()>,
     pub client_ids: Table<'txn, (&'static str, &'static str), u64>,
+    pub changes: Table<'txn, u64, ChangeRow<'static>>,
+    pub conversation_changes: Table<'txn, (&'static str, u64), ()>,
+    pub changes_of: Table<'txn, (u64, u64), ()>,
+    pub revised: Table<'txn, u64, (u64, u64)>,
     pub trimmed: Table<'txn, &'static str, u64>,
     pub read_positions: Table<'txn, (&'static str, &'static str), u64>,
     pub display_names: Table<'txn, &'static str, &'static str>,
@@ -47,6 +52,10 @@ impl<'txn> Tables<'txn> {
             messages: txn.open_table(MESSAGES)?,
             conversations: txn.open_table(CONVERSATIONS)?,
             client_ids: txn.open_table(CLIENT_IDS)?,
+            changes: txn.open_table(CHANGES)?,
+            conversation_changes: txn.open_table(CONVERSATION_CHANGES)?,
+            changes_of: txn.open_table(CHANGES_OF)?,
+            revised: txn.open_table(REVISED)?,
             trimmed: txn.open_table(TRIMMED)?,
             read_positions: txn.open_table(READ_POSITIONS)?,
             display_names: txn.open_table(DISPLAY_NAMES)?,

@@ -23,7 +23,7 @@ use super::messages::{self, Stored};
 use super::retention::{self, Retention};
 use super::sweep::{self, Deadlines, Due, Sweeps};
 use super::tables::Tables;
-use super::{Change, Request, StoreError, ToCaller, accounts, profiles, reads, rooms};
+use super::{Change, Request, StoreError, ToCaller, accounts, changes, profiles, reads, rooms};
 use crate::auth::token::SessionId;
 use crate::end::SignOut;
 use crate::event::Event;
@@ -118,6 +118,9 @@ struct Aftermath {
     opened_session: bool,
     /// When the retention is next due, read in the transaction of a group with the hub's changes.
     retention: Option<Due>,
+    /// The group deleted a message's text: the pages that held it are scrubbed before anyone
+    /// is told (`Disk::scrub`).
+    scrub: bool,
 }
 
 /// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
@@ -152,6 +155,9 @@ fn commit_group(
     }
     let appended = match outcome {
         Ok(()) => {
+            if after.scrub {
+                disk.scrub();
+            }
             after.move_deadlines(deadlines, now, sweeps.session_expiry);
             after.appended()
         }
@@ -176,6 +182,10 @@ fn refused_posts(group: &[Request]) -> Option<Vec<Stored>> {
         Change::Post(post) => Some(Stored::Failed {
             conn: post.conn,
             id: post.message.id.clone(),
+        }),
+        Change::Revise(revise) => Some(Stored::Failed {
+            conn: revise.conn,
+            id: revise.id.clone(),
         }),
         Change::Room(_) | Change::Read(_) | Change::Profile(_) => None,
     });
@@ -282,6 +292,20 @@ fn apply(
                         })
                     }
                     Change::Post(post) => after.stored.push(messages::append(t, post)?),
+                    Change::Revise(revise) if posts == Posts::Refuse => {
+                        after.stored.push(Stored::Failed {
+                            conn: revise.conn,
+                            id: revise.id,
+                        })
+                    }
+                    Change::Revise(revise) => {
+                        let stored = changes::revise(t, revise)?;
+                        after.scrub |= matches!(
+                            &stored,
+                            Stored::Changed { event, .. } if event.kind == changes::Kind::Deleted
+                        );
+                        after.stored.push(stored);
+                    }
                 }
             }
         }
@@ -346,6 +370,9 @@ fn failed(stored: Stored) -> Stored {
             conn,
             id: message.id,
         },
+        Stored::Changed { conn, event } | Stored::ChangedAgain { conn, event } => {
+            Stored::Failed { conn, id: event.id }
+        }
         failed => failed,
     }
 }

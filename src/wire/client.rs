@@ -71,6 +71,12 @@ pub enum ClientFrame {
         target: Target,
         seq: u64,
     },
+    /// A new text for message `seq`, or (`text: None`) its deletion.
+    Revise {
+        seq: u64,
+        text: Option<String>,
+        id: Option<String>,
+    },
     /// Asks for the messages of a conversation before `before` (the newest when `None`).
     History {
         target: Target,
@@ -107,17 +113,14 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
             target: target(&fields, "to")?,
         }),
         "history" => parse_history(&fields),
+        "edit" => parse_revise(&fields, Some(max_text)),
+        "delete" => parse_revise(&fields, None),
         "profile" => Ok(ClientFrame::Profile {
             display_name: display_name::parse(required_str(&fields, "display_name")?)?,
         }),
         "read" => Ok(ClientFrame::Read {
             target: target(&fields, "with")?,
-            seq: fields.get("seq").and_then(Value::as_u64).ok_or_else(|| {
-                WireError::new(
-                    ErrorCode::BadJson,
-                    "seq must be a whole number (a message's seq)",
-                )
-            })?,
+            seq: seq(&fields)?,
         }),
         other => Err(WireError::new(
             ErrorCode::UnknownType,
@@ -142,6 +145,28 @@ fn parse_dm(fields: &Map<String, Value>, max_text: usize) -> Result<ClientFrame,
     let to = user(fields, "to").map_err(|e| e.for_id(id.clone()))?;
     let text = parse_text(fields, max_text).map_err(|e| e.for_id(id.clone()))?;
     Ok(ClientFrame::Dm { to, text, id })
+}
+
+/// The `seq` a frame names: a message's.
+fn seq(fields: &Map<String, Value>) -> Result<u64, WireError> {
+    fields.get("seq").and_then(Value::as_u64).ok_or_else(|| {
+        let why = "seq must be a whole number (a message's seq)";
+        WireError::new(ErrorCode::BadJson, why)
+    })
+}
+
+/// `edit` (with the text rules of `send`, `max_text` given) or `delete` (`None`).
+fn parse_revise(
+    fields: &Map<String, Value>,
+    max_text: Option<usize>,
+) -> Result<ClientFrame, WireError> {
+    let id = parse_id(fields)?;
+    let seq = seq(fields).map_err(|e| e.for_id(id.clone()))?;
+    let text = max_text
+        .map(|max| parse_text(fields, max))
+        .transpose()
+        .map_err(|e| e.for_id(id.clone()))?;
+    Ok(ClientFrame::Revise { seq, text, id })
 }
 
 fn parse_history(fields: &Map<String, Value>) -> Result<ClientFrame, WireError> {

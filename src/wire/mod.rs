@@ -54,6 +54,11 @@ pub enum ErrorCode {
     DailyLimit,
     BadDisplayName,
     DisplayNameTaken,
+    /// An `edit` or `delete` named a message that does not exist, is deleted, is not a message
+    /// (a change's seq) or is not visible to the asker: one answer for all four.
+    NoSuchMessage,
+    /// An `edit` or `delete` of a message that is not yours, or whose edit window has passed.
+    NotAllowed,
 }
 
 impl fmt::Display for ErrorCode {

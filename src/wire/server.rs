@@ -55,9 +55,48 @@ pub enum ServerFrame<'a> {
         /// The recipient, for a private message.
         #[serde(skip_serializing_if = "Option::is_none")]
         to: Option<&'a str>,
+        /// Absent from a deleted message's stub.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<&'a str>,
+        ts: u64,
+        /// When it was last edited, if it was (history pages and replays: messages as they are).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        edited: Option<u64>,
+        /// A deleted message's stub, which keeps its place in history.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        deleted: bool,
+        /// The sender's id, on the sending connection's copy only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+    },
+    /// Message `target` has a new text: a change event, with its own `seq`.
+    Edited {
+        seq: u64,
+        target: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<&'a str>,
+        /// The message's author.
+        from: &'a str,
+        /// Who changed it.
+        by: &'a str,
         text: &'a str,
         ts: u64,
-        /// The sender's id, on the sending connection's copy only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+    },
+    /// Message `target` was deleted: a change event, with its own `seq`.
+    Deleted {
+        seq: u64,
+        target: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<&'a str>,
+        from: &'a str,
+        by: &'a str,
+        ts: u64,
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<&'a str>,
     },
@@ -195,7 +234,9 @@ mod tests {
             from: "alice",
             room: Some("general"),
             to: None,
-            text: "hello",
+            text: Some("hello"),
+            edited: None,
+            deleted: false,
             ts: 5,
             id: None,
         };
@@ -208,7 +249,9 @@ mod tests {
             from: "alice",
             room: None,
             to: Some("bob"),
-            text: "psst",
+            text: Some("psst"),
+            edited: None,
+            deleted: false,
             ts: 6,
             id: Some("c2"),
         };
