@@ -6,9 +6,12 @@
 
 mod common;
 
+use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Client, TestServer, open, register, start_accounts, start_in, unpaced};
+use common::{
+    Binary, Client, TempDir, TestServer, open, open_at, register, start_accounts, start_in, unpaced,
+};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse";
@@ -389,4 +392,60 @@ fn retention_takes_changes_with_their_messages() {
         }
     }
     assert_eq!(targets, vec![json!(second); 4]);
+}
+
+// SIGKILL in the middle of a burst of edits, some committed and not yet acknowledged: after the
+// restart, retrying every edit with its id (and another text) applies each exactly once.
+#[test]
+fn a_crash_between_commit_and_acknowledgement_applies_no_edit_twice() {
+    const EDITS: usize = 40;
+    let flags = ["--send-rate", "100000", "--send-burst", "100000"];
+    let server = Binary::accounts(TempDir::new(), &flags, Stdio::null());
+    let token = server.register("alice");
+    let mut alice = server.join(&token);
+    let targets: Vec<u64> = (0..EDITS)
+        .map(|i| {
+            alice.post(&format!("draft {i}"), &format!("m{i}"))["seq"]
+                .as_u64()
+                .expect("a seq")
+        })
+        .collect();
+    for (i, seq) in targets.iter().enumerate() {
+        alice.send_json(
+            json!({"type": "edit", "seq": seq, "text": format!("edit {i}"), "id": format!("e{i}")}),
+        );
+    }
+    let data = server.crash(); // the edits are on their way: some stored, none read back
+    let server = Binary::accounts(data, &flags, Stdio::null());
+    let mut alice = server.join(&token);
+    for (i, seq) in targets.iter().enumerate() {
+        let edit = json!({"type": "edit", "seq": seq, "text": format!("retry {i}"), "id": format!("e{i}")});
+        let answered = answer(&mut alice, edit);
+        assert_eq!(
+            (&answered["type"], &answered["target"]),
+            (&json!("edited"), &json!(seq)),
+            "{answered}"
+        );
+    }
+    let since = *targets.last().expect("messages");
+    let mut late = open_at(
+        &server.ws,
+        &format!("/?since={since}"),
+        &[("Authorization", &format!("Bearer {token}"))],
+    )
+    .expect("handshake");
+    assert_eq!(late.recv()["type"], "welcome");
+    let mut ids = Vec::new();
+    loop {
+        let frame = late.recv();
+        match frame["type"].as_str() {
+            Some("caught_up") => break,
+            Some("edited") => ids.push(frame["id"].as_str().expect("its id").to_owned()),
+            _ => {}
+        }
+    }
+    ids.sort();
+    let mut expected: Vec<String> = (0..EDITS).map(|i| format!("e{i}")).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "every edit stored once");
 }

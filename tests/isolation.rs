@@ -1,7 +1,7 @@
 //! A property test of membership: under many random interleavings of connect, disconnect, join,
-//! leave and send across users with several tabs, every connection receives exactly the messages
-//! of the rooms its user was a member of when each was sent: nothing from elsewhere, nothing
-//! missing. Each step waits for its confirmation, so the model knows the membership at every
+//! leave, send, edit and delete across users with several tabs, every connection receives exactly
+//! the messages and changes of the rooms its user was a member of when each was made: nothing
+//! from elsewhere, nothing missing. Each step waits for its confirmation, so the model knows the membership at every
 //! message; the sequences come from a fixed-seed generator, so a failure can be replayed.
 
 mod common;
@@ -45,14 +45,16 @@ impl Tab {
             let frame = self.client.recv();
             match frame["type"].as_str() {
                 Some("rooms") => return,
-                Some("message") => self.note(&frame),
+                Some("message" | "edited" | "deleted") => self.note(&frame),
                 _ => {}
             }
         }
     }
 
     fn note(&mut self, frame: &Value) {
-        let seq = frame["seq"].as_u64().expect("a message has a seq");
+        let seq = frame["seq"]
+            .as_u64()
+            .expect("a message or change has a seq");
         assert!(self.received.insert(seq), "seq {seq} arrived twice");
     }
 
@@ -61,7 +63,7 @@ impl Tab {
         self.client.send_json(frame);
         loop {
             let frame = self.client.recv();
-            if frame["type"] == "message" {
+            if ["message", "edited", "deleted"].contains(&frame["type"].as_str().unwrap_or("")) {
                 self.note(&frame);
             }
             if answers(&frame) {
@@ -97,12 +99,15 @@ fn run(seed: u64) {
         ROOMS.iter().map(|r| (*r, BTreeSet::new())).collect();
     members.get_mut("general").unwrap().extend(0..USERS);
     let mut tabs: Vec<Tab> = Vec::new();
+    // Every message sent and not deleted: (author, room, seq).
+    let mut sent: Vec<(usize, &str, u64)> = Vec::new();
     let mut random = Random(seed);
     for step in 0..STEPS {
         let user = random.below(USERS);
         let room = ROOMS[random.below(ROOMS.len())];
         let user_tabs: Vec<usize> = (0..tabs.len()).filter(|&t| tabs[t].user == user).collect();
-        match random.below(6) {
+        let own: Vec<usize> = (0..sent.len()).filter(|&i| sent[i].0 == user).collect();
+        match random.below(8) {
             0 if user_tabs.len() < MAX_TABS => {
                 let (client, _) = Client::join_as(&server, &tokens[user]);
                 tabs.push(Tab {
@@ -127,6 +132,31 @@ fn run(seed: u64) {
                 tabs[user_tabs[0]].ask(frame, |f| f["type"] == "left" && f["room"] == room);
                 members.get_mut(room).unwrap().remove(&user);
             }
+            // An edit or a deletion of one of the user's messages: it reaches the members of
+            // the message's room now, or is refused like a message that does not exist if the
+            // user is no longer among them.
+            kind @ (4 | 5) if !user_tabs.is_empty() && !own.is_empty() => {
+                let at = own[random.below(own.len())];
+                let (_, room, target) = sent[at];
+                let id = format!("c{step}");
+                let frame = match kind {
+                    4 => json!({"type": "edit", "seq": target, "text": id, "id": id}),
+                    _ => json!({"type": "delete", "seq": target, "id": id}),
+                };
+                let answer = tabs[user_tabs[0]].ask(frame, |f| f["id"] == id);
+                if !members[room].contains(&user) {
+                    assert_eq!(answer["code"], "no_such_message", "seed {seed}: {answer}");
+                    continue;
+                }
+                assert_ne!(answer["type"], "error", "seed {seed}: {answer}");
+                let seq = answer["seq"].as_u64().unwrap();
+                for tab in tabs.iter_mut().filter(|t| members[room].contains(&t.user)) {
+                    tab.expected.insert(seq);
+                }
+                if kind == 5 {
+                    sent.remove(at);
+                }
+            }
             _ if !user_tabs.is_empty() && members[room].contains(&user) => {
                 let id = format!("s{step}");
                 let frame = json!({"type": "send", "room": room, "text": id, "id": id});
@@ -135,6 +165,7 @@ fn run(seed: u64) {
                 for tab in tabs.iter_mut().filter(|t| members[room].contains(&t.user)) {
                     tab.expected.insert(seq);
                 }
+                sent.push((user, room, seq));
             }
             _ => {}
         }
@@ -147,7 +178,7 @@ fn run(seed: u64) {
 
 // Three fixed interleavings of 150 steps each.
 #[test]
-fn nobody_ever_receives_a_message_of_a_room_they_were_not_in() {
+fn nobody_ever_receives_a_message_or_change_of_a_room_they_were_not_in() {
     for seed in [0x5EED_0001, 0xC0FF_EE42, 0x0BAD_CAFE] {
         run(seed);
     }
