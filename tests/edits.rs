@@ -6,53 +6,15 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::{
-    Binary, Client, TempDir, TestServer, open, open_at, register, start_accounts, start_in, unpaced,
+    Client, TestServer, answer_after, delete, edit, open, post_to, register, replayed,
+    start_accounts, start_in, unpaced,
 };
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse";
-
-/// Sends `frame` (with `id`) and returns the answer that names that id: the event or the error.
-fn answer(client: &mut Client, frame: Value) -> Value {
-    answer_after(client, frame).0
-}
-
-/// The same, with the frames that came before the answer.
-fn answer_after(client: &mut Client, frame: Value) -> (Value, Vec<Value>) {
-    let id = frame["id"].clone();
-    client.send_json(frame);
-    let mut before = Vec::new();
-    loop {
-        let reply = client.recv();
-        if reply["id"] == id {
-            return (reply, before);
-        }
-        before.push(reply);
-    }
-}
-
-/// Posts `text` to `room` and returns its seq.
-fn post(client: &mut Client, room: &str, text: &str, id: &str) -> u64 {
-    let sent = json!({"type": "send", "room": room, "text": text, "id": id});
-    let ack = answer(client, sent);
-    assert_eq!(ack["type"], "message", "{ack}");
-    ack["seq"].as_u64().expect("a seq")
-}
-
-fn edit(client: &mut Client, seq: u64, text: &str, id: &str) -> Value {
-    answer(
-        client,
-        json!({"type": "edit", "seq": seq, "text": text, "id": id}),
-    )
-}
-
-fn delete(client: &mut Client, seq: u64, id: &str) -> Value {
-    answer(client, json!({"type": "delete", "seq": seq, "id": id}))
-}
 
 /// `create` or `join` `room`, once the server says so (others' `joined` in general may come first).
 fn enter(client: &mut Client, how: &str, room: &str) {
@@ -103,7 +65,7 @@ fn changes_reach_the_audience_of_the_message_and_nobody_else() {
     enter(&mut alice, "create", "math");
     enter(&mut bob, "join", "math");
 
-    let seq = post(&mut alice, "math", "the answer is 41", "m1");
+    let seq = post_to(&mut alice, "math", "the answer is 41", "m1");
     let edited = edit(&mut alice, seq, "the answer is 42", "e1");
     assert_eq!(edited["type"], "edited", "{edited}");
     let event_seq = edited["seq"].as_u64().expect("a seq of its own");
@@ -145,8 +107,8 @@ fn the_rules_of_who_may_change_what() {
     let (_, mut alice) = person(&server, "alice");
     let (_, mut bob) = person(&server, "bob");
     enter(&mut alice, "create", "secret");
-    let in_general = post(&mut alice, "general", "hello all", "m1");
-    let in_secret = post(&mut alice, "secret", "just me", "m2");
+    let in_general = post_to(&mut alice, "general", "hello all", "m1");
+    let in_secret = post_to(&mut alice, "secret", "just me", "m2");
 
     let not_yours = edit(&mut bob, in_general, "bob was here", "b1");
     assert_eq!(
@@ -202,7 +164,7 @@ fn the_rules_of_who_may_change_what() {
 fn a_retried_change_is_recognised_across_a_restart() {
     let server = server_with_window(Duration::from_secs(600));
     let (alice_token, mut alice) = person(&server, "alice");
-    let seq = post(&mut alice, "general", "tpyo", "m1");
+    let seq = post_to(&mut alice, "general", "tpyo", "m1");
     let first = edit(&mut alice, seq, "typo", "e1");
     let again = edit(&mut alice, seq, "something else entirely", "e1");
     assert_eq!(again, first, "the stored event, whatever the retry's text");
@@ -228,15 +190,15 @@ fn history_and_catch_up_show_messages_as_they_are_now() {
     let server = server_with_window(Duration::from_secs(600));
     let (_, mut alice) = person(&server, "alice");
     let (bob_token, mut bob) = person(&server, "bob");
-    let kept = post(&mut alice, "general", "first", "m1");
-    let gone = post(&mut alice, "general", "oops", "m2");
+    let kept = post_to(&mut alice, "general", "first", "m1");
+    let gone = post_to(&mut alice, "general", "oops", "m2");
     let point = recv_change_seq(&mut bob, gone);
     drop(bob); // bob is away from here on
 
     let edit_kept = edit(&mut alice, kept, "first, edited", "e1");
     let edit_gone = edit(&mut alice, gone, "oops, edited", "e2");
     let delete_gone = delete(&mut alice, gone, "d1");
-    let later = post(&mut alice, "general", "later", "m3");
+    let later = post_to(&mut alice, "general", "later", "m3");
     let edit_later = edit(&mut alice, later, "later, edited", "e3");
 
     let page = history(&mut alice, "general");
@@ -263,15 +225,7 @@ fn history_and_catch_up_show_messages_as_they_are_now() {
     )
     .expect("handshake");
     assert_eq!(bob.recv()["type"], "welcome");
-    let mut replayed = Vec::new();
-    loop {
-        let frame = bob.recv();
-        match frame["type"].as_str() {
-            Some("caught_up") => break,
-            Some("message" | "edited" | "deleted") => replayed.push(frame),
-            _ => {}
-        }
-    }
+    let replayed = replayed(&mut bob);
     let seqs: Vec<_> = replayed.iter().map(|f| f["seq"].clone()).collect();
     // The edit of `gone` is left out: it was deleted since, and its deletion follows.
     assert_eq!(
@@ -304,148 +258,4 @@ fn recv_change_seq(bob: &mut Client, seq: u64) -> u64 {
             return seq;
         }
     }
-}
-
-// Once the deletion is acknowledged, no version of the text is anywhere in the store's file.
-#[test]
-fn a_deleted_message_leaves_no_version_of_its_text_on_disk() {
-    let server = server_with_window(Duration::from_secs(600));
-    let (_, mut alice) = person(&server, "alice");
-    for i in 0..50 {
-        post(
-            &mut alice,
-            "general",
-            &format!("filler message {i}"),
-            &format!("f{i}"),
-        );
-    }
-    let versions = [
-        "zebra-quartz-0001",
-        "zebra-quartz-0002",
-        "zebra-quartz-0003",
-    ];
-    let seq = post(&mut alice, "general", versions[0], "m1");
-    edit(&mut alice, seq, versions[1], "e1");
-    edit(&mut alice, seq, versions[2], "e2");
-    post(&mut alice, "general", "a later message", "m2");
-    let file = server.data.path().join("threadchat.redb");
-    let bytes = std::fs::read(&file).expect("the store file");
-    assert!(contains(&bytes, versions[2]), "the current text is stored");
-    assert_eq!(delete(&mut alice, seq, "d1")["type"], "deleted");
-    let bytes = std::fs::read(&file).expect("the store file");
-    for version in versions {
-        assert!(!contains(&bytes, version), "{version} is still in the file");
-    }
-    assert!(contains(&bytes, "a later message"), "the rest is kept");
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
-
-// `--history-messages` counts messages, not changes; retention takes a message's changes with it.
-#[test]
-fn retention_takes_changes_with_their_messages() {
-    let server = start_accounts(|config| {
-        unpaced(config);
-        config.history.max_messages = Some(3);
-    });
-    let (_, mut alice) = person(&server, "alice");
-    let oldest = post(&mut alice, "general", "one", "m1");
-    let second = post(&mut alice, "general", "two", "m2");
-    for i in 0..4 {
-        edit(
-            &mut alice,
-            second,
-            &format!("two, take {i}"),
-            &format!("e{i}"),
-        );
-    }
-    edit(&mut alice, oldest, "one, edited", "e9");
-    post(&mut alice, "general", "three", "m3");
-    // Three messages and five changes: nothing goes, the changes do not count.
-    let page = history(&mut alice, "general");
-    assert_eq!(page.len(), 3, "{page:?}");
-    post(&mut alice, "general", "four", "m4");
-    common::wait_until("the oldest message to go", || {
-        history(&mut alice, "general").len() == 3
-    });
-    let page = history(&mut alice, "general");
-    assert!(page.iter().all(|m| m["seq"] != oldest));
-    // Its edit went with it: a catch-up from before it brings no change to it.
-    let token = register(&server, "bob", PASSWORD);
-    let mut bob = open(
-        &server,
-        "/?since=1",
-        &[("Authorization", &format!("Bearer {token}"))],
-    )
-    .expect("handshake");
-    let mut targets = Vec::new();
-    loop {
-        let frame = bob.recv();
-        match frame["type"].as_str() {
-            Some("caught_up") => break,
-            Some("edited" | "deleted") => targets.push(frame["target"].clone()),
-            _ => {}
-        }
-    }
-    assert_eq!(targets, vec![json!(second); 4]);
-}
-
-// SIGKILL in the middle of a burst of edits, some committed and not yet acknowledged: after the
-// restart, retrying every edit with its id (and another text) applies each exactly once.
-#[test]
-fn a_crash_between_commit_and_acknowledgement_applies_no_edit_twice() {
-    const EDITS: usize = 40;
-    let flags = ["--send-rate", "100000", "--send-burst", "100000"];
-    let server = Binary::accounts(TempDir::new(), &flags, Stdio::null());
-    let token = server.register("alice");
-    let mut alice = server.join(&token);
-    let targets: Vec<u64> = (0..EDITS)
-        .map(|i| {
-            alice.post(&format!("draft {i}"), &format!("m{i}"))["seq"]
-                .as_u64()
-                .expect("a seq")
-        })
-        .collect();
-    for (i, seq) in targets.iter().enumerate() {
-        alice.send_json(
-            json!({"type": "edit", "seq": seq, "text": format!("edit {i}"), "id": format!("e{i}")}),
-        );
-    }
-    let data = server.crash(); // the edits are on their way: some stored, none read back
-    let server = Binary::accounts(data, &flags, Stdio::null());
-    let mut alice = server.join(&token);
-    for (i, seq) in targets.iter().enumerate() {
-        let edit = json!({"type": "edit", "seq": seq, "text": format!("retry {i}"), "id": format!("e{i}")});
-        let answered = answer(&mut alice, edit);
-        assert_eq!(
-            (&answered["type"], &answered["target"]),
-            (&json!("edited"), &json!(seq)),
-            "{answered}"
-        );
-    }
-    let since = *targets.last().expect("messages");
-    let mut late = open_at(
-        &server.ws,
-        &format!("/?since={since}"),
-        &[("Authorization", &format!("Bearer {token}"))],
-    )
-    .expect("handshake");
-    assert_eq!(late.recv()["type"], "welcome");
-    let mut ids = Vec::new();
-    loop {
-        let frame = late.recv();
-        match frame["type"].as_str() {
-            Some("caught_up") => break,
-            Some("edited") => ids.push(frame["id"].as_str().expect("its id").to_owned()),
-            _ => {}
-        }
-    }
-    ids.sort();
-    let mut expected: Vec<String> = (0..EDITS).map(|i| format!("e{i}")).collect();
-    expected.sort();
-    assert_eq!(ids, expected, "every edit stored once");
 }

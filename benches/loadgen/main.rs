@@ -3,7 +3,7 @@
 //!
 //! Run as `cargo bench --bench loadgen -- [quick] [SCENARIO...]` after `cargo build --release`.
 //! Scenarios: `idle`, `fanout`, `saturate`, `stuck`, `connections`, `rooms`, `joinstorm`,
-//! `reconnect`, `startup` (all when none is named).
+//! `reconnect`, `startup`, `edits` (all when none is named).
 //! Environment: `THREADCHAT_BIN` (default `target/release/threadchat`), `BENCH_RUNS` (runs per
 //! scenario; default 3, 1 in quick mode), `BENCH_QUICK=1` (same as the `quick` argument: shorter
 //! scenarios, for a try in a minute or two).
@@ -24,6 +24,7 @@
 
 mod common;
 mod connections;
+mod edits;
 mod fanout;
 mod fleet;
 mod history;
@@ -44,7 +45,7 @@ use report::{Setting, Variant};
 use serde_json::json;
 use std::process::{Command, ExitCode};
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "idle",
     "fanout",
     "saturate",
@@ -54,6 +55,7 @@ const SCENARIOS: [&str; 9] = [
     "joinstorm",
     "reconnect",
     "startup",
+    "edits",
 ];
 /// Open files the generator needs: 10,000 clients plus its own few, with room to spare.
 const NOFILE: u64 = 20_000;
@@ -235,6 +237,7 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
         )
     };
     let startup_n: u64 = if q { 100_000 } else { 1_000_000 };
+    let edit_rounds: usize = if q { 100 } else { 500 };
     vec![
         (
             v(
@@ -303,6 +306,13 @@ fn plan(ctx: &Ctx) -> Vec<(Variant, Job)> {
         (
             v("startup", vec![("messages", json!(startup_n))]),
             Box::new(move |c| history::startup(c, startup_n)),
+        ),
+        (
+            v(
+                "edits",
+                vec![("clients", json!(100)), ("rounds", json!(edit_rounds))],
+            ),
+            Box::new(move |c| edits::run(c, 100, edit_rounds)),
         ),
     ]
 }

@@ -6,7 +6,7 @@
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
 //!   binary run as a user runs it, and `binary_chat` accounts and chat on it; `stderr`: its log,
 //!   collected as it is written; `tmpfs`: a small filesystem to fill; `bound`: clients from
-//!   another loopback address.
+//!   another loopback address; `changes`: edits and deletions.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
@@ -14,6 +14,7 @@
 mod binary;
 mod binary_chat;
 mod bound;
+mod changes;
 mod http;
 mod marker;
 mod stderr;
@@ -29,6 +30,7 @@ use std::time::{Duration, Instant};
 pub use binary::Binary;
 pub use binary_chat::PASSWORD;
 pub use bound::*;
+pub use changes::*;
 pub use http::*;
 pub use marker::*;
 pub use stderr::Stderr;
