@@ -49,6 +49,11 @@ fn a_deleted_message_leaves_no_version_of_its_text_on_disk() {
     edit(&mut alice, seq, versions[1], "e1");
     edit(&mut alice, seq, versions[2], "e2");
     post_to(&mut alice, "general", "a later message", "m2");
+    // Enough after it that its pages sit in the middle of the file, not at its end.
+    for i in 0..300 {
+        let text = format!("later filler {i} {}", "x".repeat(i % 200));
+        post_to(&mut alice, "general", &text, &format!("l{i}"));
+    }
     let file = server.data.path().join("threadchat.redb");
     let bytes = std::fs::read(&file).expect("the store file");
     assert!(contains(&bytes, versions[2]), "the current text is stored");
