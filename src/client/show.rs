@@ -35,6 +35,20 @@ pub fn frame(frame: &Value, me: &str) -> Vec<String> {
     match frame["type"].as_str().unwrap_or_default() {
         "welcome" => vec![welcome(frame)],
         "message" => message(frame, me),
+        // A change to a message: shown as a line of its own, since what was printed stays.
+        "edited" => {
+            let mut lines = message(frame, me);
+            if let Some(first) = lines.first_mut() {
+                *first = format!("{first} (edited)");
+            }
+            lines
+        }
+        "deleted" => vec![format!(
+            "{time} {} {} deleted a message of {}",
+            place(frame, me),
+            field("by"),
+            field("from")
+        )],
         "joined" => vec![format!(
             "{time} #{} {} joined",
             field("room"),
@@ -87,18 +101,27 @@ fn welcome(frame: &Value) -> String {
 /// side); further lines of the text indented below.
 fn message(frame: &Value, me: &str) -> Vec<String> {
     let from = frame["from"].as_str().unwrap_or("?");
-    let place = match (frame["room"].as_str(), frame["to"].as_str()) {
-        (Some(room), _) => format!("#{}", clean(room)),
-        (None, Some(to)) if from == me => format!("@{}", clean(to)),
-        (None, _) => format!("@{}", clean(from)),
-    };
+    let place = place(frame, me);
     let time = clock(frame["ts"].as_u64());
-    let text = frame["text"].as_str().unwrap_or_default();
+    let text = match frame["deleted"] == true {
+        true => "(message deleted)",
+        false => frame["text"].as_str().unwrap_or_default(),
+    };
     let mut lines = text.split('\n').map(|line| escape(line, |c| c == '\t'));
     let first = lines.next().unwrap_or_default();
     let mut out = vec![format!("{time} {place} {}: {first}", clean(from))];
     out.extend(lines.map(|line| format!("    {line}")));
     out
+}
+
+/// Where a message (or a change to one) is: `#room`, or `@other` for a private conversation.
+fn place(frame: &Value, me: &str) -> String {
+    let from = frame["from"].as_str().unwrap_or("?");
+    match (frame["room"].as_str(), frame["to"].as_str()) {
+        (Some(room), _) => format!("#{}", clean(room)),
+        (None, Some(to)) if from == me => format!("@{}", clean(to)),
+        (None, _) => format!("@{}", clean(from)),
+    }
 }
 
 /// `title a, b, c`, each entry made by `entry`; `(none)` for an empty page.
@@ -169,6 +192,25 @@ mod tests {
         let dm = json!({"type":"message","from":"alice","to":"bob","text":"psst","ts":0});
         assert_eq!(frame(&dm, "alice"), ["00:00:00 @bob alice: psst"]);
         assert_eq!(frame(&dm, "bob"), ["00:00:00 @alice alice: psst"]);
+    }
+
+    #[test]
+    fn changes_are_shown_as_lines_of_their_own() {
+        let edited = json!({"type":"edited","seq":9,"target":2,"from":"bob","by":"bob","room":"math","text":"fixed","ts":45_296_000});
+        assert_eq!(
+            frame(&edited, "alice"),
+            ["12:34:56 #math bob: fixed (edited)"]
+        );
+        let deleted = json!({"type":"deleted","seq":10,"target":2,"from":"bob","by":"bob","to":"alice","ts":45_296_000});
+        assert_eq!(
+            frame(&deleted, "alice"),
+            ["12:34:56 @bob bob deleted a message of bob"]
+        );
+        let stub = json!({"type":"message","seq":2,"from":"bob","room":"math","ts":45_296_000,"deleted":true});
+        assert_eq!(
+            frame(&stub, "alice"),
+            ["12:34:56 #math bob: (message deleted)"]
+        );
     }
 
     #[test]
