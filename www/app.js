@@ -19,6 +19,7 @@
 //   pending.js       the outbox, kept in localStorage until the server acknowledges
 //   typing.js        "alice is typing…", both ways
 //   composer.js      the message box; limit.js words its length, drafts.js keeps its drafts
+//   edits.js         editing and deleting your messages; message-menu.js, their menu and dialog
 //   storage.js       what is remembered between visits
 //   view.js          the screens, the header, the banner
 //
@@ -33,6 +34,7 @@ import * as api from './api.js';
 import * as account from './account.js';
 import * as chat from './chat.js';
 import * as composer from './composer.js';
+import * as edits from './edits.js';
 import * as link from './link.js';
 import * as me from './me.js';
 import * as menu from './menu.js';
@@ -47,11 +49,17 @@ let conn = null; // the current ChatConnection, or null when signed out
 let accounts = false; // /api/info's `accounts`: false under --guests (and from servers before it)
 let signingOut = false; // our own sign-out is under way: the server's "signed out" is expected
 
+/** The server's facts (/api/info, read again at each connection): the limits the page follows. */
+function useInfo(info) {
+  composer.useInfo(info);
+  edits.useInfo(info);
+}
+
 /** Opens a connection as you (the session cookie says who, with accounts; a guest's name else). */
 function connect() {
   conn?.close();
   conn = new ChatConnection(accounts ? null : me.myName(), {
-    onFrame: chat.onFrame, onState, onRefused, onInfo: composer.useInfo, since: chat.sinceForConnection,
+    onFrame: chat.onFrame, onState, onRefused, onInfo: useInfo, since: chat.sinceForConnection,
   });
   link.use(conn);
   conn.start();
@@ -196,7 +204,7 @@ async function start() {
     view.showBanner(`Cannot reach the server (${err.message}).`, 'Try again', start);
     return;
   }
-  composer.useInfo(info);
+  useInfo(info);
   accounts = info.accounts === true;
   view.useAccounts(accounts);
   view.setStatus('offline', accounts ? 'Not signed in' : 'Not joined');

@@ -14,6 +14,7 @@
 
 import * as attention from './attention.js';
 import * as conversations from './conversations.js';
+import * as edits from './edits.js';
 import * as history from './history.js';
 import * as link from './link.js';
 import * as me from './me.js';
@@ -63,6 +64,8 @@ export function onFrame(frame) {
   switch (frame.type) {
     case 'welcome': return onWelcome(frame);
     case 'message': return onMessage(frame, true);
+    case 'edited':
+    case 'deleted': return onChange(frame);
     case 'caught_up': return onCaughtUp(frame);
     case 'history': return history.onHistory(frame);
     case 'joined': return onMembership(frame, true);
@@ -141,7 +144,7 @@ function ready({ holes }) {
 
 /** Your outbox after a reload: shown in its conversations, pending or failed as it was. */
 function restorePending() {
-  for (const entry of pending.all()) {
+  for (const entry of pending.all().filter((e) => !e.change)) {
     conversations.ensure(entry.kind, entry.name);
     messages.addPending(conversations.keyOf(entry.kind, entry.name), entry, me.myName());
   }
@@ -174,6 +177,14 @@ function onMessage(frame, live) {
 }
 
 history.configure({ onMessage: (frame) => onMessage(frame, false) });
+
+/** An edit or a deletion of a message (live, or in a replay): its seq counts like a message's. */
+function onChange(frame) {
+  const target = conversations.targetOf(frame);
+  if (!target || !Number.isSafeInteger(frame.seq) || !Number.isSafeInteger(frame.target)) return;
+  storage.advanceSince(me.accountName(), frame.seq);
+  edits.apply(conversations.keyOf(target.kind, target.name), frame);
+}
 
 function onMembership(frame, joined) {
   if (typeof frame.room !== 'string' || typeof frame.user !== 'string') return;
@@ -228,8 +239,9 @@ function onError(frame) {
   const why = sentence(frame.message) || `The server refused that (${frame.code}).`;
   if (profile.REFUSALS.has(frame.code) && profile.refused(why)) return;
   if (typeof frame.id === 'string') {
-    const entry = pending.markFailed(frame.id, why);
-    if (entry) messages.fail(conversations.keyOf(entry.kind, entry.name), frame.id, why);
+    const entry = pending.get(frame.id);
+    if (entry?.change) return edits.refused(entry, why);
+    if (pending.markFailed(frame.id, why)) messages.fail(conversations.keyOf(entry.kind, entry.name), frame.id, why);
     return;
   }
   if (rooms.expectsAnswer() && rooms.ROOM_ERRORS.has(frame.code)) return rooms.showError(why);

@@ -11,6 +11,9 @@
 // here. While you type, `typing` notices go out (typing.js decides how often). Control characters
 // (pasted from a terminal, say) are invisible and the server refuses them, so they are dropped.
 // Each conversation has its own draft (drafts.js): opening another puts its draft in the box.
+// Editing one of your messages happens here too (edits.js starts it: ↑ in an empty box, or Edit
+// in a message's menu): the box holds its text, a line says so, Send says Save, Enter saves and
+// Escape puts the draft back.
 
 import * as conversations from './conversations.js';
 import * as drafts from './drafts.js';
@@ -28,6 +31,33 @@ const textInput = document.getElementById('text');
 
 let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
 let shownKey = null; // the conversation whose draft is in the box, or null
+let editing = null; // { key, seq, original, draft } while a message of yours is being edited
+let handlers = { editLast() { return false; }, save() {} };
+
+/** editLast(key): ↑ in an empty box, true if it began an edit; save(editing, text): Save. */
+export function configure(given) {
+  handlers = { ...handlers, ...given };
+}
+
+/** Begins editing your message `seq` of `key`, whose text is `original`. */
+export function beginEdit(key, seq, original) {
+  if (key !== shownKey) return;
+  if (!editing) editing = { key, seq, original, draft: textInput.value };
+  Object.assign(editing, { seq, original });
+  setText(original);
+  view.setEditing(true);
+  textInput.focus();
+  textInput.setSelectionRange(original.length, original.length);
+}
+
+/** Stops editing; the draft that was in the box comes back. */
+export function endEdit() {
+  if (!editing) return;
+  const { draft } = editing;
+  editing = null;
+  view.setEditing(false);
+  setText(draft);
+}
 
 /** The server's facts (from /api/info): the text limit. */
 export function useInfo(info) {
@@ -43,6 +73,7 @@ export function show(conversation) {
   textInput.disabled = key === null;
   textInput.placeholder = conversation ? `Message ${conversation.kind === 'room' ? '#' : '@'}${conversation.name}` : '';
   if (key === shownKey) return checkLength(); // (opened again, after a reconnection: as it is)
+  if (editing) endEdit(); // an edit belongs to the conversation it was begun in
   shownKey = key;
   setText(key === null ? '' : drafts.get(key));
 }
@@ -108,6 +139,12 @@ form.addEventListener('submit', (event) => {
   textInput.focus(); // keep typing after clicking Send
   const text = textToSend();
   const conversation = openConversation();
+  if (editing) {
+    if (measure(text, maxTextBytes).tooLong) return;
+    // An emptied or unchanged text saves nothing (Delete is in the message's menu).
+    if (text.trim() !== '' && text !== editing.original) handlers.save(editing, text);
+    return endEdit();
+  }
   // Too long: the note under the box already says by how much; nothing is cut, nothing sent.
   if (text.trim() === '' || !conversation || measure(text, maxTextBytes).tooLong) return;
   const entry = pending.submit({ kind: conversation.kind, name: conversation.name, text });
@@ -119,6 +156,16 @@ form.addEventListener('submit', (event) => {
 });
 
 textInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && editing) {
+    event.preventDefault();
+    return endEdit();
+  }
+  // ↑ in an empty box edits your last message, as in Slack and Discord.
+  const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+  if (event.key === 'ArrowUp' && plain && !editing && textInput.value === '' && shownKey !== null) {
+    if (handlers.editLast(shownKey)) event.preventDefault();
+    return;
+  }
   // Shift+Enter is a new line. While an input method composes (Japanese, Chinese, Korean...) its
   // Enter picks a word; Safari reports that key as keyCode 229 after the composition has ended.
   if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
@@ -136,6 +183,7 @@ new ResizeObserver(() => requestAnimationFrame(() => {
 textInput.addEventListener('input', () => {
   fitHeight();
   checkLength();
+  if (editing) return; // neither a draft nor typing: the message is being edited
   if (shownKey !== null) drafts.keep(shownKey, textInput.value);
   const conversation = openConversation();
   if (conversation && textInput.value.trim() !== '') typing.noteInput(conversation);

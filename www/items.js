@@ -1,5 +1,5 @@
 // items.js: the elements of a message list, built and changed here and nowhere else: a message
-// (delivered, pending or failed), a quiet notice ("bob joined"), a day's heading ("Yesterday"),
+// (delivered, pending or failed; edited or deleted), a quiet notice ("bob joined"), a day's heading ("Yesterday"),
 // the "New messages" divider, and the *edge* at the top of each list that says whether older
 // messages can be loaded. User text only ever goes in through textContent (text.js builds links
 // and mentions as elements), never innerHTML.
@@ -53,8 +53,54 @@ export function messageItem(from, text, mine, isMe) {
   body.append(...textNodes(text, isMe));
   body.dataset.testid = 'message-text';
   bubble.append(meta, body);
+  if (mine) {
+    // Your own messages can be edited or deleted for a while (edits.js shows the menu).
+    const actions = el('button', 'msg-actions', '⋯');
+    actions.type = 'button';
+    actions.dataset.action = 'actions';
+    actions.dataset.testid = 'message-actions';
+    actions.setAttribute('aria-label', 'Edit or delete this message');
+    actions.setAttribute('aria-haspopup', 'menu');
+    actions.setAttribute('aria-expanded', 'false');
+    bubble.append(actions);
+  }
   li.append(bubble);
+  li.isMe = isMe;
+  li.rawText = text; // as written: what an edit starts from (the shown text may have "(edited)")
   return li;
+}
+
+/** The message's text is now `text` (an edit), its links and @-mentions made again. */
+export function setText(li, text) {
+  li.rawText = text;
+  li.querySelector('.text').replaceChildren(...textNodes(text, li.isMe ?? (() => false)));
+}
+
+/** Edited at `ts` (ms): "(edited)" after its text, the edit's time in its tooltip. */
+export function setEdited(li, ts) {
+  let mark = li.querySelector('.edited');
+  if (!mark) {
+    mark = el('span', 'edited', '(edited)');
+    mark.dataset.testid = 'message-edited';
+    li.querySelector('.text').append(' ', mark);
+  }
+  if (Number.isFinite(ts)) mark.title = `Edited ${new Date(ts).toLocaleString()}`;
+}
+
+/** Deleted: a quiet stub keeps its place, its sender and its time; no text, no menu. */
+export function setDeleted(li) {
+  li.classList.add('deleted');
+  li.dataset.deleted = 'true';
+  li.querySelector('.edited')?.remove();
+  li.querySelector('.msg-actions')?.remove();
+  li.rawText = '';
+  li.querySelector('.text').replaceChildren('message deleted');
+}
+
+/** A change of yours on its way (`label`: "saving…"), or none (''). */
+export function setChangePending(li, label) {
+  li.dataset.change = label ? 'pending' : '';
+  li.querySelector('.state').textContent = label;
 }
 
 function setState(li, state, label) {
@@ -76,13 +122,15 @@ export function setSender(li, label, account) {
   if (label !== account) sender.append(' ', el('span', 'account', `@${account}`));
 }
 
-/** Stored for good: it has its seq and the server's time. */
+/** Stored for good: it has its seq and the server's time (and, from history, its changes). */
 export function markDelivered(li, frame) {
   li.dataset.seq = String(frame.seq);
   delete li.dataset.id;
   setTime(li.querySelector('time'), frame.ts);
   setState(li, 'delivered', '');
   li.removeAttribute('title');
+  if (frame.deleted === true) setDeleted(li);
+  else if (Number.isFinite(frame.edited)) setEdited(li, frame.edited);
 }
 
 /** Written here, not yet acknowledged: `id` is its outbox id. */

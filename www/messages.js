@@ -30,12 +30,10 @@ const atBottom = new WeakMap(); // list → whether its reader was at the bottom
 const undecorated = new Set(); // lists changed quietly, decorated before the browser next paints
 const waitingDivider = new Map(); // key → the unread ({count, after}) whose messages are still to come
 let shown = null; // the key of the list in the page
-let handlers = { nearTop() {}, older() {}, retry() {}, discard() {}, reachedEnd() {} };
+let handlers = { nearTop() {}, older() {}, retry() {}, discard() {}, reachedEnd() {}, actions() {} };
 
-/**
- * nearTop(key), older(key): wants older messages; retry(id), discard(id): a failed message;
- * reachedEnd(key): the reader scrolled to the newest message.
- */
+/** nearTop(key), older(key): wants older messages; retry(id), discard(id): a failed message;
+ * reachedEnd(key): scrolled to the newest message; actions(key, li, button): your message's menu. */
 export function configure(given) {
   handlers = { ...handlers, ...given };
 }
@@ -79,6 +77,7 @@ function onClick(key, event) {
   if (button.dataset.action === 'older') handlers.older(key);
   else if (button.dataset.action === 'retry' && id) handlers.retry(id);
   else if (button.dataset.action === 'discard' && id) handlers.discard(id);
+  else if (button.dataset.action === 'actions') handlers.actions(key, button.closest('li'), button);
 }
 
 const isAtBottom = (list) => list.scrollHeight - list.scrollTop - list.clientHeight <= AT_BOTTOM_PX;
@@ -283,7 +282,7 @@ function place(key, insert, follow) {
 /** A delivered message; `quiet` ones (older history) never move the reader. */
 export function addMessage(key, frame, { mine = false, quiet = false } = {}) {
   const from = String(frame.from);
-  const li = items.messageItem(from, String(frame.text), mine, me.isMe);
+  const li = items.messageItem(from, frame.deleted === true ? '' : String(frame.text), mine, me.isMe);
   items.setSender(li, people.label(from), from);
   items.markDelivered(li, frame);
   if (quiet) {
@@ -364,6 +363,9 @@ export function addMembership(key, user, joined, ts) {
 export function setEdge(key, state, start) {
   items.setEdge(listFor(key).querySelector(':scope > .edge'), state, start);
 }
+
+/** `key`'s list, if it has one (edits.js finds messages in it by seq). */
+export const listOf = (key) => lists.get(key) ?? null;
 
 /** Forgets `key`'s list (a room you left). */
 export function forget(key) {

@@ -7,9 +7,11 @@
 // (PROTOCOL.md §4, "Sending again"). So each message appears once, however often it was sent.
 //
 // An entry: { id, kind: 'room' | 'dm', name, text, failed: null | "why" }. A failed entry is not
-// sent again by itself: the person chooses to retry or discard it. A deliberate sign-out deletes
-// the whole outbox (app.js asks first): on a shared classroom computer, what one person could not
-// send must not wait in the browser for the next one.
+// sent again by itself: the person chooses to retry or discard it. A change to a message of yours
+// (edits.js) waits here the same way, with the same id on every try: { id, kind, name, change:
+// true, seq, text (null: a deletion), was (the text before) }; a refused change is dropped.
+// A deliberate sign-out deletes the whole outbox (app.js asks first): on a shared classroom
+// computer, what one person could not send must not wait in the browser for the next one.
 
 import * as link from './link.js';
 import * as me from './me.js';
@@ -66,6 +68,15 @@ export function submit({ kind, name, text }) {
   return entry;
 }
 
+/** A change to your message `seq` (`text`, or null to delete it): kept and sent like a message. */
+export function submitChange({ kind, name, seq, text, was }) {
+  const entry = { id: newId(), kind, name, change: true, seq, text, was, failed: null };
+  save([...load(), entry]);
+  queue.push(entry.id);
+  pump();
+  return entry;
+}
+
 /** The server acknowledged `id` (its message arrived with that id): forget it. */
 export function remove(id) {
   const entries = load();
@@ -101,9 +112,16 @@ export function flush() {
   pump();
 }
 
-const frameOf = (entry) => (entry.kind === 'room'
-  ? { type: 'send', room: entry.name, text: entry.text, id: entry.id }
-  : { type: 'dm', to: entry.name, text: entry.text, id: entry.id });
+function frameOf(entry) {
+  if (entry.change) {
+    return entry.text === null
+      ? { type: 'delete', seq: entry.seq, id: entry.id }
+      : { type: 'edit', seq: entry.seq, text: entry.text, id: entry.id };
+  }
+  return entry.kind === 'room'
+    ? { type: 'send', room: entry.name, text: entry.text, id: entry.id }
+    : { type: 'dm', to: entry.name, text: entry.text, id: entry.id };
+}
 
 function pump() {
   clearTimeout(timer);

@@ -127,3 +127,9 @@ export function setLengthNote(note, tooLong) {
   $('send').disabled = tooLong || textInput.disabled;
   textInput.setAttribute('aria-invalid', String(tooLong));
 }
+
+/** The composer edits one of your messages (`on`): a line says so, and Send says Save. */
+export function setEditing(on) {
+  $('edit-note').hidden = !on;
+  $('send').textContent = on ? 'Save' : 'Send';
+}
