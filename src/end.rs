@@ -54,6 +54,8 @@ pub enum SignOut {
     PasswordChanged,
     /// It went unused for the session expiry.
     Expired,
+    /// An owner or moderator suspended its owner.
+    Suspended,
 }
 
 impl SignOut {
@@ -63,6 +65,7 @@ impl SignOut {
             SignOut::SignedOut => "signed out",
             SignOut::PasswordChanged => "signed out: the password was changed",
             SignOut::Expired => "the session expired: please sign in again",
+            SignOut::Suspended => "your account is suspended",
         }
     }
 }
@@ -95,6 +98,10 @@ impl End {
     pub fn error(&self) -> Option<WireError> {
         match self {
             End::Refused(error) => Some(error.clone()),
+            End::SignedOut(SignOut::Suspended) => Some(WireError::new(
+                ErrorCode::Suspended,
+                SignOut::Suspended.reason(),
+            )),
             End::SignedOut(why) => Some(WireError::new(ErrorCode::Unauthenticated, why.reason())),
             End::CatchUpFailed => Some(WireError::new(
                 ErrorCode::Unavailable,

@@ -12,6 +12,7 @@ use tungstenite::Bytes;
 
 use crate::auth::token::SessionId;
 use crate::end::{End, SignOut};
+use crate::roles::Role;
 use crate::store::{Page, Stored};
 use crate::wire::{ClientFrame, WireError};
 
@@ -68,6 +69,8 @@ pub enum Event {
     SessionsEnded(Vec<(SessionId, SignOut)>),
     /// A user registered (from the store): they can be written to, and are in `general`.
     UserAdded { name: String },
+    /// An account was made an owner (from the store: the setup link, `--owner`).
+    RoleSet { user_key: String, role: Role },
     /// The store's answer to the hub's changes: the messages it made durable (or could not), in
     /// `seq` order, now to be seen. Sent for every group of changes, even without messages.
     Stored(Vec<Stored>),

@@ -52,6 +52,7 @@ pub mod lan;
 pub mod log;
 mod origin;
 mod percent;
+mod roles;
 mod start;
 mod store;
 mod wire;
@@ -88,6 +89,10 @@ pub struct Server {
     store_thread: Option<JoinHandle<()>>,
     /// The name of any critical thread that panicked (see `critical.rs`).
     failures: Receiver<String>,
+    /// While nobody owns the chat: this start's one-time owner setup code.
+    setup_code: Option<String>,
+    /// Who may register, at start-up (`None` under `--guests`).
+    registration: Option<wire::Registration>,
 }
 
 impl Server {
@@ -97,6 +102,16 @@ impl Server {
 
     pub fn ws_addr(&self) -> SocketAddr {
         self.ws_addr
+    }
+
+    /// This start's owner setup code, while nobody owns the chat: for the console only.
+    pub fn setup_code(&self) -> Option<&str> {
+        self.setup_code.as_deref()
+    }
+
+    /// Who may register, as the server started: `open`, `code` or `closed` (`None`: guests).
+    pub fn registration_mode(&self) -> Option<&'static str> {
+        self.registration.as_ref().map(wire::Registration::mode)
     }
 
     /// Reports the name of a critical thread that panicked; `main` waits on it beside the

@@ -55,7 +55,6 @@ fn run(config: Config) -> ExitCode {
     report_panics_through_the_log();
     raise_open_files_limit();
     let guests = config.accounts.guests;
-    let join_code = config.accounts.join_code.is_some();
     let data = config.data.display().to_string();
     let stop = match signals() {
         Ok(stop) => stop,
@@ -76,16 +75,27 @@ fn run(config: Config) -> ExitCode {
     if server.http_addr().ip().is_unspecified() && network.is_empty() {
         println!("network: no address found; is this machine on a network?");
     }
+    // On stdout only, never in the log: whoever reads the console becomes the owner.
+    if let Some(code) = server.setup_code() {
+        println!(
+            "owner setup: {}#setup={code}",
+            setup_base(server.http_addr())
+        );
+    }
     log!(
         "threadchat {} serving http://{}/ and ws://{}/",
         env!("CARGO_PKG_VERSION"),
         server.http_addr(),
         server.ws_addr()
     );
-    match (guests, join_code) {
-        (true, _) => log!("GUEST MODE (--guests): no accounts; anyone can use any free name"),
-        (false, true) => log!("accounts in {data}; registering needs the join code"),
-        (false, false) => log!("accounts in {data}"),
+    match server.registration_mode() {
+        _ if guests => log!("GUEST MODE (--guests): no accounts; anyone can use any free name"),
+        Some("code") => log!("accounts in {data}; registration: code (needs the join code)"),
+        Some(mode) => log!("accounts in {data}; registration: {mode}"),
+        None => log!("accounts in {data}"),
+    }
+    if server.setup_code().is_some() {
+        log!("no owner yet: open the owner setup link printed on the console");
     }
     let failures = server.failures().clone();
     // Blocks until a signal arrives or a critical thread panics.
@@ -103,6 +113,15 @@ fn run(config: Config) -> ExitCode {
     server.stop();
     log::flush(LOG_FLUSH);
     code
+}
+
+/// The page's URL for the setup link: the printed page address, or this machine's own when the
+/// server listens on every address (the console that shows the link is on this machine).
+fn setup_base(http: std::net::SocketAddr) -> String {
+    match http.ip().is_unspecified() {
+        true => format!("http://127.0.0.1:{}/", http.port()),
+        false => format!("http://{http}/"),
+    }
 }
 
 /// Starts the `signals` thread, which blocks until SIGINT or SIGTERM and reports it on the

@@ -18,10 +18,12 @@ use crossbeam_channel::{Receiver, Sender};
 use socket2::Socket;
 
 use crate::auth::Sessions;
+use crate::auth::setup::SetupCode;
 use crate::config::Config;
 use crate::event::{Event, INBOX_CAPACITY};
 use crate::origin::OriginPolicy;
 use crate::store::{self, Store};
+use crate::wire::Registration;
 use crate::ws::handshake::Shared;
 use crate::{Server, auth, critical, http, hub, wire, ws};
 
@@ -45,8 +47,11 @@ impl Server {
         let stopping = Arc::new(AtomicBool::new(false));
         let (failed, failures) = critical::channel();
         let store_thread = spawn_store(&config, disk, requests, to_hub.clone(), &failed)?;
+        // Before the hub reads its snapshot, so that it starts with the owner made here.
+        let registration = settle_accounts(&config, &store)?;
         let mut threads = spawn_chat(&config, &store, inbox, &to_hub, &failed)?;
         let accounts = spawn_auth(&config, &store, &failed, &mut threads)?;
+        let setup_code = accounts.as_ref().and_then(|a| a.setup.current());
         let sessions = Sessions {
             store: store.clone(),
             expiry: config.accounts.session_expiry,
@@ -86,6 +91,8 @@ impl Server {
             store,
             store_thread: Some(store_thread),
             failures,
+            setup_code,
+            registration,
         })
     }
 }
@@ -221,20 +228,61 @@ fn spawn_auth(
         return Ok(None);
     }
     let (jobs, queue) = crossbeam_channel::bounded(auth::AUTH_QUEUE);
+    // While nobody owns the chat, this start's one-time code makes the first owner.
+    let setup = match store.reader.has_owner().map_err(io::Error::other)? {
+        true => SetupCode::default(),
+        false => SetupCode::fresh()
+            .ok_or_else(|| io::Error::other("no randomness for the owner setup code"))?,
+    };
     let limits = Arc::new(Mutex::new(auth::limit::SignInLimits::new(
         settings.auth_rate,
     )));
     for n in 1..=settings.hashers {
         let (queue, store, limits) = (queue.clone(), store.clone(), Arc::clone(&limits));
+        let setup = setup.clone();
         threads.push(critical::spawn(&format!("auth-{n}"), failed, move || {
-            auth::run(queue, store, limits)
+            auth::run(queue, store, limits, setup)
         })?);
     }
     Ok(Some(http::AccountsApi {
         jobs,
+        store: store.clone(),
         limits,
-        join_code: settings.join_code.clone(),
+        setup,
     }))
+}
+
+/// Under accounts: settles who may register (a new store takes `--join-code`'s setting, an
+/// existing one keeps its own) and makes `--owner`'s account an owner. Returns the registration
+/// in force (`None` under `--guests`).
+fn settle_accounts(config: &Config, store: &Store) -> io::Result<Option<Registration>> {
+    let settings = &config.accounts;
+    if settings.guests {
+        return Ok(None);
+    }
+    let initial = match &settings.join_code {
+        Some(code) => Registration::Code(code.clone()),
+        None => Registration::Open,
+    };
+    let registration = store
+        .call(|to_caller| store::Request::SettleRegistration { initial, to_caller })
+        .map_err(io::Error::other)?;
+    if let Some(name) = &settings.owner {
+        let user_key = crate::identity::name_key(name);
+        let via = "--owner";
+        let made = store
+            .call(|to_caller| store::Request::MakeOwner {
+                user_key,
+                via,
+                to_caller,
+            })
+            .map_err(io::Error::other)?;
+        if !made {
+            let why = format!("--owner {name}: there is no account of that name");
+            return Err(io::Error::new(io::ErrorKind::NotFound, why));
+        }
+    }
+    Ok(Some(registration))
 }
 
 fn bind(addr: SocketAddr, flag: &str) -> io::Result<TcpListener> {
@@ -247,7 +295,8 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
     Ok(Socket::from(listener.as_fd().try_clone_to_owned()?))
 }
 
-/// The body of `GET /api/info` (docs/PROTOCOL.md §1): facts fixed at start-up.
+/// The body of `GET /api/info` (docs/PROTOCOL.md §1): the facts fixed at start-up (who may
+/// register is added as each request is answered: owners change it).
 fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
         "protocol": 3,
@@ -257,7 +306,7 @@ fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
         "max_id_chars": wire::MAX_ID_CHARS,
         "echo": config.echo,
         "accounts": !config.accounts.guests,
-        "join_code": config.accounts.join_code.is_some(),
+        "join_code": false,
         "edit_window": config.limits.edit_window.as_secs(),
     })
 }

@@ -136,8 +136,8 @@ fn the_room_list_counts_members_and_online() {
     assert_eq!(
         list["rooms"],
         json!([
-            {"room": "art", "members": 2, "online": 2},
-            {"room": "general", "members": 3, "online": 2}
+            {"room": "art", "members": 2, "online": 2, "read_only": false, "slow_seconds": 0},
+            {"room": "general", "members": 3, "online": 2, "read_only": false, "slow_seconds": 0}
         ])
     );
 }
@@ -298,6 +298,6 @@ fn rooms_and_memberships_survive_a_restart() {
     assert_eq!(list["rooms"][0]["room"], "Chess");
     assert_eq!(
         list["rooms"][1],
-        json!({"room": "general", "members": 0, "online": 0})
+        json!({"room": "general", "members": 0, "online": 0, "read_only": false, "slow_seconds": 0})
     );
 }

@@ -16,6 +16,8 @@
 
 pub mod limit;
 pub mod password;
+pub mod reset;
+pub mod setup;
 pub mod token;
 
 use std::net::IpAddr;
@@ -85,12 +87,21 @@ pub struct Job {
 }
 
 pub enum JobKind {
+    /// `setup`: the owner setup code, taken for this request (given back if it fails).
     Register {
         name: String,
         password: String,
+        setup: Option<String>,
     },
     SignIn {
         name: String,
+        password: String,
+        setup: Option<String>,
+    },
+    /// A new password with a reset code from a moderator.
+    Reset {
+        name: String,
+        code: String,
         password: String,
     },
     ChangePassword {
@@ -111,33 +122,58 @@ pub type Responder = Box<dyn FnOnce(Outcome) + Send>;
 
 /// How an account request ended.
 pub enum Outcome {
-    /// Registered (`created`) or signed in: here is the new session's token.
+    /// Registered, signed in or reset (`how`): here is the new session's token.
     SignedIn {
         name: String,
         token: Token,
-        created: bool,
+        how: Entry,
     },
     Done,
     /// Wrong name or password: the same answer for both.
     BadCredentials,
     NameTaken,
+    /// The account is suspended: no sign-in.
+    Suspended,
+    /// The reset code is wrong, spent or expired.
+    BadResetCode,
     /// The store failed; the request may be tried again.
     Unavailable,
 }
 
+/// How a session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    Registered,
+    SignedIn,
+    /// A new password set with a reset code.
+    Reset,
+}
+
 /// An `auth-N` thread (see the module doc).
-pub fn run(jobs: Receiver<Job>, store: Store, limits: Arc<Mutex<SignInLimits>>) {
+pub fn run(
+    jobs: Receiver<Job>,
+    store: Store,
+    limits: Arc<Mutex<SignInLimits>>,
+    setup: setup::SetupCode,
+) {
     // Blocks until a job arrives; ends when the `http` thread has dropped the queue's sender.
     for Job { kind, responder } in jobs {
         let guessed = kind.guessed_name();
+        let setup_code = kind.setup_code();
         let outcome = handle(kind, &store).unwrap_or_else(|e| {
             crate::log!("auth: {e}");
             Outcome::Unavailable
         });
         // The name's token was taken before the password was checked (see `limit`): only a
         // wrong guess keeps it.
-        if !matches!(outcome, Outcome::BadCredentials) {
+        if !matches!(outcome, Outcome::BadCredentials | Outcome::BadResetCode) {
             give_back(&limits, guessed);
+        }
+        // A setup code taken for a request that did not make an owner is not spent.
+        if let Some(code) = setup_code
+            && !matches!(outcome, Outcome::SignedIn { .. })
+        {
+            setup.put_back(code);
         }
         responder(outcome);
     }
@@ -158,17 +194,38 @@ impl JobKind {
     /// The name_key whose password this job checks, if it checks one.
     fn guessed_name(&self) -> Option<String> {
         match self {
-            JobKind::SignIn { name, .. } => Some(name_key(name)),
+            JobKind::SignIn { name, .. } | JobKind::Reset { name, .. } => Some(name_key(name)),
             JobKind::ChangePassword { signed, .. } => Some(signed.user_key.clone()),
             JobKind::Register { .. } | JobKind::SignOut { .. } => None,
+        }
+    }
+
+    /// The owner setup code this job took, if it took it.
+    pub fn setup_code(&self) -> Option<String> {
+        match self {
+            JobKind::Register { setup, .. } | JobKind::SignIn { setup, .. } => setup.clone(),
+            _ => None,
         }
     }
 }
 
 fn handle(kind: JobKind, store: &Store) -> Result<Outcome, StoreError> {
     match kind {
-        JobKind::Register { name, password } => register(store, name, &password),
-        JobKind::SignIn { name, password } => sign_in(store, &name, &password),
+        JobKind::Register {
+            name,
+            password,
+            setup,
+        } => register(store, name, &password, setup.is_some()),
+        JobKind::SignIn {
+            name,
+            password,
+            setup,
+        } => sign_in(store, &name, &password, setup.is_some()),
+        JobKind::Reset {
+            name,
+            code,
+            password,
+        } => reset(store, &name, &code, &password),
         JobKind::ChangePassword { signed, old, new } => change_password(store, signed, &old, &new),
         JobKind::SignOut {
             session,
@@ -184,7 +241,12 @@ fn handle(kind: JobKind, store: &Store) -> Result<Outcome, StoreError> {
     }
 }
 
-fn register(store: &Store, name: String, password: &str) -> Result<Outcome, StoreError> {
+fn register(
+    store: &Store,
+    name: String,
+    password: &str,
+    owner: bool,
+) -> Result<Outcome, StoreError> {
     // Taken names, and names that look like one, are refused before 16 ms are spent on a hash;
     // the store checks again as it commits, for two registrations of one name at once.
     if store.reader.name_taken(&name)? {
@@ -197,25 +259,38 @@ fn register(store: &Store, name: String, password: &str) -> Result<Outcome, Stor
         name: name.clone(),
         phc,
         session,
+        owner,
         to_caller,
     })?;
     Ok(match created {
         true => Outcome::SignedIn {
             name,
             token,
-            created: true,
+            how: Entry::Registered,
         },
         false => Outcome::NameTaken,
     })
 }
 
-fn sign_in(store: &Store, name: &str, password: &str) -> Result<Outcome, StoreError> {
+fn sign_in(store: &Store, name: &str, password: &str, owner: bool) -> Result<Outcome, StoreError> {
     let key = name_key(name);
     let user = store.reader.user(&key)?;
     if !password::verify(password, user.as_ref().map(|u| u.phc.as_str())) {
         return Ok(Outcome::BadCredentials);
     }
     let user = user.expect("verify matches only a stored hash");
+    if store.reader.standing(&key)?.suspended {
+        return Ok(Outcome::Suspended);
+    }
+    if owner {
+        let user_key = key.clone();
+        let via = "setup_link";
+        store.call(|to_caller| Request::MakeOwner {
+            user_key,
+            via,
+            to_caller,
+        })?;
+    }
     let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
     let session = token.id();
     store.call(|to_caller| Request::OpenSession {
@@ -226,7 +301,41 @@ fn sign_in(store: &Store, name: &str, password: &str) -> Result<Outcome, StoreEr
     Ok(Outcome::SignedIn {
         name: user.name,
         token,
-        created: false,
+        how: Entry::SignedIn,
+    })
+}
+
+/// A new password with a reset code: checked here first (so that a wrong code costs no hash),
+/// then again as the store spends it.
+fn reset(store: &Store, name: &str, code: &str, password: &str) -> Result<Outcome, StoreError> {
+    let key = name_key(name);
+    let Some(user) = store.reader.user(&key)? else {
+        return Ok(Outcome::BadResetCode);
+    };
+    let code_hash = reset::hash_of(code);
+    if !store.reader.reset_code_is(&key, &code_hash, now_ms())? {
+        return Ok(Outcome::BadResetCode);
+    }
+    if store.reader.standing(&key)?.suspended {
+        return Ok(Outcome::Suspended);
+    }
+    let phc = password::hash(password).map_err(|e| StoreError::new("resetting a password", e))?;
+    let token = Token::generate().map_err(|e| StoreError::new("making a token", e))?;
+    let session = token.id();
+    let reset = store.call(|to_caller| Request::ResetPassword {
+        user_key: key,
+        code_hash,
+        phc,
+        session,
+        to_caller,
+    })?;
+    Ok(match reset {
+        true => Outcome::SignedIn {
+            name: user.name,
+            token,
+            how: Entry::Reset,
+        },
+        false => Outcome::BadResetCode,
     })
 }
 

@@ -37,7 +37,8 @@ Options:
   --min-free-space MIB    refuse new messages while the store's disk has less free (0: never)
                                                          [default: 64]
   --guests                no accounts: anyone picks a free name (a quick demo)
-  --join-code CODE        registering needs this code
+  --join-code CODE        a new store's registration needs this code (owners change it later)
+  --owner NAME            make this existing account an owner (scripts, recovery)
   --session-expiry SECS   a session unused this long ends [default: 604800, 7 days]
   --hashers N             password hashes computed at once [default: cores - 1, at least 1]
   --auth-rate N           sign-in attempts per minute from one address [default: 30]
@@ -104,6 +105,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--min-free-space" => config.history.min_free_mib = parse_value(&flag, &value()?)?,
             "--guests" => config.accounts.guests = true,
             "--join-code" => config.accounts.join_code = Some(value()?),
+            "--owner" => config.accounts.owner = Some(value()?),
             "--session-expiry" => config.accounts.session_expiry = parse_seconds(&flag, &value()?)?,
             "--hashers" => config.accounts.hashers = parse_positive(&flag, &value()?)?,
             "--auth-rate" => config.accounts.auth_rate = parse_count(&flag, &value()?)?,
@@ -144,6 +146,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
     check(&config.limits)?;
     if config.accounts.guests && config.accounts.join_code.is_some() {
         return Err("--join-code needs accounts; it cannot go with --guests".into());
+    }
+    if config.accounts.guests && config.accounts.owner.is_some() {
+        return Err("--owner needs accounts; it cannot go with --guests".into());
     }
     if config.accounts.join_code.as_deref() == Some("") {
         return Err("--join-code cannot be empty".into());

@@ -65,8 +65,10 @@ impl Default for HistorySettings {
 pub struct AccountSettings {
     /// `--guests`: anyone picks a free name, no accounts (v1's entry, for a quick demo).
     pub guests: bool,
-    /// Registration needs this code.
+    /// A new store's registration needs this code (an existing store keeps its setting).
     pub join_code: Option<String>,
+    /// `--owner NAME`: this existing account is made an owner at start-up.
+    pub owner: Option<String>,
     /// A session unused this long expires.
     pub session_expiry: Duration,
     /// Password hashes computed at once, each on an `auth` thread.
@@ -81,6 +83,7 @@ impl Default for AccountSettings {
         AccountSettings {
             guests: false,
             join_code: None,
+            owner: None,
             session_expiry: Duration::from_secs(7 * 24 * 3600),
             // One core is left for the chat and the page.
             hashers: cores.saturating_sub(1).max(1),
@@ -157,6 +160,10 @@ pub struct Limits {
     pub send_burst: u32,
     /// How long after sending its author may edit or delete a message.
     pub edit_window: Duration,
+    /// How long a minute of a mute lasts, and how long a password reset code is valid: a
+    /// minute and four hours; tests shorten them, as no flag does.
+    pub mute_minute: Duration,
+    pub reset_code_valid: Duration,
     /// `create`, `join` and `leave` one user may send at once (each is a `joined` or `left` to
     /// every member of the room)...
     pub room_change_burst: u32,
@@ -213,6 +220,8 @@ impl Default for Limits {
             send_burst: 20,
             // Zulip's default: long enough to see a typo, short enough that a thread stays true.
             edit_window: Duration::from_secs(600),
+            mute_minute: Duration::from_secs(60),
+            reset_code_valid: Duration::from_secs(4 * 3600),
             // Ten at once (a student setting up their rooms), then one a second.
             room_change_burst: 10,
             room_change_every: Duration::from_secs(1),

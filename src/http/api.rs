@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use tiny_http::{Method, Request};
 
 use crate::auth::limit::SignInLimits;
+use crate::auth::setup::SetupCode;
 use crate::auth::token::{self, Token};
 use crate::auth::{self, Job, JobKind, Outcome, Sessions, Signed};
 use crate::http::checks::{
@@ -26,6 +27,8 @@ use crate::http::checks::{
 use crate::http::headers::{Reply, empty, header, json};
 use crate::http::outcome::responder_for;
 use crate::origin::OriginPolicy;
+use crate::store::Store;
+use crate::wire::Registration;
 use crate::{log, log_limited};
 
 /// What the API needs, owned by the `http` thread.
@@ -41,9 +44,11 @@ pub struct Api {
 /// Where account requests go.
 pub struct AccountsApi {
     pub jobs: Sender<Job>,
+    /// Where the registration setting is read.
+    pub store: Store,
     pub limits: Arc<Mutex<SignInLimits>>,
-    /// Registration needs this code (`--join-code`).
-    pub join_code: Option<String>,
+    /// While nobody owns the chat: the one-time code that makes the first owner.
+    pub setup: SetupCode,
 }
 
 /// What to do with a request once it has been checked.
@@ -58,7 +63,7 @@ pub fn respond(mut request: Request, client: SocketAddr, api: &Api) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let next =
         match (request.method(), path.as_str()) {
-            (Method::Get | Method::Head, "/api/info") => Ok(Next::Reply(json(200, &api.info))),
+            (Method::Get | Method::Head, "/api/info") => Ok(Next::Reply(info(api))),
             (Method::Get | Method::Head, "/api/me") => me(&request, api).map(Next::Reply),
             (Method::Post, p) if is_account_path(p) => post(&mut request, p, client, api),
             (_, p) if p == "/api/info" || p == "/api/me" || is_account_path(p) => Err(
@@ -82,8 +87,20 @@ pub fn respond(mut request: Request, client: SocketAddr, api: &Api) {
 fn is_account_path(path: &str) -> bool {
     matches!(
         path,
-        "/api/register" | "/api/login" | "/api/logout" | "/api/password"
+        "/api/register" | "/api/login" | "/api/logout" | "/api/password" | "/api/reset"
     )
+}
+
+/// `GET /api/info`: the facts fixed at start-up, and who may register now.
+fn info(api: &Api) -> Reply {
+    let mut info = api.info.clone();
+    if api.accounts.is_some() {
+        let registration = api.sessions.store.reader.registration();
+        let mode = registration.as_ref().map_or("closed", |r| r.mode());
+        info["registration"] = mode.into();
+        info["join_code"] = (mode == "code").into();
+    }
+    json(200, &info)
 }
 
 /// `GET /api/me`: whom the session belongs to. The cookie is set again, so that it lasts as long
@@ -122,7 +139,25 @@ fn post(
             // Before any limit: a name no account can have is never a limiter's key.
             check_name(&name)?;
             limit(auth::guess(&accounts.limits, client.ip(), &name), client)?;
-            JobKind::SignIn { name, password }
+            let setup = setup_code(&body, accounts, client)?;
+            JobKind::SignIn {
+                name,
+                password,
+                setup,
+            }
+        }
+        "/api/reset" => {
+            let (name, code) = (field(&body, "name")?, field(&body, "code")?);
+            let password = field(&body, "password")?;
+            check_name(&name)?;
+            check_password(&password)?;
+            // A code is guessed like a password: the same limits, per name and per address.
+            limit(auth::guess(&accounts.limits, client.ip(), &name), client)?;
+            JobKind::Reset {
+                name,
+                code,
+                password,
+            }
         }
         "/api/password" => {
             let signed = authenticate(api, presented_token(request))?;
@@ -159,7 +194,24 @@ fn register(
     check_password(&password)?;
     // The token is taken before the code is checked, so that guessing it costs as much.
     limit(auth::attempt(&accounts.limits, client.ip()), client)?;
-    if let Some(code) = &accounts.join_code {
+    // The setup link works whatever the registration.
+    let setup = setup_code(body, accounts, client)?;
+    if setup.is_some() {
+        return Ok(JobKind::Register {
+            name,
+            password,
+            setup,
+        });
+    }
+    let registration = accounts.store.reader.registration().map_err(|e| {
+        log!("http: {e}");
+        ApiRefusal::new(503, "unavailable", "cannot read the registration setting")
+    })?;
+    if registration == Registration::Closed {
+        let why = "registration is closed: ask the teacher";
+        return Err(ApiRefusal::new(403, "registration_closed", why));
+    }
+    if let Some(code) = registration.join_code() {
         let given = body.get("join_code").and_then(Value::as_str).unwrap_or("");
         if !same_secret(given, code) {
             // Never the code tried: it may be a near miss of the real one.
@@ -172,7 +224,36 @@ fn register(
             return Err(ApiRefusal::new(403, "bad_join_code", why));
         }
     }
-    Ok(JobKind::Register { name, password })
+    Ok(JobKind::Register {
+        name,
+        password,
+        setup: None,
+    })
+}
+
+/// The owner setup code a request gives (`setup_code`), taken for it: `None` if it gives none;
+/// 403 `bad_setup_code` if it is wrong or spent.
+fn setup_code(
+    body: &Map<String, Value>,
+    accounts: &AccountsApi,
+    client: SocketAddr,
+) -> Result<Option<String>, ApiRefusal> {
+    let Some(given) = body.get("setup_code").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let taken = given.as_str().and_then(|given| accounts.setup.take(given));
+    match taken {
+        Some(code) => Ok(Some(code)),
+        None => {
+            log_limited!(
+                "wrong setup codes",
+                client.ip(),
+                "auth: wrong or spent owner setup code from {client}"
+            );
+            let why = "the owner setup code is wrong or already used";
+            Err(ApiRefusal::new(403, "bad_setup_code", why))
+        }
+    }
 }
 
 /// Queues the job for an `auth` thread, with the closure that will answer the request; answers

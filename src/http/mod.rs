@@ -23,6 +23,7 @@ mod revive;
 pub mod serve;
 
 pub use api::{AccountsApi, Api};
+pub use checks::same_secret;
 pub use forward::Upstream;
 pub use private::PrivateDir;
 pub use serve::Site;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use tiny_http::Request;
 
-use crate::auth::{self, Outcome, token};
+use crate::auth::{self, Entry, Outcome, token};
 use crate::http::api::signed_out;
 use crate::http::headers::{empty, error, header, json};
 use crate::log_limited;
@@ -21,14 +21,11 @@ pub fn responder_for(
     let signing_out = path == "/api/logout";
     Box::new(move |outcome| {
         let reply = match outcome {
-            Outcome::SignedIn {
-                name,
-                token,
-                created,
-            } => {
-                let (status, did) = match created {
-                    true => (201, "registered"),
-                    false => (200, "signed in"),
+            Outcome::SignedIn { name, token, how } => {
+                let (status, did) = match how {
+                    Entry::Registered => (201, "registered"),
+                    Entry::SignedIn => (200, "signed in"),
+                    Entry::Reset => (201, "set a new password with a reset code"),
                 };
                 log_limited!("sign-ins", client.ip(), "{name} {did} from {client}");
                 let cookie = token::set_cookie(&token, auth::max_age_secs(expiry));
@@ -47,6 +44,19 @@ pub fn responder_for(
                 error(401, "bad_credentials", "wrong name or password")
             }
             Outcome::NameTaken => error(409, "name_taken", "that name is taken"),
+            Outcome::Suspended => error(403, "suspended", "this account is suspended"),
+            Outcome::BadResetCode => {
+                log_limited!(
+                    "wrong reset codes",
+                    client.ip(),
+                    "auth: wrong or expired reset code from {client}"
+                );
+                error(
+                    400,
+                    "bad_reset_code",
+                    "the reset code is wrong, used or expired",
+                )
+            }
             Outcome::Unavailable => {
                 error(503, "unavailable", "the server cannot do that right now")
             }

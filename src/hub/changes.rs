@@ -8,6 +8,7 @@ use crate::event::ConnId;
 use crate::hub::chat::{Author, Chat};
 use crate::hub::outbox::Outbox;
 use crate::log::now_ms;
+use crate::roles::Role;
 use crate::store::{Change, ChangeEvent, Revise};
 use crate::wire::WireError;
 use crate::ws::frame;
@@ -21,6 +22,9 @@ impl Chat {
         text: Option<String>,
         id: Option<String>,
     ) -> Result<(), WireError> {
+        if text.is_some() {
+            self.may_speak(from, &id)?;
+        }
         let bytes = text.as_ref().map_or(0, String::len);
         let Some(by) = self.admit(from, bytes, &id)? else {
             return Ok(());
@@ -34,11 +38,16 @@ impl Chat {
             conn: from.conn,
             by,
             by_key: from.key.clone(),
+            by_role: self
+                .dir
+                .user(&from.key)
+                .map_or(Role::Member, |u| u.standing.role),
             target: seq,
             text,
             id,
             ts: now_ms(),
             rooms,
+            sees_all: false,
             window_ms: self.limits.edit_window.as_millis() as u64,
         }));
         Ok(())

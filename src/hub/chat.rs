@@ -7,7 +7,8 @@
 //! yet. The handlers live beside this file, one concern each: `connections.rs` (arrivals,
 //! departures, presence, sign-outs), `rooms.rs` (create, join, leave), `lists.rs` (the pages of
 //! rooms and of members), `messages.rs` (messages, typing, what the store made durable),
-//! `replay.rs` (history pages and catching up). Handlers only decide: each takes this state and
+//! `replay.rs` (history pages and catching up), `moderation.rs` (what owners and
+//! moderators do). Handlers only decide: each takes this state and
 //! the [`Outbox`], says there what goes to whom and who must go, and never sees a socket, a
 //! timer or the store's channel. What the store must be told waits here ([`Chat::hand_over`],
 //! [`Chat::take_touches`]) until the hub's loop (`mod.rs`) hands it over.
@@ -89,6 +90,16 @@ impl Chat {
         for name in &snapshot.rooms {
             dir.add_room(name);
         }
+        for (key, standing) in &snapshot.standings {
+            if let Some(user) = dir.user_mut(key) {
+                user.standing = *standing;
+            }
+        }
+        for (key, rules) in &snapshot.room_rules {
+            if let Some(room) = dir.room_mut(key) {
+                room.rules = *rules;
+            }
+        }
         for (user_key, room_key) in &snapshot.members {
             dir.add_member(room_key, user_key);
         }
@@ -139,6 +150,7 @@ impl Chat {
             Event::Gone { conn, end } => self.remove(out, conn, end),
             Event::SessionsEnded(ended) => self.end_sessions(out, &ended),
             Event::UserAdded { name } => self.user_added(out, &name),
+            Event::RoleSet { user_key, role } => self.role_set(out, &user_key, role),
             Event::Stored(stored) => self.stored(out, stored),
             Event::History { conn, json } => self.history_page(out, conn, &json),
             Event::Replay { conn, page } => self.replay_page(out, conn, page),
@@ -183,6 +195,7 @@ impl Chat {
             ClientFrame::Read { target, seq } => self.read(out, &from, &target, seq),
             ClientFrame::Profile { display_name } => self.profile(out, &from, display_name),
             ClientFrame::Revise { seq, text, id } => self.revise(&from, seq, text, id),
+            ClientFrame::Moderate { action, id } => self.moderate(out, &from, action, id),
             ClientFrame::History {
                 target,
                 before,

@@ -23,7 +23,7 @@ const SEND_FLAGS: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 
 /// What a connection is for.
 #[derive(Debug)]
-pub enum Role {
+pub enum Purpose {
     /// `--echo`: messages come back to their sender; no name, no chat.
     Echo,
     /// Refused before it joined: it only gets its `error` frame and its Close.
@@ -43,7 +43,7 @@ pub struct Client {
     pub conn: ConnId,
     socket: Arc<TcpStream>,
     pub peer: SocketAddr,
-    pub role: Role,
+    pub purpose: Purpose,
     /// Bytes accepted for this client that its socket has not taken yet.
     backlog: Vec<u8>,
     /// When this client last sent something, or was last pinged: the heartbeat's clock.
@@ -53,12 +53,12 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(conn: ConnId, socket: Arc<TcpStream>, peer: SocketAddr, role: Role) -> Self {
+    pub fn new(conn: ConnId, socket: Arc<TcpStream>, peer: SocketAddr, purpose: Purpose) -> Self {
         Client {
             conn,
             socket,
             peer,
-            role,
+            purpose,
             backlog: Vec::new(),
             last_active: Instant::now(),
             touched: Instant::now(),
@@ -67,26 +67,26 @@ impl Client {
 
     /// The chat name, for a chat user.
     pub fn name(&self) -> Option<&str> {
-        match &self.role {
-            Role::Guest { name, .. } | Role::Account { name, .. } => Some(name),
-            Role::Echo | Role::Refused => None,
+        match &self.purpose {
+            Purpose::Guest { name, .. } | Purpose::Account { name, .. } => Some(name),
+            Purpose::Echo | Purpose::Refused => None,
         }
     }
 
     /// The user's name_key, and whether they are a guest.
     pub fn user_key(&self) -> Option<(String, bool)> {
-        match &self.role {
-            Role::Guest { key, .. } => Some((key.clone(), true)),
-            Role::Account { key, .. } => Some((key.clone(), false)),
-            Role::Echo | Role::Refused => None,
+        match &self.purpose {
+            Purpose::Guest { key, .. } => Some((key.clone(), true)),
+            Purpose::Account { key, .. } => Some((key.clone(), false)),
+            Purpose::Echo | Purpose::Refused => None,
         }
     }
 
     /// The session this connection signed in with, for an account's.
     pub fn session(&self) -> Option<SessionId> {
-        match &self.role {
-            Role::Account { session, .. } => Some(*session),
-            Role::Echo | Role::Refused | Role::Guest { .. } => None,
+        match &self.purpose {
+            Purpose::Account { session, .. } => Some(*session),
+            Purpose::Echo | Purpose::Refused | Purpose::Guest { .. } => None,
         }
     }
 

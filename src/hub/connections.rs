@@ -14,7 +14,7 @@ use crate::auth::token::SessionId;
 use crate::end::{End, SignOut};
 use crate::event::{Arrival, ConnId};
 use crate::hub::chat::Chat;
-use crate::hub::client::{Client, Role};
+use crate::hub::client::{Client, Purpose};
 use crate::hub::clients::Slot;
 use crate::hub::directory::{Directory, User};
 use crate::hub::outbox::Outbox;
@@ -22,7 +22,7 @@ use crate::hub::pace::Pace;
 use crate::identity::name_key;
 use crate::log::now_ms;
 use crate::store::{private_conversation, room_conversation};
-use crate::wire::{DisplayInfo, ErrorCode, ReadInfo, ServerFrame, WireError, fit};
+use crate::wire::{DisplayInfo, ErrorCode, ReadInfo, ServerFrame, StaffInfo, WireError, fit};
 use crate::ws::frame;
 use crate::{log, log_limited};
 
@@ -44,11 +44,11 @@ impl Chat {
         socket: Arc<TcpStream>,
         arrival: Arrival,
     ) {
-        let (role, key, since) = match arrival {
+        let (purpose, key, since) = match arrival {
             Arrival::Refused(error) => return refuse(out, conn, socket, peer, error),
             Arrival::Echo => {
                 log!("echo connection from {peer}");
-                out.admit(conn, Client::new(conn, socket, peer, Role::Echo));
+                out.admit(conn, Client::new(conn, socket, peer, Purpose::Echo));
                 return;
             }
             Arrival::Guest { name, since } => {
@@ -66,11 +66,11 @@ impl Chat {
                 } else {
                     self.dir.respell(&key, &name);
                 }
-                let role = Role::Guest {
+                let purpose = Purpose::Guest {
                     name,
                     key: key.clone(),
                 };
-                (role, key, since)
+                (purpose, key, since)
             }
             Arrival::Account {
                 name,
@@ -81,15 +81,21 @@ impl Chat {
                 // still be on its way).
                 self.dir.add_user(&name, Pace::default());
                 let key = name_key(&name);
-                let role = Role::Account {
+                // A session the store has not ended yet, of an account suspended a moment ago.
+                if self.dir.user(&key).is_some_and(|u| u.standing.suspended) {
+                    let why = SignOut::Suspended.reason();
+                    let error = WireError::new(ErrorCode::Suspended, why);
+                    return refuse(out, conn, socket, peer, error);
+                }
+                let purpose = Purpose::Account {
                     name,
                     key: key.clone(),
                     session,
                 };
-                (role, key, since)
+                (purpose, key, since)
             }
         };
-        let client = Client::new(conn, socket, peer, role);
+        let client = Client::new(conn, socket, peer, purpose);
         log_limited!(
             "joins",
             peer.ip(),
@@ -114,6 +120,10 @@ impl Chat {
     fn welcome(&mut self, out: &mut Outbox, slot: Slot, key: &str) {
         let dir = &self.dir;
         let Some(user) = dir.user(key) else { return };
+        let guest = out
+            .client(slot)
+            .and_then(|client| client.user_key())
+            .is_none_or(|(_, guest)| guest);
         let lists = self
             .limits
             .reply_bytes()
@@ -142,8 +152,24 @@ impl Chat {
             }),
             lists / 10,
         );
+        // Owners and moderators, so that the people lists mark them: few, but cut like the rest.
+        let mut staff: Vec<_> = dir
+            .users()
+            .filter(|u| u.standing.role.moderates())
+            .collect();
+        staff.sort_by_key(|u| name_key(&u.name));
+        let (staff, _) = fit(
+            staff.into_iter().map(|u| StaffInfo {
+                user: &u.name,
+                role: u.standing.role.name(),
+            }),
+            lists / 10,
+        );
         let welcome = ServerFrame::Welcome {
             you: &user.name,
+            role: (!guest).then(|| user.standing.role.name()),
+            muted_until: user.standing.muted_at(now_ms()),
+            staff: (!guest).then_some(staff),
             display_name: user.display.as_deref(),
             display_names,
             users: online.into_iter().map(|u| u.name.as_str()).collect(),
@@ -306,7 +332,7 @@ fn refuse(
     error: WireError,
 ) {
     log_limited!("refused names", peer.ip(), "refused {peer}: {}", error.code);
-    let client = Client::new(conn, socket, peer, Role::Refused);
+    let client = Client::new(conn, socket, peer, Purpose::Refused);
     out.close(client, End::Refused(error));
 }
 

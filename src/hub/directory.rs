@@ -12,6 +12,7 @@ use std::time::Instant;
 use crate::hub::clients::Slot;
 use crate::hub::pace::Pace;
 use crate::identity::name_key;
+use crate::store::{RoomRules, Standing};
 use crate::wire::GENERAL;
 
 /// A user the hub knows: registered, or a guest seen since start-up.
@@ -31,6 +32,8 @@ pub struct User {
     /// Their last connection closed, and their contacts hear of it at this instant unless they
     /// come back first (see `presence.rs`).
     pub leaving: Option<Instant>,
+    /// Their role, mute and suspension (`moderation.rs`).
+    pub standing: Standing,
 }
 
 impl User {
@@ -50,6 +53,10 @@ pub struct Room {
     pub members: BTreeMap<String, UserId>,
     /// The open connections of its members.
     pub live: Vec<Slot>,
+    /// Read-only, slow mode (`moderation.rs`).
+    pub rules: RoomRules,
+    /// Under slow mode, when each member last posted here, by key.
+    pub last_post: HashMap<String, Instant>,
 }
 
 /// Where a user is kept in the directory. Users are never forgotten while the hub runs, so an
@@ -82,10 +89,19 @@ impl Directory {
         self.rooms.get(key)
     }
 
+    pub fn room_mut(&mut self, key: &str) -> Option<&mut Room> {
+        self.rooms.get_mut(key)
+    }
+
     /// Whether the user `user_key` is a member of the room `room_key`.
     pub fn is_member(&self, room_key: &str, user_key: &str) -> bool {
         self.room(room_key)
             .is_some_and(|room| room.members.contains_key(user_key))
+    }
+
+    /// Every user the hub knows.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.iter()
     }
 
     pub fn rooms(&self) -> impl Iterator<Item = &Room> {
@@ -115,6 +131,7 @@ impl Directory {
             display: None,
             pace,
             leaving: None,
+            standing: Standing::default(),
         };
         self.ids.insert(key, self.users.len());
         self.users.push(user);
@@ -138,6 +155,8 @@ impl Directory {
             name: name.to_owned(),
             members: BTreeMap::new(),
             live: Vec::new(),
+            rules: RoomRules::default(),
+            last_post: HashMap::new(),
         };
         self.rooms.insert(key, room);
         true

@@ -49,6 +49,8 @@ impl Chat {
             online: (room.members.values())
                 .filter(|&&id| dir.user_by_id(id).shown_online())
                 .count(),
+            read_only: room.rules.read_only,
+            slow_seconds: room.rules.slow_seconds,
         });
         let (rooms, more) = fit(infos, self.limits.reply_bytes());
         let next = more.then(|| rooms.last().map(|info| info.room)).flatten();
@@ -80,6 +82,7 @@ impl Chat {
                 let user = self.dir.user_by_id(id);
                 MemberInfo {
                     user: &user.name,
+                    role: (user.standing.role.moderates()).then(|| user.standing.role.name()),
                     display_name: user.display.as_deref(),
                     online: user.shown_online(),
                 }

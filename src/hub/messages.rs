@@ -49,10 +49,10 @@ impl Chat {
             let why = format!("join {:?} before writing to it", room.name);
             return Err(refuse(WireError::new(ErrorCode::NotAMember, why)));
         }
-        let to = Destination::Room {
-            key,
-            name: room.name.clone(),
-        };
+        let name = room.name.clone();
+        self.may_speak(from, &id)?;
+        self.room_allows(from, &key).map_err(refuse)?;
+        let to = Destination::Room { key, name };
         self.post(from, to, text, id)
     }
 
@@ -64,6 +64,7 @@ impl Chat {
         text: String,
         id: Option<String>,
     ) -> Result<(), WireError> {
+        self.may_speak(from, &id)?;
         let key = name_key(to);
         let Some(user) = self.dir.user(&key) else {
             let why = format!("there is no user {to:?}");
@@ -173,6 +174,11 @@ impl Chat {
                     refuse_conn(out, conn, &error);
                 }
                 Stored::Refused { conn, error } => refuse_conn(out, conn, &error),
+                Stored::Moderated { conn, reply, .. } => {
+                    if let Some(slot) = out.slot(conn) {
+                        out.own(slot, |bytes| frame::text(bytes, &reply));
+                    }
+                }
             }
         }
         self.end_replays_up_to(out, self.delivered_seq);
@@ -270,6 +276,7 @@ impl Chat {
         from: &Author,
         target: &Target,
     ) -> Result<(), WireError> {
+        self.may_speak(from, &None)?;
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {
                 let (key, room) = self.member_room(name, &from.key)?;

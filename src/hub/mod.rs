@@ -30,13 +30,17 @@ mod connections;
 mod directory;
 mod lists;
 mod messages;
+mod moderation;
 mod outbox;
 mod pace;
 mod presence;
 mod profiles;
 mod reads;
 mod replay;
+mod room_rules;
 mod rooms;
+mod sanctions;
+mod staff;
 
 use std::time::{Duration, Instant};
 

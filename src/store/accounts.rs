@@ -164,12 +164,15 @@ pub fn sign_out(
         false => None,
     };
     match owner {
-        Some(user_key) => {
-            let all = sessions_of(t, &user_key)?;
-            end_sessions(t, all)
-        }
+        Some(user_key) => end_all_sessions(t, &user_key),
         None => end_sessions(t, [session]),
     }
+}
+
+/// Ends every session of `user_key` (a suspension); returns those ended.
+pub fn end_all_sessions(t: &mut Tables, user_key: &str) -> Result<Vec<SessionId>, redb::Error> {
+    let all = sessions_of(t, user_key)?;
+    end_sessions(t, all)
 }
 
 /// Every session of the user `user_key`.
@@ -230,4 +233,23 @@ pub fn end_expired(
         }
     }
     Ok((end_sessions(t, expired)?, oldest_use))
+}
+
+/// Sets a new password with a reset code: if `user_key`'s code is `code_hash` and unexpired, it is
+/// spent, the password hash replaced, every session ended and `session` opened. Returns the
+/// sessions ended, or `None` (nothing written) for a wrong, spent or expired code.
+pub fn reset_password(
+    t: &mut Tables,
+    user_key: &str,
+    code_hash: &[u8; 32],
+    phc: &str,
+    session: &SessionId,
+    now_ms: u64,
+) -> Result<Option<Vec<SessionId>>, redb::Error> {
+    if !super::moderation::spend_reset_code(t, user_key, code_hash, now_ms)? {
+        return Ok(None);
+    }
+    let ended = set_password(t, user_key, phc, session)?;
+    open_session(t, user_key, session, now_ms)?;
+    Ok(Some(ended))
 }

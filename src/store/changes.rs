@@ -17,15 +17,17 @@ use super::messages::{Destination, Message, Stored, load_from, row};
 use super::schema::{ChangeRow, DELETE, EDIT};
 use super::tables::Tables;
 use crate::event::ConnId;
+use crate::roles::Role;
 use crate::wire::{ErrorCode, ServerFrame, WireError};
 
 /// A change the hub asks for, checked there for pace and text, here against the message.
 #[derive(Debug)]
 pub struct Revise {
     pub conn: ConnId,
-    /// Who asks, as spelled and as a key.
+    /// Who asks, as spelled and as a key, and their role.
     pub by: String,
     pub by_key: String,
+    pub by_role: Role,
     /// The message's seq.
     pub target: u64,
     /// The new text; `None` deletes.
@@ -34,6 +36,8 @@ pub struct Revise {
     pub ts: u64,
     /// The keys of the asker's rooms: a message elsewhere is not visible to them.
     pub rooms: Vec<String>,
+    /// A suspension's deletion of everything its user sent: every message is in reach.
+    pub sees_all: bool,
     /// How long after sending its author may change a message (`--edit-window`).
     pub window_ms: u64,
 }
@@ -99,13 +103,17 @@ impl ChangeEvent {
     }
 }
 
-/// Who may change `message`: its author, within the window. (The one place a role goes.)
+/// Who may change `message`: its author, within the window; and any owner or moderator may
+/// delete it, at any time.
 fn may_change(revise: &Revise, message: &Message) -> Result<(), WireError> {
     let verb = if revise.text.is_some() {
         "edit"
     } else {
         "delete"
     };
+    if revise.text.is_none() && revise.by_role.moderates() {
+        return Ok(());
+    }
     if message.from_key != revise.by_key {
         let why = format!("you can only {verb} your own messages");
         return Err(WireError::new(ErrorCode::NotAllowed, why));
@@ -122,6 +130,9 @@ fn may_change(revise: &Revise, message: &Message) -> Result<(), WireError> {
 
 /// Whether the asker may see `message`: a member of its room, or one of its two people.
 fn visible(revise: &Revise, message: &Message) -> bool {
+    if revise.sees_all {
+        return true;
+    }
     match &message.to {
         Destination::Room { key, .. } => revise.rooms.contains(key),
         Destination::User { key, .. } => [key, &message.from_key].contains(&&revise.by_key),
@@ -159,6 +170,9 @@ pub fn revise(t: &mut Tables, revise: Revise) -> Result<Stored, redb::Error> {
             (Kind::Edited(text), EDIT, (revise.ts, 0))
         }
         None => {
+            if message.from_key != revise.by_key {
+                log_deletion(t, &revise, &message)?;
+            }
             message.text.clear();
             (Kind::Deleted, DELETE, (edited_ts, revise.ts))
         }
@@ -195,6 +209,23 @@ pub fn revise(t: &mut Tables, revise: Revise) -> Result<Stored, redb::Error> {
         id: revise.id,
     };
     Ok(Stored::Changed { conn, event })
+}
+
+/// A moderator's deletion, in the moderation log with the text it removes from the chat: the
+/// evidence a teacher keeps (only owners read it there).
+fn log_deletion(t: &mut Tables, revise: &Revise, message: &Message) -> Result<(), redb::Error> {
+    let mut entry = serde_json::Map::new();
+    entry.insert("ts".into(), revise.ts.into());
+    entry.insert("by".into(), revise.by.clone().into());
+    entry.insert("action".into(), "delete".into());
+    entry.insert("user".into(), message.from.clone().into());
+    entry.insert("target".into(), message.seq.into());
+    match &message.to {
+        Destination::Room { name, .. } => entry.insert("room".into(), name.clone().into()),
+        Destination::User { name, .. } => entry.insert("to".into(), name.clone().into()),
+    };
+    entry.insert("text".into(), message.text.clone().into());
+    super::moderation::record(t, entry, revise.ts)
 }
 
 /// A message's (last edit's ts, deletion's ts), 0 for what did not happen.

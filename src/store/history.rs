@@ -60,6 +60,17 @@ pub enum Query {
         after: u64,
         max_bytes: usize,
     },
+    /// A page of the moderation log, entries before `before` (the newest when `None`); the
+    /// deleted texts only `with_text` (an owner asks).
+    Audit {
+        conn: ConnId,
+        before: Option<u64>,
+        limit: usize,
+        with_text: bool,
+        /// The asking frame's `id`, named in the answer.
+        id: Option<String>,
+        max_bytes: usize,
+    },
 }
 
 /// A page of a catch-up.
@@ -104,7 +115,9 @@ pub fn run(reader: Reader, queries: Receiver<Query>, to_hub: Sender<Event>) {
 impl Query {
     fn conn(&self) -> ConnId {
         match self {
-            Query::History { conn, .. } | Query::CatchUp { conn, .. } => *conn,
+            Query::History { conn, .. }
+            | Query::CatchUp { conn, .. }
+            | Query::Audit { conn, .. } => *conn,
         }
     }
 }
@@ -151,6 +164,24 @@ fn answer(reader: &Reader, query: Query) -> Result<Event, StoreError> {
             Ok(Event::Replay {
                 conn,
                 page: page.map_err(fail)?,
+            })
+        }
+        Query::Audit {
+            conn,
+            before,
+            limit,
+            with_text,
+            id,
+            max_bytes,
+        } => {
+            let (entries, more) = reader.audit_page(before, limit, with_text, max_bytes)?;
+            let mut answer = serde_json::json!({"type": "audit", "entries": entries, "more": more});
+            if let Some(id) = id {
+                answer["id"] = id.into();
+            }
+            Ok(Event::History {
+                conn,
+                json: answer.to_string(),
             })
         }
     }

@@ -62,6 +62,12 @@ pub enum Stored {
     ChangedAgain { conn: ConnId, event: ChangeEvent },
     /// A change refused after a look at the message (`no_such_message`, `not_allowed`).
     Refused { conn: ConnId, error: WireError },
+    /// A moderation action kept and logged: its asker's answer, an encoded frame.
+    Moderated {
+        conn: ConnId,
+        id: Option<String>,
+        reply: String,
+    },
 }
 
 impl Message {

@@ -11,12 +11,15 @@
 //! [`Reader`], a snapshot of the last commit.
 
 mod accounts;
+mod apply;
 mod changes;
 mod disk;
 mod history;
 mod messages;
+mod moderation;
 mod private;
 mod profiles;
+mod purge;
 mod reads;
 mod retention;
 mod rooms;
@@ -36,7 +39,9 @@ use disk::Shelf;
 pub use history::run as run_history;
 pub use history::{HISTORY_QUEUE, Page, Query};
 pub use messages::{Destination, Message, Post, Stored, private_conversation, room_conversation};
+pub use moderation::{Moderate, Moderation, RoomRules, Standing};
 pub use profiles::ProfileChange;
+pub use purge::DeleteAllBy;
 pub use reads::{RECENT, ReadChange, ReadSnapshot};
 pub use retention::Retention;
 pub use rooms::{RoomChange, Snapshot};
@@ -44,6 +49,7 @@ pub use sweep::Sweeps;
 pub use thread::run;
 
 use crate::auth::token::SessionId;
+use crate::wire::Registration;
 
 /// Requests waiting for the `store` thread. A full channel makes a sender wait (an `auth` thread)
 /// or drop its request (a `Touch`, see [`Store::touch`]).
@@ -98,12 +104,35 @@ pub type ToCaller<T> = Sender<Result<T, StoreError>>;
 
 /// What the `store` thread can be asked to do.
 pub enum Request {
-    /// Add a user with a first session; `false` if the name is taken.
+    /// Add a user with a first session; `false` if the name is taken. `owner`: through the
+    /// setup link, as the first owner.
     Register {
         name: String,
         phc: String,
         session: SessionId,
+        owner: bool,
         to_caller: ToCaller<bool>,
+    },
+    /// Make an existing account an owner (the setup link, `--owner`); `false` if there is none.
+    MakeOwner {
+        user_key: String,
+        /// How, for the log: `setup_link` or `--owner`.
+        via: &'static str,
+        to_caller: ToCaller<bool>,
+    },
+    /// Set a new password with a reset code, ending every session and opening `session`;
+    /// `false` for a wrong, spent or expired code.
+    ResetPassword {
+        user_key: String,
+        code_hash: [u8; 32],
+        phc: String,
+        session: SessionId,
+        to_caller: ToCaller<bool>,
+    },
+    /// Who may register: the stored setting, or for a new store `initial`, stored then.
+    SettleRegistration {
+        initial: Registration,
+        to_caller: ToCaller<Registration>,
     },
     /// Add a session for an existing user (a sign-in).
     OpenSession {
@@ -144,6 +173,10 @@ pub enum Change {
     Profile(ProfileChange),
     /// An edit or a deletion of a message (`changes.rs`).
     Revise(Revise),
+    /// A moderation action, with its entry in the log (`moderation.rs`).
+    Moderate(Moderate),
+    /// Every message of a suspended user, deleted (`changes.rs`).
+    DeleteAllBy(DeleteAllBy),
 }
 
 /// The handle that other threads use to reach the store.

@@ -50,6 +50,10 @@ pub struct Snapshot {
     pub reads: super::reads::ReadSnapshot,
     /// (user key, display name) for every account that set one (`profiles.rs`).
     pub display_names: Vec<(String, String)>,
+    /// Each account's standing that is not a plain member's, by name_key.
+    pub standings: Vec<(String, super::Standing)>,
+    /// Each room's rules that has some, by room key.
+    pub room_rules: Vec<(String, super::RoomRules)>,
 }
 
 /// Applies one room change.
@@ -111,6 +115,8 @@ impl Reader {
         snapshot.conversations = pairs(&partners).map_err(fail)?;
         snapshot.reads = super::reads::snapshot(&read).map_err(fail)?;
         snapshot.display_names = super::profiles::snapshot(&read).map_err(fail)?;
+        drop(read);
+        (snapshot.standings, snapshot.room_rules) = self.moderation_snapshot()?;
         Ok(snapshot)
     }
 }

@@ -85,8 +85,24 @@ pub const DISPLAY_NAMES: TableDefinition<&str, &str> = TableDefinition::new("dis
 /// (conversation, reader's name_key) → the `seq` they have read up to (`reads.rs`).
 pub const READ_POSITIONS: TableDefinition<(&str, &str), u64> =
     TableDefinition::new("read_positions");
+/// name_key → (role code, muted until ms or 0 or [`FOR_NOW`], suspended): an account's standing
+/// (`moderation.rs`). A member in good standing has no row.
+pub const STANDING: TableDefinition<&str, (u8, u64, bool)> = TableDefinition::new("standing");
+/// A `muted until` that means "until lifted".
+pub const FOR_NOW: u64 = u64::MAX;
+/// name_key → (hash of the one password reset code, expires ms): at most one per account.
+pub const RESET_CODES: TableDefinition<&str, (&[u8; 32], u64)> =
+    TableDefinition::new("reset_codes");
+/// room_key → (read-only, slow mode seconds); a room with neither has no row.
+pub const ROOM_RULES: TableDefinition<&str, (bool, u32)> = TableDefinition::new("room_rules");
+/// n → (ts, the entry as JSON): the moderation log, oldest first, kept [`AUDIT_DAYS`].
+pub const AUDIT: TableDefinition<u64, (u64, &str)> = TableDefinition::new("audit");
+/// How long the moderation log keeps an entry.
+pub const AUDIT_DAYS: u64 = 90;
+/// Settings the owners change from the page: `registration` (open, code, closed), `join_code`.
+pub const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
 /// Small facts about the store itself: `schema` (the layout's version), `last_seq`,
-/// `first_seq`, `ids_from`.
+/// `first_seq`, `ids_from`, `audit_n` (the moderation log's last entry).
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// A store in memory only: nothing on disk, nothing survives (`--in-memory`).

@@ -3,16 +3,17 @@
 //! Opening a redb table looks it up in the file's table of tables, and closing it writes its new
 //! root back. The `store` thread's write transaction for a group of requests (see `thread.rs`),
 //! and each of its sweeps (`sweep.rs`), opens every table once, in [`Tables::open`], and each
-//! request then writes through these handles: a group of a hundred messages opens eighteen tables,
+//! request then writes through these handles: a group of a hundred messages opens twenty-three tables,
 //! not six hundred. redb allows one open handle per table in a transaction, so every function that
 //! writes takes `&mut Tables`, never the transaction itself.
 
 use redb::{MultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::schema::{
-    CHANGES, CHANGES_OF, CLIENT_IDS, CONVERSATION_CHANGES, CONVERSATIONS, ChangeRow, DISPLAY_NAMES,
-    DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow, NAME_SKELETONS, READ_POSITIONS, REVISED,
-    ROOMS, SESSIONS, TRIMMED, USER_SESSIONS, USERS,
+    AUDIT, CHANGES, CHANGES_OF, CLIENT_IDS, CONVERSATION_CHANGES, CONVERSATIONS, ChangeRow,
+    DISPLAY_NAMES, DM_PARTNERS, MEMBERS, MESSAGES, META, MessageRow, NAME_SKELETONS,
+    READ_POSITIONS, RESET_CODES, REVISED, ROOM_RULES, ROOMS, SESSIONS, SETTINGS, STANDING, TRIMMED,
+    USER_SESSIONS, USERS,
 };
 
 /// Every table of the store, open in one write transaction (see `schema.rs` for what each
@@ -36,6 +37,11 @@ pub struct Tables<'txn> {
     pub read_positions: Table<'txn, (&'static str, &'static str), u64>,
     pub display_names: Table<'txn, &'static str, &'static str>,
     pub meta: Table<'txn, &'static str, u64>,
+    pub standing: Table<'txn, &'static str, (u8, u64, bool)>,
+    pub reset_codes: Table<'txn, &'static str, (&'static [u8; 32], u64)>,
+    pub room_rules: Table<'txn, &'static str, (bool, u32)>,
+    pub audit: Table<'txn, u64, (u64, &'static str)>,
+    pub settings: Table<'txn, &'static str, &'static str>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -60,6 +66,11 @@ impl<'txn> Tables<'txn> {
             read_positions: txn.open_table(READ_POSITIONS)?,
             display_names: txn.open_table(DISPLAY_NAMES)?,
             meta: txn.open_table(META)?,
+            standing: txn.open_table(STANDING)?,
+            reset_codes: txn.open_table(RESET_CODES)?,
+            room_rules: txn.open_table(ROOM_RULES)?,
+            audit: txn.open_table(AUDIT)?,
+            settings: txn.open_table(SETTINGS)?,
         })
     }
 

@@ -13,19 +13,18 @@
 //! cannot be committed, every request in it still gets its answer: a failure. It ends on `Stop`,
 //! after answering what came before, and closes the database.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redb::Database;
 
+use super::apply::{Aftermath, Posts, apply};
 use super::disk::Disk;
-use super::messages::{self, Stored};
+use super::messages::Stored;
 use super::retention::{self, Retention};
-use super::sweep::{self, Deadlines, Due, Sweeps};
+use super::sweep::{self, Deadlines, Sweeps};
 use super::tables::Tables;
-use super::{Change, Request, StoreError, ToCaller, accounts, changes, profiles, reads, rooms};
-use crate::auth::token::SessionId;
-use crate::end::SignOut;
+use super::{Change, Request, StoreError};
 use crate::event::Event;
 use crate::log;
 use crate::log::now_ms;
@@ -101,28 +100,6 @@ fn gather(first: Request, requests: &Receiver<Request>) -> (Vec<Request>, bool) 
     (group, false)
 }
 
-/// What to do for one request once the group's outcome is known: send its caller (an `auth`
-/// thread) the result.
-type OnCommit = Box<dyn FnOnce(Result<(), &StoreError>)>;
-
-/// What a group's commit leads to, once it is durable (or has failed).
-#[derive(Default)]
-struct Aftermath {
-    on_commit: Vec<OnCommit>,
-    signed_out: Vec<(SessionId, SignOut)>,
-    registered: Vec<String>,
-    stored: Vec<Stored>,
-    /// The group held changes from the hub, which waits for their answer (even an empty one).
-    from_hub: bool,
-    /// The group opened a session (a registration or a sign-in).
-    opened_session: bool,
-    /// When the retention is next due, read in the transaction of a group with the hub's changes.
-    retention: Option<Due>,
-    /// The group deleted a message's text: the pages that held it are scrubbed before anyone
-    /// is told (`Disk::scrub`).
-    scrub: bool,
-}
-
 /// Applies a group of requests in one transaction, commits it, then tells everyone concerned;
 /// returns how many messages it appended. Short of disk space, its messages are refused and the
 /// rest is committed; with the store closed by a disk error, all of it is refused.
@@ -187,17 +164,14 @@ fn refused_posts(group: &[Request]) -> Option<Vec<Stored>> {
             conn: revise.conn,
             id: revise.id.clone(),
         }),
+        Change::Moderate(moderate) => Some(Stored::Failed {
+            conn: moderate.conn,
+            id: moderate.id.clone(),
+        }),
         Change::Room(_) | Change::Read(_) | Change::Profile(_) => None,
+        Change::DeleteAllBy(_) => None,
     });
     Some(posts.collect())
-}
-
-/// What becomes of the messages in a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Posts {
-    Append,
-    /// The disk is short of space (see `disk.rs`): answered as failed, without writing.
-    Refuse,
 }
 
 /// Applies `group` in one write transaction, its tables opened once for all of it, and commits
@@ -221,170 +195,4 @@ fn write(
     drop(tables);
     txn.commit()?;
     Ok(())
-}
-
-/// Applies one request through the group's `t`ables, noting what to do after the commit.
-fn apply(
-    t: &mut Tables,
-    request: Request,
-    posts: Posts,
-    now: u64,
-    after: &mut Aftermath,
-) -> Result<(), redb::Error> {
-    match request {
-        Request::Register {
-            name,
-            phc,
-            session,
-            to_caller,
-        } => {
-            let created = accounts::register(t, &name, &phc, &session, now)?;
-            if created {
-                after.registered.push(name);
-                after.opened_session = true;
-            }
-            after.on_commit.push(send_after_commit(to_caller, created));
-        }
-        Request::OpenSession {
-            user_key,
-            session,
-            to_caller,
-        } => {
-            accounts::open_session(t, &user_key, &session, now)?;
-            after.opened_session = true;
-            after.on_commit.push(send_after_commit(to_caller, ()));
-        }
-        Request::EndSession {
-            session,
-            everywhere,
-            to_caller,
-        } => {
-            let ended = accounts::sign_out(t, session, everywhere)?;
-            after
-                .signed_out
-                .extend(ended.into_iter().map(|id| (id, SignOut::SignedOut)));
-            after.on_commit.push(send_after_commit(to_caller, ()));
-        }
-        Request::SetPassword {
-            user_key,
-            phc,
-            keep,
-            to_caller,
-        } => {
-            let ended = accounts::set_password(t, &user_key, &phc, &keep)?;
-            after
-                .signed_out
-                .extend(ended.into_iter().map(|id| (id, SignOut::PasswordChanged)));
-            after.on_commit.push(send_after_commit(to_caller, ()));
-        }
-        Request::Touch { session } => accounts::touch(t, &session, now)?,
-        Request::Changes(changes) => {
-            after.from_hub = true;
-            for change in changes {
-                match change {
-                    Change::Room(change) => rooms::apply(t, &change, now)?,
-                    Change::Read(change) => reads::apply(t, &change)?,
-                    Change::Profile(change) => profiles::apply(t, &change)?,
-                    Change::Post(post) if posts == Posts::Refuse => {
-                        after.stored.push(Stored::Failed {
-                            conn: post.conn,
-                            id: post.message.id,
-                        })
-                    }
-                    Change::Post(post) => after.stored.push(messages::append(t, post)?),
-                    Change::Revise(revise) if posts == Posts::Refuse => {
-                        after.stored.push(Stored::Failed {
-                            conn: revise.conn,
-                            id: revise.id,
-                        })
-                    }
-                    Change::Revise(revise) => {
-                        let stored = changes::revise(t, revise)?;
-                        after.scrub |= matches!(
-                            &stored,
-                            Stored::Changed { event, .. } if event.kind == changes::Kind::Deleted
-                        );
-                        after.stored.push(stored);
-                    }
-                }
-            }
-        }
-        // `run` takes Stop off the channel itself.
-        Request::Stop => {}
-    }
-    Ok(())
-}
-
-impl Aftermath {
-    /// How many messages the group appended.
-    fn appended(&self) -> u64 {
-        let new = self
-            .stored
-            .iter()
-            .filter(|s| matches!(s, Stored::New { .. }));
-        new.count() as u64
-    }
-
-    /// Once the group is committed at `now`, what it changed in when the sweeps are due.
-    fn move_deadlines(&self, deadlines: &mut Deadlines, now: u64, session_expiry: Duration) {
-        if self.opened_session {
-            deadlines.session_opened(now, session_expiry);
-        }
-        if let Some(due) = self.retention {
-            deadlines.retention_read(due);
-        }
-    }
-
-    /// Answers every request and tells the hub: what is durable, or, if the commit failed, which
-    /// messages to report as failed to their senders.
-    fn tell_everyone(self, outcome: Result<(), &StoreError>, to_hub: &Sender<Event>) {
-        let stored = match outcome {
-            Ok(()) => self.stored,
-            Err(_) => self.stored.into_iter().map(failed).collect(),
-        };
-        // The hub hears first: a client told "registered" may connect at once, and its
-        // handshake's event must find the hub already knowing the new user. These sends block
-        // while the hub's inbox is full; the hub never waits for the store, so this cannot
-        // deadlock.
-        if outcome.is_ok() {
-            if !self.signed_out.is_empty() {
-                let _ = to_hub.send(Event::SessionsEnded(self.signed_out));
-            }
-            for name in self.registered {
-                let _ = to_hub.send(Event::UserAdded { name });
-            }
-        }
-        if self.from_hub {
-            let _ = to_hub.send(Event::Stored(stored));
-        }
-        for send in self.on_commit {
-            send(outcome);
-        }
-    }
-}
-
-/// A message that was not stored after all.
-fn failed(stored: Stored) -> Stored {
-    match stored {
-        Stored::New { conn, message } | Stored::Again { conn, message } => Stored::Failed {
-            conn,
-            id: message.id,
-        },
-        Stored::Changed { conn, event } | Stored::ChangedAgain { conn, event } => {
-            Stored::Failed { conn, id: event.id }
-        }
-        failed => failed,
-    }
-}
-
-/// Sends `value` on `to_caller` once the commit's outcome is known.
-fn send_after_commit<T: Send + 'static>(to_caller: ToCaller<T>, value: T) -> OnCommit {
-    Box::new(move |outcome| {
-        let result = match outcome {
-            Ok(()) => Ok(value),
-            Err(e) => Err(StoreError::new("the store", e)),
-        };
-        // The asker may have given up; nothing to do then.
-        let _ = to_caller.send(result);
-    })
 }

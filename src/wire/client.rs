@@ -77,6 +77,11 @@ pub enum ClientFrame {
         text: Option<String>,
         id: Option<String>,
     },
+    /// What an owner or moderator asks for (`moderation.rs`).
+    Moderate {
+        action: super::Action,
+        id: Option<String>,
+    },
     /// Asks for the messages of a conversation before `before` (the newest when `None`).
     History {
         target: Target,
@@ -122,10 +127,13 @@ pub fn parse_client_frame(text: &str, max_text: usize) -> Result<ClientFrame, Wi
             target: target(&fields, "with")?,
             seq: seq(&fields)?,
         }),
-        other => Err(WireError::new(
-            ErrorCode::UnknownType,
-            format!("unknown frame type {:?}", truncate(other, 40)),
-        )),
+        other => match super::moderation::parse(other, &fields) {
+            Some(parsed) => parsed.map(|(action, id)| ClientFrame::Moderate { action, id }),
+            None => Err(WireError::new(
+                ErrorCode::UnknownType,
+                format!("unknown frame type {:?}", truncate(other, 40)),
+            )),
+        },
     }
 }
 

@@ -15,6 +15,8 @@
 mod client;
 pub(crate) mod display_name;
 mod fields;
+mod moderation;
+mod moderation_frames;
 mod pages;
 mod server;
 
@@ -24,8 +26,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use client::{ClientFrame, GENERAL, MAX_ID_CHARS, Target, parse_client_frame};
+pub use moderation::{Action, Registration};
+pub use moderation_frames::{ConnectionInfo, ModerationFrame};
 pub use pages::fit;
-pub use server::{DisplayInfo, MemberInfo, ReadInfo, RoomInfo, ServerFrame};
+pub use server::{DisplayInfo, MemberInfo, ReadInfo, RoomInfo, ServerFrame, StaffInfo};
 
 /// Why the server refused something, as the `code` of an `error` frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +63,18 @@ pub enum ErrorCode {
     NoSuchMessage,
     /// An `edit` or `delete` of a message that is not yours, or whose edit window has passed.
     NotAllowed,
+    /// A moderation frame from someone whose role does not allow it (or under `--guests`).
+    Forbidden,
+    /// The sender is muted (the error carries `until`).
+    Muted,
+    /// The account is suspended: its connections close.
+    Suspended,
+    /// Only owners and moderators post in this room.
+    ReadOnly,
+    /// The room's slow mode: the error carries `retry_after`.
+    SlowMode,
+    /// The last owner cannot stop being one.
+    LastOwner,
 }
 
 impl fmt::Display for ErrorCode {
@@ -78,6 +94,10 @@ pub struct WireError {
     pub message: String,
     /// The client's `id` for the frame refused, so that it knows which pending message failed.
     pub id: Option<String>,
+    /// `muted`: when the mute ends (`Some(None)`: when lifted).
+    pub until: Option<Option<u64>>,
+    /// `slow_mode`: how long until the next message may be sent, in ms.
+    pub retry_after: Option<u64>,
 }
 
 impl WireError {
@@ -86,6 +106,8 @@ impl WireError {
             code,
             message: message.into(),
             id: None,
+            until: None,
+            retry_after: None,
         }
     }
 
@@ -101,6 +123,8 @@ impl WireError {
             code: self.code,
             message: &self.message,
             id: self.id.as_deref(),
+            until: self.until,
+            retry_after: self.retry_after,
         }
         .to_json()
     }

@@ -13,6 +13,12 @@ pub enum ServerFrame<'a> {
     /// members come on demand, in `members` pages).
     Welcome {
         you: &'a str,
+        /// Your role (accounts only): `member`, `moderator` or `owner`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role: Option<&'a str>,
+        /// While you are muted: until when, in ms (`null`: until lifted).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        muted_until: Option<Option<u64>>,
         /// Your display name, if you set one.
         #[serde(skip_serializing_if = "Option::is_none")]
         display_name: Option<&'a str>,
@@ -28,6 +34,9 @@ pub enum ServerFrame<'a> {
         read: Vec<ReadInfo<'a>>,
         /// The display names of those in `users` and `offline` who set one.
         display_names: Vec<DisplayInfo<'a>>,
+        /// The owners and moderators, with their roles (accounts only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        staff: Option<Vec<StaffInfo<'a>>>,
     },
     /// Someone you share a room or a private conversation with (or you) set a display name, or
     /// cleared it (`null`).
@@ -168,6 +177,12 @@ pub enum ServerFrame<'a> {
         /// The `id` of the refused message, when it had a readable one.
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<&'a str>,
+        /// `muted`: when the mute ends, in ms (`null`: when lifted).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<Option<u64>>,
+        /// `slow_mode`: in how many ms the next message may be sent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
 }
 
@@ -177,6 +192,10 @@ pub struct RoomInfo<'a> {
     pub room: &'a str,
     pub members: usize,
     pub online: usize,
+    /// Only owners and moderators post.
+    pub read_only: bool,
+    /// A member posts at most once per this many seconds (0: no slow mode).
+    pub slow_seconds: u32,
 }
 
 /// One conversation's read position in a `welcome`: a room's or a private conversation's.
@@ -200,9 +219,19 @@ pub struct ReadInfo<'a> {
 #[derive(Debug, Serialize)]
 pub struct MemberInfo<'a> {
     pub user: &'a str,
+    /// `owner` or `moderator`; absent for a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<&'a str>,
     pub online: bool,
+}
+
+/// An owner or moderator, in a `welcome`.
+#[derive(Debug, Serialize)]
+pub struct StaffInfo<'a> {
+    pub user: &'a str,
+    pub role: &'a str,
 }
 
 /// A user's display name, in a `welcome`.
@@ -261,6 +290,9 @@ mod tests {
         );
         let welcome = ServerFrame::Welcome {
             you: "bob",
+            role: None,
+            muted_until: None,
+            staff: Some(vec![]),
             display_name: None,
             users: vec!["alice", "bob"],
             offline: vec!["carol"],
@@ -277,7 +309,7 @@ mod tests {
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2,"newest":42}],"display_names":[]}"#
+            r#"{"type":"welcome","you":"bob","users":["alice","bob"],"offline":["carol"],"rooms":["general"],"dms":[],"read":[{"room":"general","seq":40,"unread":2,"newest":42}],"display_names":[],"staff":[]}"#
         );
         let typing = ServerFrame::Typing {
             room: None,
@@ -293,17 +325,20 @@ mod tests {
                 room: "general",
                 members: 12,
                 online: 9,
+                read_only: false,
+                slow_seconds: 0,
             }],
             next: None,
         };
         assert_eq!(
             rooms.to_json(),
-            r#"{"type":"rooms","rooms":[{"room":"general","members":12,"online":9}],"next":null}"#
+            r#"{"type":"rooms","rooms":[{"room":"general","members":12,"online":9,"read_only":false,"slow_seconds":0}],"next":null}"#
         );
         let members = ServerFrame::Members {
             room: "general",
             members: vec![MemberInfo {
                 user: "bob",
+                role: None,
                 display_name: None,
                 online: true,
             }],

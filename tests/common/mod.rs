@@ -6,7 +6,8 @@
 //! - `ws`: the WebSocket client; `http`: raw HTTP and the JSON API; `binary`: the `threadchat`
 //!   binary run as a user runs it, and `binary_chat` accounts and chat on it; `stderr`: its log,
 //!   collected as it is written; `tmpfs`: a small filesystem to fill; `bound`: clients from
-//!   another loopback address; `changes`: edits and deletions.
+//!   another loopback address; `changes`: edits and deletions; `class`: a teacher, a moderator
+//!   and a student, for moderation.
 
 // Each test binary uses its own part of the harness.
 #![allow(dead_code, unused_imports)]
@@ -15,6 +16,7 @@ mod binary;
 mod binary_chat;
 mod bound;
 mod changes;
+mod class;
 mod http;
 mod marker;
 mod stderr;
@@ -31,6 +33,7 @@ pub use binary::Binary;
 pub use binary_chat::PASSWORD;
 pub use bound::*;
 pub use changes::*;
+pub use class::*;
 pub use http::*;
 pub use marker::*;
 pub use stderr::Stderr;
