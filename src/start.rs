@@ -299,7 +299,7 @@ fn owned(listener: &impl AsFd) -> io::Result<Socket> {
 /// register is added as each request is answered: owners change it).
 fn info_json(config: &Config, ws_addr: SocketAddr) -> serde_json::Value {
     serde_json::json!({
-        "protocol": 3,
+        "protocol": 4,
         "version": env!("CARGO_PKG_VERSION"),
         "ws_port": ws_addr.port(),
         "max_text_bytes": config.limits.max_text,

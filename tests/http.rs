@@ -31,7 +31,7 @@ fn api_info_names_the_websocket_port() {
     assert!(head.contains("application/json"), "{head}");
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["ws_port"], server.ws_addr().port());
-    assert_eq!(info["protocol"], 3);
+    assert_eq!(info["protocol"], 4);
     assert_eq!(info["edit_window"], 600);
     assert_eq!(info["max_text_bytes"], 4096);
 }

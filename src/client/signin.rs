@@ -11,8 +11,9 @@ use super::http::{self, Reply};
 use super::prompt;
 use super::url::{self, Page};
 
-/// The protocol this client speaks (`"protocol"` in `/api/info`).
-const PROTOCOL: u64 = 2;
+/// The protocol this client speaks (`"protocol"` in `/api/info`): a later server's only adds
+/// frames, which it ignores.
+const PROTOCOL: u64 = 3;
 
 /// How to open the chat connection.
 #[derive(Debug)]
@@ -39,7 +40,10 @@ pub fn enter(page: &Page) -> Result<Entry, String> {
         .as_u64()
         .and_then(|port| u16::try_from(port).ok())
         .ok_or("/api/info names no ws_port")?;
-    if info.body["protocol"].as_u64() != Some(PROTOCOL) {
+    if info.body["protocol"]
+        .as_u64()
+        .is_none_or(|theirs| theirs < PROTOCOL)
+    {
         eprintln!(
             "threadchat chat: the server speaks protocol {}, this client {PROTOCOL}; trying anyway",
             info.body["protocol"]
