@@ -42,15 +42,26 @@ async function call(method, path, body) {
 /** GET /api/me: 200 {name} while the cookie's session lives, 401 `unauthenticated` otherwise. */
 export const me = () => call('GET', '/api/me');
 
-/** POST /api/login: 200 {name, token} and the session cookie. */
-export const login = (name, password) => call('POST', '/api/login', { name, password });
+/** POST /api/login: 200 {name, token} and the session cookie; `setupCode` makes an owner. */
+export function login(name, password, setupCode) {
+  const body = { name, password };
+  if (setupCode) body.setup_code = setupCode;
+  return call('POST', '/api/login', body);
+}
 
-/** POST /api/register: 201 {name, token}. `joinCode` is sent only when the server asks for one. */
-export function register(name, password, joinCode) {
+/**
+ * POST /api/register: 201 {name, token}. `joinCode` is sent only when the server asks for one;
+ * `setupCode` (the owner setup link's) makes the new account the owner.
+ */
+export function register(name, password, joinCode, setupCode) {
   const body = { name, password };
   if (joinCode !== undefined) body.join_code = joinCode;
+  if (setupCode) body.setup_code = setupCode;
   return call('POST', '/api/register', body);
 }
+
+/** POST /api/reset: 201 {name, token}: a new password with a one-time reset code. */
+export const reset = (name, code, password) => call('POST', '/api/reset', { name, code, password });
 
 /** POST /api/logout: 204; the session ends and every connection it opened is closed. */
 export const logout = () => call('POST', '/api/logout', {});
@@ -74,6 +85,14 @@ export function explain(failure) {
       return 'That name is taken. Please pick another one.';
     case 'bad_join_code':
       return 'That join code is not right. Ask whoever runs this chat for it.';
+    case 'registration_closed':
+      return 'Registration is closed. Ask your teacher to open it.';
+    case 'bad_setup_code':
+      return 'This owner setup link is not valid any more: it works once, and only until the server restarts.';
+    case 'bad_reset_code':
+      return 'That reset code is wrong, used or expired. Ask your teacher for a new one.';
+    case 'suspended':
+      return 'This account is suspended. Ask your teacher.';
     case 'rate_limited':
       return `Too many attempts. Please wait ${seconds(failure.retryAfter)} and try again.`;
     case 'unavailable':

@@ -20,6 +20,8 @@
 //   typing.js        "alice is typing…", both ways
 //   composer.js      the message box; limit.js words its length, drafts.js keeps its drafts
 //   edits.js         editing and deleting your messages; message-menu.js, their menu and dialog
+//   staff.js         roles, your mute, rooms' rules; silence.js says in the composer why you cannot write
+//   moderate.js      the owners' and moderators' actions; class-panel.js, room and class settings
 //   storage.js       what is remembered between visits
 //   view.js          the screens, the header, the banner
 //
@@ -33,6 +35,7 @@ import { ChatConnection, fetchInfo } from './socket.js';
 import * as api from './api.js';
 import * as account from './account.js';
 import * as chat from './chat.js';
+import * as classPanel from './class-panel.js';
 import * as composer from './composer.js';
 import * as edits from './edits.js';
 import * as link from './link.js';
@@ -53,6 +56,7 @@ let signingOut = false; // our own sign-out is under way: the server's "signed o
 function useInfo(info) {
   composer.useInfo(info);
   edits.useInfo(info);
+  classPanel.useInfo(info);
 }
 
 /** Opens a connection as you (the session cookie says who, with accounts; a guest's name else). */
@@ -190,6 +194,7 @@ menu.configure({
   displayName: profileDialog.open,
   changePassword: () => passwordDialog.open(me.myName()),
   signOut: signoutDialog.open,
+  classSettings: classPanel.open,
 });
 signoutDialog.configure({ unsent: composer.unsentCount, confirmed: signOut });
 
@@ -213,7 +218,8 @@ async function start() {
   account.configure({ joinCode: info.join_code === true, signedIn: enterChat });
   passwordDialog.configure({ signedOut });
   const who = await api.me();
-  if (who.ok) return enterChat(String(who.data.name));
+  // The owner setup link always shows the form: the owner is whoever signs in through it.
+  if (who.ok && !account.forSetup()) return enterChat(String(who.data.name));
   view.showEntry();
   // 401 is the ordinary "not signed in"; anything else is worth saying.
   account.prompt({ name: lastName(), message: who.code === 'unauthenticated' ? '' : api.explain(who) });

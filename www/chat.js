@@ -20,6 +20,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as members from './members.js';
 import * as messages from './messages.js';
+import * as moderate from './moderate.js';
 import * as navigate from './navigate.js';
 import * as pending from './pending.js';
 import * as people from './people.js';
@@ -27,6 +28,8 @@ import * as profile from './profile.js';
 import * as readmark from './readmark.js';
 import * as rooms from './rooms.js';
 import * as sidebar from './sidebar.js';
+import * as staff from './staff.js';
+import * as classPanel from './class-panel.js';
 import * as storage from './storage.js';
 import * as text from './text.js';
 import * as typing from './typing.js';
@@ -61,6 +64,8 @@ export function sinceForConnection() {
 }
 
 export function onFrame(frame) {
+  // The answer to one of the staff's actions (moderate.js): a refusal is theirs alone.
+  if (moderate.settle(frame) && frame.type === 'error') return undefined;
   switch (frame.type) {
     case 'welcome': return onWelcome(frame);
     case 'message': return onMessage(frame, true);
@@ -77,6 +82,10 @@ export function onFrame(frame) {
     case 'members': return members.onMembers(frame);
     case 'read': return onRead(frame);
     case 'error': return onError(frame);
+    case 'muted': return me.isMe(frame.user) ? staff.setMuted(frame.until) : undefined;
+    case 'role': return staff.onRole(frame);
+    case 'room_settings': return staff.setRules(frame.room, frame);
+    case 'registration': return classPanel.onRegistration(frame);
     default: return undefined; // unknown frame types are ignored, so the protocol can grow (§4)
   }
 }
@@ -84,6 +93,7 @@ export function onFrame(frame) {
 /** The connection was lost: nothing may be sent until the next welcome. */
 export function onLost() {
   link.setState({ welcomed: false, ready: false });
+  moderate.abandon();
   navigate.renderHeader(); // a private conversation's "online" is no longer known
 }
 
@@ -91,6 +101,7 @@ function onWelcome(frame) {
   const first = me.welcome(frame.you);
   onWelcomed(first);
   attention.renderControl(); // the notifications switch is this account's
+  staff.fromWelcome(frame);
   people.reset(frame);
   const mine = new Set((Array.isArray(frame.rooms) ? frame.rooms : []).map(conversations.roomKey));
   for (const room of conversations.rooms()) {
@@ -237,6 +248,7 @@ function forgetRoom(key) {
 
 function onError(frame) {
   const why = sentence(frame.message) || `The server refused that (${frame.code}).`;
+  if (frame.code === 'muted' && 'until' in frame) staff.setMuted(frame.until);
   if (profile.REFUSALS.has(frame.code) && profile.refused(why)) return;
   if (typeof frame.id === 'string') {
     const entry = pending.get(frame.id);
@@ -264,6 +276,7 @@ export function reset() {
   sidebar.clearFilter();
   link.use(null);
   me.signOut();
+  staff.clear();
   since = null;
   navigate.open(null); // the header says so, and the box is emptied: it is not for whoever comes next
 }

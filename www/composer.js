@@ -21,6 +21,7 @@ import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
 import * as pending from './pending.js';
+import * as staff from './staff.js';
 import * as typing from './typing.js';
 import * as view from './view.js';
 import { measure } from './limit.js';
@@ -33,6 +34,18 @@ let maxTextBytes = 4096; // replaced by /api/info's max_text_bytes
 let shownKey = null; // the conversation whose draft is in the box, or null
 let editing = null; // { key, seq, original, draft } while a message of yours is being edited
 let handlers = { editLast() { return false; }, save() {} };
+let blocked = ''; // why you cannot write here now (silence.js), or ''
+
+/** Disables the box with `why` said in its place (a mute, a read-only room, slow mode), or ('') not. */
+export function setBlocked(why) {
+  blocked = why;
+  const note = document.getElementById('composer-block');
+  note.textContent = why;
+  note.hidden = why === '';
+  form.dataset.blocked = String(why !== '');
+  textInput.disabled = shownKey === null || why !== '';
+  document.getElementById('send').disabled = why !== '';
+}
 
 /** editLast(key): ↑ in an empty box, true if it began an edit; save(editing, text): Save. */
 export function configure(given) {
@@ -70,7 +83,7 @@ export function useInfo(info) {
 /** The box of `conversation` (navigate.js opened it), or (null) none: the box is disabled. */
 export function show(conversation) {
   const key = conversation?.key ?? null;
-  textInput.disabled = key === null;
+  textInput.disabled = key === null || blocked !== '';
   textInput.placeholder = conversation ? `Message ${conversation.kind === 'room' ? '#' : '@'}${conversation.name}` : '';
   if (key === shownKey) return checkLength(); // (opened again, after a reconnection: as it is)
   if (editing) endEdit(); // an edit belongs to the conversation it was begun in
@@ -146,8 +159,9 @@ form.addEventListener('submit', (event) => {
     return endEdit();
   }
   // Too long: the note under the box already says by how much; nothing is cut, nothing sent.
-  if (text.trim() === '' || !conversation || measure(text, maxTextBytes).tooLong) return;
+  if (text.trim() === '' || !conversation || blocked || measure(text, maxTextBytes).tooLong) return;
   const entry = pending.submit({ kind: conversation.kind, name: conversation.name, text });
+  if (conversation.kind === 'room') staff.posted(conversation.name);
   messages.addPending(conversation.key, entry, me.myName());
   typing.noteSent(conversation.key);
   setText('');

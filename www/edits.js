@@ -1,6 +1,6 @@
 // edits.js: editing and deleting your own messages (PROTOCOL.md §4 `edit`, `delete`). For
 // /api/info's `edit_window` seconds after sending, a message of yours has a menu (message-menu.js:
-// Edit, Delete with a confirmation), and ↑ in an empty composer edits your last one (composer.js
+// Edit, Delete with a confirmation); owners and moderators have Delete on anyone's, at any time, and ↑ in an empty composer edits your last one (composer.js
 // holds the edit). A change goes through the outbox (pending.js) like a message, so one made
 // while offline is sent once when the connection is back, with the same id on every try; an
 // edit shows its new text at once, marked "saving…", until the server's `edited` comes back.
@@ -13,6 +13,7 @@ import * as items from './items.js';
 import * as menu from './message-menu.js';
 import * as messages from './messages.js';
 import * as pending from './pending.js';
+import * as staff from './staff.js';
 import * as view from './view.js';
 
 const MINUTE_MS = 60_000;
@@ -101,11 +102,15 @@ export function refused(entry, why) {
 composer.configure({ editLast, save });
 messages.configure({
   actions(key, li, button) {
-    if (!changeable(li)) return markExpired();
+    const delivered = li.dataset.state === 'delivered' && li.dataset.deleted !== 'true';
+    const moderating = staff.moderates() && delivered;
+    if (!changeable(li) && !moderating) return markExpired();
     menu.open(button, {
-      edit: () => composer.beginEdit(key, Number(li.dataset.seq), textOf(li)),
+      edit: changeable(li) ? () => composer.beginEdit(key, Number(li.dataset.seq), textOf(li)) : null,
       remove: () => remove(key, li),
       text: textOf(li),
+      // Someone else's: the log keeps its text for the owners (PROTOCOL.md `audit`).
+      theirs: !li.classList.contains('mine'),
     });
   },
 });

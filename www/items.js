@@ -53,17 +53,16 @@ export function messageItem(from, text, mine, isMe) {
   body.append(...textNodes(text, isMe));
   body.dataset.testid = 'message-text';
   bubble.append(meta, body);
-  if (mine) {
-    // Your own messages can be edited or deleted for a while (edits.js shows the menu).
-    const actions = el('button', 'msg-actions', '⋯');
-    actions.type = 'button';
-    actions.dataset.action = 'actions';
-    actions.dataset.testid = 'message-actions';
-    actions.setAttribute('aria-label', 'Edit or delete this message');
-    actions.setAttribute('aria-haspopup', 'menu');
-    actions.setAttribute('aria-expanded', 'false');
-    bubble.append(actions);
-  }
+  // Your own messages can be edited or deleted for a while; owners and moderators delete anyone's
+  // (edits.js shows the menu; the CSS shows the button on others' messages to the staff only).
+  const actions = el('button', 'msg-actions', '⋯');
+  actions.type = 'button';
+  actions.dataset.action = 'actions';
+  actions.dataset.testid = 'message-actions';
+  actions.setAttribute('aria-label', mine ? 'Edit or delete this message' : 'Delete this message');
+  actions.setAttribute('aria-haspopup', 'menu');
+  actions.setAttribute('aria-expanded', 'false');
+  bubble.append(actions);
   li.append(bubble);
   li.isMe = isMe;
   li.rawText = text; // as written: what an edit starts from (the shown text may have "(edited)")

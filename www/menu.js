@@ -11,7 +11,7 @@
 const $ = (id) => document.getElementById(id);
 const button = $('account-button');
 const menu = $('account-menu');
-const items = () => [...menu.querySelectorAll('[role="menuitem"]')];
+const items = () => [...menu.querySelectorAll('[role="menuitem"]:not([hidden])')];
 
 let actions = { changePassword() {}, signOut() {} };
 
@@ -78,6 +78,7 @@ menu.addEventListener('click', (event) => {
   if (item.id === 'open-profile') actions.displayName();
   else if (item.id === 'open-password') actions.changePassword();
   else if (item.id === 'sign-out') actions.signOut();
+  else if (item.id === 'open-class') actions.classSettings?.();
 });
 
 // A click (or tap) anywhere else closes it; so does the keyboard leaving it.

@@ -8,16 +8,21 @@
 const $ = (id) => document.getElementById(id);
 const menu = $('message-menu');
 const dialog = $('delete-dialog');
-const entries = () => [...menu.querySelectorAll('[role="menuitem"]')];
+const entries = () => [...menu.querySelectorAll('[role="menuitem"]:not([hidden])')];
 
 let opener = null; // the "⋯" button the menu belongs to
 let chosen = { edit() {}, remove() {}, text: '' };
 
-/** Opens the menu under `button`: `edit()`, `remove()` (after the dialog), `text` (for the dialog). */
+/**
+ * Opens the menu under `button`: `edit()` (null: no Edit), `remove()` (after the dialog), `text`
+ * (for the dialog), `theirs` (a moderator deleting someone else's message).
+ */
 export function open(button, given) {
   close();
   opener = button;
   chosen = given;
+  $('message-edit').hidden = !given.edit;
+  $('delete-theirs').hidden = !given.theirs;
   button.after(menu); // inside the message, so that it scrolls with it
   menu.classList.remove('up');
   menu.hidden = false;
@@ -44,7 +49,7 @@ function move(step) {
 
 $('message-edit').addEventListener('click', () => {
   close();
-  chosen.edit();
+  chosen.edit?.();
 });
 $('message-delete').addEventListener('click', () => {
   close();

@@ -12,10 +12,12 @@ import * as history from './history.js';
 import * as link from './link.js';
 import * as me from './me.js';
 import * as messages from './messages.js';
+import * as moderate from './moderate.js';
 import * as people from './people.js';
 import * as readmark from './readmark.js';
 import * as roster from './roster.js';
 import * as sidebar from './sidebar.js';
+import * as silence from './silence.js';
 import * as typing from './typing.js';
 import { readJson, writeJson } from './storage.js';
 
@@ -24,6 +26,7 @@ const PRESENCE = { true: 'online', false: 'offline', null: '' };
 
 /** The conversation name at the top, and what goes with it. */
 export function renderHeader() {
+  moderate.renderControls(); // the staff's buttons follow what is open
   const conversation = conversations.get(conversations.currentKey());
   const title = $('conversation-title');
   const info = $('conversation-info');
@@ -70,6 +73,7 @@ export function open(key) {
   else messages.showNone();
   renderHeader();
   composer.show(next);
+  silence.render();
   typing.render();
   if (!next) return;
   readmark.soon();

@@ -10,6 +10,7 @@
 
 import * as conversations from './conversations.js';
 import * as link from './link.js';
+import * as staff from './staff.js';
 import * as navigate from './navigate.js';
 import { el } from './items.js';
 import { NAME_RE, nameKey } from './rules.js';
@@ -64,10 +65,14 @@ export function refresh() {
   if (!panel.hidden) askList();
 }
 
-/** A welcome: whatever list was being read went with the old connection. */
+/**
+ * A welcome: whatever list was being read went with the old connection. The list is read once
+ * anyway, panel or not: it carries each room's rules (read-only, slow mode), which the composer
+ * follows (staff.js).
+ */
 export function resume() {
   reading = false;
-  refresh();
+  askList();
 }
 
 /**
@@ -124,6 +129,7 @@ function render() {
 /** A `rooms` frame: a page of the list of every room; the next is asked for until the last. */
 export function onRooms(frame) {
   const page = Array.isArray(frame.rooms) ? frame.rooms.filter((r) => typeof r?.room === 'string') : [];
+  for (const room of page) staff.setRules(room.room, room);
   gathering.push(...page);
   if (typeof frame.next === 'string' && link.send({ type: 'rooms', after: frame.next })) return;
   directory = gathering;

@@ -7,6 +7,7 @@ import * as conversations from './conversations.js';
 import * as me from './me.js';
 import * as members from './members.js';
 import * as people from './people.js';
+import * as staff from './staff.js';
 import { el } from './items.js';
 
 const $ = (id) => document.getElementById(id);
@@ -33,6 +34,8 @@ function memberEntry(name) {
   button.dataset.key = conversations.dmKey(name);
   Object.assign(button.dataset, { name, online, testid: 'roster-member' });
   const parts = [el('span', 'dot'), el('span', 'name', people.label(name))];
+  const role = staff.badgeOf(name);
+  if (role) parts.push(role);
   if (me.isMe(name)) parts.push(el('span', 'you', 'you'));
   button.append(...parts);
   const li = el('li');

@@ -15,6 +15,7 @@
 import * as conversations from './conversations.js';
 import * as me from './me.js';
 import * as people from './people.js';
+import * as staff from './staff.js';
 import { el } from './items.js';
 import { nameKey } from './rules.js';
 
@@ -79,6 +80,8 @@ function personEntry(person) {
   const shown = el('span', 'name', label);
   if (label !== person.name) shown.title = `@${person.name}`;
   const parts = [dot, shown, el('span', 'visually-hidden', ` (${STATE_WORDS[state]})`)];
+  const role = staff.badgeOf(person.name);
+  if (role) parts.push(role);
   if (me.isMe(person.name)) parts.push(el('span', 'you', 'you'));
   const li = entry(key, parts, conversations.get(key)?.unread ?? 0);
   Object.assign(li.firstChild.dataset, { name: person.name, online: state, testid: 'person' });
@@ -127,6 +130,7 @@ function schedule() {
 }
 conversations.onChange(schedule);
 people.onChange(schedule);
+staff.onChange(schedule); // the owner and mod marks
 
 /** The conversations in the order the sidebar shows them. */
 const order = () => [...sidebar.querySelectorAll('button.conv')].map((b) => b.dataset.key);

@@ -91,9 +91,7 @@ impl Chat {
             dir.add_room(name);
         }
         for (key, standing) in &snapshot.standings {
-            if let Some(user) = dir.user_mut(key) {
-                user.standing = *standing;
-            }
+            dir.set_standing(key, *standing);
         }
         for (key, rules) in &snapshot.room_rules {
             if let Some(room) = dir.room_mut(key) {

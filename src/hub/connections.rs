@@ -153,13 +153,9 @@ impl Chat {
             lists / 10,
         );
         // Owners and moderators, so that the people lists mark them: few, but cut like the rest.
-        let mut staff: Vec<_> = dir
-            .users()
-            .filter(|u| u.standing.role.moderates())
-            .collect();
-        staff.sort_by_key(|u| name_key(&u.name));
+        // (Kept by key, so in name order.)
         let (staff, _) = fit(
-            staff.into_iter().map(|u| StaffInfo {
+            dir.staff().map(|u| StaffInfo {
                 user: &u.name,
                 role: u.standing.role.name(),
             }),

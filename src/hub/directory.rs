@@ -32,7 +32,8 @@ pub struct User {
     /// Their last connection closed, and their contacts hear of it at this instant unless they
     /// come back first (see `presence.rs`).
     pub leaving: Option<Instant>,
-    /// Their role, mute and suspension (`moderation.rs`).
+    /// Their role, mute and suspension (`moderation.rs`); changed only by
+    /// [`Directory::set_standing`], which keeps the staff's list.
     pub standing: Standing,
 }
 
@@ -69,6 +70,9 @@ pub struct Directory {
     ids: HashMap<String, UserId>,
     users: Vec<User>,
     rooms: HashMap<String, Room>,
+    /// The owners and moderators, by key: a welcome names them, and moderation frames go to
+    /// them, without a walk over every user.
+    staff: BTreeSet<String>,
 }
 
 impl Directory {
@@ -102,6 +106,23 @@ impl Directory {
     /// Every user the hub knows.
     pub fn users(&self) -> impl Iterator<Item = &User> {
         self.users.iter()
+    }
+
+    /// The owners and moderators.
+    pub fn staff(&self) -> impl Iterator<Item = &User> {
+        self.staff.iter().filter_map(|key| self.user(key))
+    }
+
+    /// A user's new standing (role, mute, suspension).
+    pub fn set_standing(&mut self, key: &str, standing: Standing) {
+        let Some(user) = self.user_mut(key) else {
+            return;
+        };
+        user.standing = standing;
+        match standing.role.moderates() {
+            true => self.staff.insert(key.to_owned()),
+            false => self.staff.remove(key),
+        };
     }
 
     pub fn rooms(&self) -> impl Iterator<Item = &Room> {

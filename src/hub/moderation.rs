@@ -16,6 +16,7 @@ use crate::hub::chat::{Author, Chat};
 use crate::hub::outbox::Outbox;
 use crate::identity::name_key;
 use crate::log::now_ms;
+use crate::log_limited;
 use crate::roles::{Role, may_act_on};
 use crate::store::{Change, Moderate, Moderation, Standing};
 use crate::wire::{Action, ErrorCode, ModerationFrame, WireError};
@@ -48,7 +49,10 @@ impl Chat {
             id: id.as_deref(),
             ts: now_ms(),
         };
-        match action {
+        let logged = !matches!(action, Action::Connections | Action::Audit { .. });
+        let (kind, by_name) = (action.name(), asked.by.clone());
+        let peer = out.client(from.slot).map(|client| client.peer.ip());
+        let done = match action {
             Action::Connections => self.connections(out, from, &asked),
             Action::Audit { before, limit } => self.audit(from, &asked, before, limit),
             Action::Registration(registration) => {
@@ -89,8 +93,12 @@ impl Chat {
             } => self.suspend(out, from, &asked, &user, Some(delete_messages)),
             Action::Unsuspend { user } => self.suspend(out, from, &asked, &user, None),
             Action::ResetCode { user } => self.reset_code(&asked, &user),
+        };
+        // What the staff did, for whoever runs the server (never a message's text, nor a code).
+        if let Some(ip) = peer.filter(|_| logged && done.is_ok()) {
+            log_limited!("moderation", ip, "moderation: {by_name} used {kind}");
         }
-        .map_err(refuse)
+        done.map_err(refuse)
     }
 
     /// The role of the frame's sender: a guest has none (the least).
@@ -153,9 +161,7 @@ impl Chat {
         entry: Map<String, Value>,
         reply: String,
     ) {
-        if let Some(user) = self.dir.user_mut(key) {
-            user.standing = standing;
-        }
+        self.dir.set_standing(key, standing);
         let user_key = key.to_owned();
         self.keep(
             asked,
@@ -187,10 +193,9 @@ impl Chat {
         also: &str,
         everyone: &str,
     ) {
-        let slots: Vec<_> = self
-            .dir
-            .users()
-            .filter(|u| u.standing.role.moderates() || name_key(&u.name) == also)
+        let also = self.dir.user(also).filter(|u| !u.standing.role.moderates());
+        let slots: Vec<_> = (self.dir.staff())
+            .chain(also)
             .flat_map(|u| u.conns.iter().copied())
             .filter(|&slot| slot != from.slot)
             .collect();

@@ -28,7 +28,7 @@ impl Chat {
             let why = format!("there is no user {user:?}");
             return Err(WireError::new(ErrorCode::NoSuchUser, why));
         };
-        let owners = (self.dir.users())
+        let owners = (self.dir.staff())
             .filter(|u| u.standing.role == Role::Owner)
             .count();
         if found.standing.role == Role::Owner && role != Role::Owner && owners == 1 {
@@ -72,11 +72,17 @@ impl Chat {
 
     /// An account became an owner through the setup link or `--owner` (from the store).
     pub(super) fn role_set(&mut self, out: &mut Outbox, key: &str, role: Role) {
-        let Some(user) = self.dir.user_mut(key) else {
+        let Some(user) = self.dir.user(key) else {
             return;
         };
-        user.standing.role = role;
-        let name = user.name.clone();
+        let (name, standing) = (
+            user.name.clone(),
+            Standing {
+                role,
+                ..user.standing
+            },
+        );
+        self.dir.set_standing(key, standing);
         let asked = Asked {
             by: name.clone(),
             role,

@@ -21,6 +21,7 @@ const STARTUP_MS = 10_000; // deadline for the server to print both URLs
 const STOP_MS = 5_000; // after this, a server that ignored its signal gets SIGKILL
 const PAGE_LINE = /^page: http:\/\/127\.0\.0\.1:(\d+)\/$/;
 const WS_LINE = /^websocket: ws:\/\/127\.0\.0\.1:(\d+)\/$/;
+const SETUP_LINE = /^owner setup: (http:\/\/\S+)$/;
 // Every page of every test signs in from 127.0.0.1, and a test file makes more sign-ins in a
 // minute than the server's per-address default (30) allows one classroom computer.
 const TEST_AUTH_RATE = '1000';
@@ -44,6 +45,14 @@ export async function startServer(options = {}) {
   const stdout = createInterface({ input: child.stdout });
   // once() rejects if the binary cannot even be spawned ('error'); fail() below reports that.
   const exited = once(child, 'exit').catch(() => {});
+  // The owner setup link, printed after the two URLs while nobody owns the chat.
+  let foundSetup;
+  const setupSeen = new Promise((resolveSetup) => { foundSetup = resolveSetup; });
+  stdout.on('line', (line) => {
+    const link = SETUP_LINE.exec(line.trim())?.[1];
+    if (link) foundSetup(link);
+  });
+  exited.then(() => foundSetup(null));
 
   const ports = await new Promise((resolvePorts, reject) => {
     let httpPort;
@@ -77,6 +86,10 @@ export async function startServer(options = {}) {
     dataDir,
     options,
     output: recent,
+    /** The owner setup link the server printed, or null if none comes before the deadline. */
+    setupLink() {
+      return Promise.race([setupSeen, delay(STARTUP_MS).then(() => null)]);
+    },
     /**
      * Kills the server (SIGKILL unless told) and waits until it is gone; then removes its data
      * directory, unless `keepData` (to start it again with startAgain()).
