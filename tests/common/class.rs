@@ -80,3 +80,22 @@ pub fn refused(person: &mut Person, frame: Value, id: &str) -> String {
     assert_eq!(reply["type"], "error", "{reply}");
     reply["code"].as_str().expect("a code").to_owned()
 }
+
+/// `person`'s `send` to general, answered.
+pub fn say(person: &mut Person, text: &str, id: &str) -> Value {
+    act(
+        person,
+        json!({"type": "send", "room": "general", "text": text}),
+        id,
+    )
+}
+
+/// Skips frames until one of `kind` about `user` arrives.
+pub fn recv_about(client: &mut Client, kind: &str, user: &str) -> Value {
+    loop {
+        let frame = client.recv_type(kind);
+        if frame["user"] == user {
+            return frame;
+        }
+    }
+}
