@@ -9,7 +9,7 @@
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::log;
 
@@ -18,6 +18,10 @@ use crate::log;
 /// 100% CPU that starves the very connections that would free descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+/// A failing `accept()` is logged at most this often: while the file table stays nearly full, a
+/// descriptor freed for a moment lets one accept through and the next fail again, and each of
+/// those is not news.
+const COMPLAIN_EVERY: Duration = Duration::from_secs(60);
 
 pub fn run(
     listener: TcpListener,
@@ -26,6 +30,7 @@ pub fn run(
 ) {
     let name = thread::current().name().unwrap_or("accept").to_owned();
     let mut backoff = ACCEPT_BACKOFF;
+    let mut complained: Option<Instant> = None;
     loop {
         // Blocks until a client connects, or the listener is shut down.
         match listener.accept() {
@@ -35,9 +40,10 @@ pub fn run(
             }
             Err(_) if stopping.load(Ordering::Acquire) => break,
             Err(e) => {
-                // Once per run of failures, not once per retry.
-                if backoff == ACCEPT_BACKOFF {
+                // Once per trouble, not once per retry.
+                if complained.is_none_or(|at| at.elapsed() >= COMPLAIN_EVERY) {
                     log!("{name}: accept failed ({e}); backing off until it recovers");
+                    complained = Some(Instant::now());
                 }
                 thread::sleep(backoff);
                 backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
