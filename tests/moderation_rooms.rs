@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, act, class, delete, post_to, say, start_accounts, start_in, unpaced};
+use common::{
+    Client, act, class, delete, post_to, say, start_accounts, start_in, unpaced, wait_until,
+};
 use serde_json::{Value, json};
 
 /// A server for a class: unpaced, so that the tests' bursts are not what is refused.
@@ -80,13 +82,16 @@ fn a_moderator_deletes_any_message_and_the_owner_keeps_the_evidence() {
         config.limits.edit_window = Duration::from_millis(1);
     });
     let mut class = class(&server);
-    let seq = post_to(
-        &mut class.student.client,
-        "general",
-        "something unkind",
-        "b1",
+    let sent = json!({"type": "send", "room": "general", "text": "something unkind", "id": "b1"});
+    let ack = common::answer(&mut class.student.client, sent);
+    let (seq, ts) = (
+        ack["seq"].as_u64().expect("seq"),
+        ack["ts"].as_u64().expect("ts"),
     );
-    std::thread::sleep(Duration::from_millis(5));
+    // The server's clock is this machine's: the window has passed once it says so.
+    wait_until("the 1 ms edit window passes", || {
+        threadchat::log::now_ms() > ts + 1
+    });
     let own = delete(&mut class.student.client, seq, "late");
     assert_eq!(
         own["code"], "not_allowed",
