@@ -8,6 +8,8 @@
 import * as conversations from './conversations.js';
 import * as moderate from './moderate.js';
 import * as staff from './staff.js';
+import { clock } from './days.js';
+import { el } from './items.js';
 
 const $ = (id) => document.getElementById(id);
 const roomDialog = $('room-settings-dialog');
@@ -103,8 +105,7 @@ $('registration-save').addEventListener('click', async () => {
 });
 
 function line(text, testid) {
-  const li = document.createElement('li');
-  li.textContent = text;
+  const li = el('li', '', text);
   if (testid) li.dataset.testid = testid;
   return li;
 }
@@ -115,9 +116,8 @@ async function showConnections() {
     $('connected-list').replaceChildren(line(moderate.refusal(answer)));
     return;
   }
-  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const rows = answer.users.map((user) => {
-    const muted = !user.muted ? '' : user.muted_until === null ? ', muted until lifted' : `, muted until ${time(user.muted_until)}`;
+    const muted = !user.muted ? '' : user.muted_until === null ? ', muted until lifted' : `, muted until ${clock(user.muted_until)}`;
     const tabs = user.tabs === 1 ? '1 tab' : `${user.tabs} tabs`;
     const role = user.role === 'member' ? '' : ` (${user.role})`;
     return line(`${user.user}${role}: ${tabs} from ${user.addresses.join(', ')}${muted}`, 'connected-user');

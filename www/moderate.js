@@ -15,6 +15,7 @@ import * as conversations from './conversations.js';
 import * as link from './link.js';
 import * as me from './me.js';
 import * as staff from './staff.js';
+import { clock } from './days.js';
 import { sentence } from './rules.js';
 
 const $ = (id) => document.getElementById(id);
@@ -181,7 +182,7 @@ async function showResetCode(user) {
   if (answer.type !== 'reset_code') return say(refusal(answer));
   $('reset-name').textContent = user;
   $('reset-code').textContent = String(answer.code);
-  $('reset-expires').textContent = new Date(answer.expires).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  $('reset-expires').textContent = clock(answer.expires);
   $('reset-copy').textContent = 'Copy';
   resetDialog.showModal();
   $('reset-copy').focus();

@@ -7,10 +7,10 @@
 import * as composer from './composer.js';
 import * as conversations from './conversations.js';
 import * as staff from './staff.js';
+import { clock } from './days.js';
 
 let ticking = null; // the one-second timer while a mute or a slow mode is counting
 
-const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /** What stops you writing in `conversation` now ('' for nothing), and whether it is counting. */
 function reason(conversation) {

@@ -6,6 +6,7 @@
 // moderate.js into the staff's controls. `<html data-moderates>` lets the CSS show those.
 
 import * as me from './me.js';
+import { el } from './items.js';
 import { nameKey } from './rules.js';
 
 const ROLES = new Set(['member', 'moderator', 'owner']);
@@ -106,10 +107,8 @@ export function slowWait(room, now = Date.now()) {
 export function badgeOf(name) {
   const held = roleOf(name);
   if (held === 'member') return null;
-  const span = document.createElement('span');
-  span.className = `role role-${held}`;
+  const span = el('span', `role role-${held}`, held === 'owner' ? 'owner' : 'mod');
   span.dataset.testid = 'role-badge';
-  span.textContent = held === 'owner' ? 'owner' : 'mod';
   span.title = held === 'owner' ? 'Owner: runs this chat' : 'Moderator';
   return span;
 }

@@ -8,7 +8,6 @@ use crate::event::ConnId;
 use crate::hub::chat::{Author, Chat};
 use crate::hub::outbox::Outbox;
 use crate::log::now_ms;
-use crate::roles::Role;
 use crate::store::{Change, ChangeEvent, Revise};
 use crate::wire::WireError;
 use crate::ws::frame;
@@ -38,10 +37,7 @@ impl Chat {
             conn: from.conn,
             by,
             by_key: from.key.clone(),
-            by_role: self
-                .dir
-                .user(&from.key)
-                .map_or(Role::Member, |u| u.standing.role),
+            by_role: self.role_of(from),
             target: seq,
             text,
             id,

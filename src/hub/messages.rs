@@ -50,10 +50,15 @@ impl Chat {
             return Err(refuse(WireError::new(ErrorCode::NotAMember, why)));
         }
         let name = room.name.clone();
+        // (Only a slow room needs its key after the post: no copy on the usual path.)
+        let slow = (room.rules.slow_seconds > 0).then(|| key.clone());
         self.may_speak(from, &id)?;
         self.room_allows(from, &key).map_err(refuse)?;
-        let to = Destination::Room { key, name };
-        self.post(from, to, text, id)
+        self.post(from, Destination::Room { key, name }, text, id)?;
+        if let Some(key) = slow {
+            self.posted_in(from, &key);
+        }
+        Ok(())
     }
 
     /// `dm`: a private message to a user, connected or not.
@@ -280,7 +285,7 @@ impl Chat {
         let (conversation, frame_json, slots) = match target {
             Target::Room(name) => {
                 let (key, room) = self.member_room(name, &from.key)?;
-                let user = self.display_name(&from.key);
+                let user = self.name_of(&from.key);
                 let json = ServerFrame::Typing {
                     room: Some(&room.name),
                     to: None,
@@ -295,7 +300,7 @@ impl Chat {
                     let why = format!("there is no user {name:?}");
                     return Err(WireError::new(ErrorCode::NoSuchUser, why));
                 };
-                let user = self.display_name(&from.key);
+                let user = self.name_of(&from.key);
                 let json = ServerFrame::Typing {
                     room: None,
                     to: Some(&to.name),
@@ -317,11 +322,5 @@ impl Chat {
             out.queue(slot, piece);
         }
         Ok(())
-    }
-
-    fn display_name(&self, key: &str) -> String {
-        self.dir
-            .user(key)
-            .map_or_else(|| key.to_owned(), |u| u.name.clone())
     }
 }

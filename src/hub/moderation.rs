@@ -112,6 +112,7 @@ impl Chat {
         }
     }
 
+    /// A user's name as they spelled it (`key` itself for one the hub does not know).
     pub(super) fn name_of(&self, key: &str) -> String {
         self.dir
             .user(key)

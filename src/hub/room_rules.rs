@@ -76,13 +76,12 @@ impl Chat {
     }
 
     /// Whether room `key`'s rules let `from` post now: read-only rooms are the staff's; under
-    /// slow mode a member posts once per so many seconds. Notes the post when it may.
-    pub(super) fn room_allows(&mut self, from: &Author, key: &str) -> Result<(), WireError> {
-        let role = self.role_of(from);
-        let Some(room) = self.dir.room_mut(key) else {
+    /// slow mode a member posts once per so many seconds ([`Chat::posted_in`] notes each post).
+    pub(super) fn room_allows(&self, from: &Author, key: &str) -> Result<(), WireError> {
+        let Some(room) = self.dir.room(key) else {
             return Ok(());
         };
-        if role.moderates() {
+        if self.role_of(from).moderates() {
             return Ok(());
         }
         if room.rules.read_only {
@@ -92,12 +91,9 @@ impl Chat {
         if room.rules.slow_seconds == 0 {
             return Ok(());
         }
-        let (now, every) = (
-            Instant::now(),
-            Duration::from_secs(room.rules.slow_seconds.into()),
-        );
+        let every = Duration::from_secs(room.rules.slow_seconds.into());
         if let Some(last) = room.last_post.get(&from.key)
-            && let Some(wait) = (*last + every).checked_duration_since(now)
+            && let Some(wait) = (*last + every).checked_duration_since(Instant::now())
             && !wait.is_zero()
         {
             let why = format!(
@@ -108,7 +104,13 @@ impl Chat {
             error.retry_after = Some(wait.as_millis().max(1) as u64);
             return Err(error);
         }
-        room.last_post.insert(from.key.clone(), now);
         Ok(())
+    }
+
+    /// `from` posted in the slow room `key` (past every other check): the clock starts again.
+    pub(super) fn posted_in(&mut self, from: &Author, key: &str) {
+        if let Some(room) = self.dir.room_mut(key) {
+            room.last_post.insert(from.key.clone(), Instant::now());
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! thread, like a history page).
 
 use crate::hub::chat::{Author, Chat};
+use crate::hub::clients::Slot;
 use crate::hub::moderation::{Asked, announced};
 use crate::hub::outbox::Outbox;
 use crate::identity::name_key;
@@ -38,36 +39,10 @@ impl Chat {
         let (name, standing) = self.standing_of(&key);
         let mut entry = asked.entry("role", Some(&name));
         entry.insert("role".into(), role.name().into());
-        let own = self.announce_role(out, Some(from), &name, role, asked);
+        let by = (asked.by.as_str(), asked.ts);
+        let own = announce_role(out, Some((from.slot, asked.id)), &name, role, by);
         self.set_standing(asked, (&key, Standing { role, ..standing }), entry, own);
         Ok(())
-    }
-
-    /// The `role` frame, to every connection but the asker's (`from`), whose copy (with its
-    /// `id`) is returned, to be sent once the store has it.
-    pub(super) fn announce_role(
-        &mut self,
-        out: &mut Outbox,
-        from: Option<&Author>,
-        name: &str,
-        role: Role,
-        asked: &Asked,
-    ) -> String {
-        let frame = |id| ModerationFrame::Role {
-            user: name,
-            role: role.name(),
-            by: &asked.by,
-            ts: asked.ts,
-            id,
-        };
-        let (everyone, own) = announced(frame, asked.id);
-        let asker = from.map(|from| from.slot);
-        let piece = out.shared(|bytes| frame::text(bytes, &everyone));
-        let slots: Vec<_> = out.clients().map(|(slot, _)| slot).collect();
-        for slot in slots.into_iter().filter(|&slot| Some(slot) != asker) {
-            out.queue(slot, piece);
-        }
-        own
     }
 
     /// An account became an owner through the setup link or `--owner` (from the store).
@@ -83,15 +58,7 @@ impl Chat {
             },
         );
         self.dir.set_standing(key, standing);
-        let asked = Asked {
-            by: name.clone(),
-            role,
-            // Nobody asked: no answer is kept for anyone.
-            conn: 0,
-            id: None,
-            ts: now_ms(),
-        };
-        self.announce_role(out, None, &name, role, &asked);
+        announce_role(out, None, &name, role, (&name, now_ms()));
     }
 
     /// `connections`: who is connected, how many tabs and from where, to the asker, cut to fit
@@ -156,4 +123,30 @@ impl Chat {
             WireError::new(ErrorCode::Unavailable, why)
         })
     }
+}
+
+/// The `role` frame (`by` whom, when) to every connection but the asker's (its slot and `id`),
+/// whose copy is returned, to be sent once the store has the change.
+fn announce_role(
+    out: &mut Outbox,
+    asker: Option<(Slot, Option<&str>)>,
+    name: &str,
+    role: Role,
+    (by, ts): (&str, u64),
+) -> String {
+    let frame = |id| ModerationFrame::Role {
+        user: name,
+        role: role.name(),
+        by,
+        ts,
+        id,
+    };
+    let (everyone, own) = announced(frame, asker.and_then(|(_, id)| id));
+    let asker = asker.map(|(slot, _)| slot);
+    let piece = out.shared(|bytes| frame::text(bytes, &everyone));
+    let slots: Vec<_> = out.clients().map(|(slot, _)| slot).collect();
+    for slot in slots.into_iter().filter(|&slot| Some(slot) != asker) {
+        out.queue(slot, piece);
+    }
+    own
 }

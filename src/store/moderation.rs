@@ -9,7 +9,7 @@
 //! The log (`AUDIT`) numbers its entries `n` in order and keeps each [`AUDIT_DAYS`]; entries
 //! older than that are removed as new ones are written (and at start-up).
 
-use redb::ReadableTable;
+use redb::{ReadTransaction, ReadableTable};
 use serde_json::{Map, Value, json};
 
 use super::messages::Stored;
@@ -56,6 +56,27 @@ pub struct RoomRules {
 
 /// Every standing but a plain member's, by name_key, and every room's rules, by room key.
 pub type ModerationSnapshot = (Vec<(String, Standing)>, Vec<(String, RoomRules)>);
+
+/// Every standing and room's rules, for the hub at start-up, in the snapshot's transaction
+/// (`rooms.rs`).
+pub fn snapshot(read: &ReadTransaction) -> Result<ModerationSnapshot, redb::Error> {
+    let mut standings = Vec::new();
+    for row in read.open_table(STANDING)?.iter()? {
+        let (key, value) = row?;
+        standings.push((key.value().to_owned(), standing_from(value.value())));
+    }
+    let mut rules = Vec::new();
+    for row in read.open_table(ROOM_RULES)?.iter()? {
+        let (key, value) = row?;
+        let (read_only, slow_seconds) = value.value();
+        let room = RoomRules {
+            read_only,
+            slow_seconds,
+        };
+        rules.push((key.value().to_owned(), room));
+    }
+    Ok((standings, rules))
+}
 
 /// What a moderation action changes in the store.
 #[derive(Debug)]
@@ -299,31 +320,6 @@ impl Reader {
                 }
             }
             Ok(false)
-        };
-        found().map_err(|e| StoreError::new(context, e))
-    }
-
-    /// Every standing and room's rules, for the hub at start-up.
-    pub fn moderation_snapshot(&self) -> Result<ModerationSnapshot, StoreError> {
-        let context = "reading standings and room rules";
-        let read = self.begin(context)?;
-        let found = || -> Result<_, redb::Error> {
-            let mut standings = Vec::new();
-            for row in read.open_table(STANDING)?.iter()? {
-                let (key, value) = row?;
-                standings.push((key.value().to_owned(), standing_from(value.value())));
-            }
-            let mut rules = Vec::new();
-            for row in read.open_table(ROOM_RULES)?.iter()? {
-                let (key, value) = row?;
-                let (read_only, slow_seconds) = value.value();
-                let room = RoomRules {
-                    read_only,
-                    slow_seconds,
-                };
-                rules.push((key.value().to_owned(), room));
-            }
-            Ok((standings, rules))
         };
         found().map_err(|e| StoreError::new(context, e))
     }

@@ -115,8 +115,8 @@ impl Reader {
         snapshot.conversations = pairs(&partners).map_err(fail)?;
         snapshot.reads = super::reads::snapshot(&read).map_err(fail)?;
         snapshot.display_names = super::profiles::snapshot(&read).map_err(fail)?;
-        drop(read);
-        (snapshot.standings, snapshot.room_rules) = self.moderation_snapshot()?;
+        (snapshot.standings, snapshot.room_rules) =
+            super::moderation::snapshot(&read).map_err(fail)?;
         Ok(snapshot)
     }
 }
